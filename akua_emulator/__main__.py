@@ -1,0 +1,44 @@
+"""Run the emulator: ``python -m akua_emulator --config state.json [--port N]``.
+
+The config file holds the tokens (so they never appear on a command line) and
+the packages to start with:
+``{"tokens": {"<token>": {"workspaces": ["ws_..."], "write": true}},
+   "packages": [{"id": "pkg_...", "name": "...", "workspace_id": "ws_...",
+                 "oci_ref": "oci://host/name"}]}``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .server import Emulator
+from .store import Grant, Store
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m akua_emulator")
+    parser.add_argument("--config", required=True, help="JSON file with tokens and packages")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
+    parser.add_argument("--error-envelope", choices=("spec", "simple"), default="spec")
+    args = parser.parse_args()
+    with open(args.config, encoding="utf-8") as handle:
+        config = json.load(handle)
+    store = Store()
+    for token, grant in config.get("tokens", {}).items():
+        store.grants[token] = Grant(tuple(grant["workspaces"]), bool(grant.get("write", True)))
+    for package in config.get("packages", []):
+        store.add_package(package["workspace_id"], package["name"],
+                          {"kind": "oci", "oci_ref": package["oci_ref"]}, package.get("id"))
+    server = Emulator(store, port=args.port, error_envelope=args.error_envelope)
+    print(f"Akua API emulator listening on {server.base_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

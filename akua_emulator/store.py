@@ -1,0 +1,88 @@
+"""The emulator's state: tokens, workspaces, packages and their versions.
+
+Shaped as the spec's ``Package`` and ``PackageVersion`` objects, so answers are
+built from it without translation. Thread-safe: the server is threaded.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+SEED_SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a token may do: the workspaces it sees (first is its own) and whether it may write."""
+
+    workspaces: tuple[str, ...]
+    write: bool = True
+
+
+def new_id(prefix: str) -> str:
+    return prefix + secrets.token_hex(8)
+
+
+@dataclass
+class Store:
+    grants: dict[str, Grant] = field(default_factory=dict)
+    packages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    imports: dict[tuple[str, str], str] = field(default_factory=dict)
+    calls: list[tuple[str, str, int]] = field(default_factory=list)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def add_package(self, workspace_id: str, name: str, source: dict[str, Any],
+                    package_id: str | None = None, seed_version: bool = True) -> str:
+        """Register a package as if it had been imported with a first version 0.0.1."""
+        package_id = package_id or new_id("pkg_")
+        now = int(time.time())
+        with self.lock:
+            self.packages[package_id] = {
+                "id": package_id,
+                "html_url": f"https://akua.dev/packages/{package_id}",
+                "workspace_id": workspace_id,
+                "name": name,
+                "description": None,
+                "display_image_url": None,
+                "source": source,
+                "composed_from_sources": None,
+                "created_at": now,
+                "etag": secrets.token_hex(6),
+            }
+            self.versions[package_id] = []
+            if seed_version:
+                self.record_version(package_id, "0.0.1", "sha256:" + "1" * 64, SEED_SCHEMA)
+        return package_id
+
+    def record_version(self, package_id: str, semver: str, ref: str,
+                       input_schema: dict[str, Any]) -> dict[str, Any]:
+        now = int(time.time())
+        version = {
+            "id": new_id("ver_"),
+            "package_id": package_id,
+            "semver": semver,
+            "ref": ref,
+            "input_schema": input_schema,
+            "published_at": now,
+            "created_at": now,
+            "etag": secrets.token_hex(6),
+        }
+        with self.lock:
+            self.versions[package_id].append(version)
+            self.packages[package_id]["latest_version_id"] = version["id"]
+        return version
+
+    def package_json(self, package_id: str) -> dict[str, Any]:
+        return dict(self.packages[package_id])
+
+    def created_versions(self, package_id: str) -> list[dict[str, Any]]:
+        """Versions recorded through the API (the seed version left out)."""
+        return [v for v in self.versions.get(package_id, []) if v["semver"] != "0.0.1"]
+
+    def count_calls(self, method: str, path_suffix: str) -> int:
+        return sum(1 for m, p, _ in self.calls if m == method and p.endswith(path_suffix))

@@ -1,0 +1,126 @@
+"""Verify a pushed artifact the way Akua's backend does, before a version is recorded.
+
+Akua reads the artifact back from the package's recorded repository: the
+manifest by digest (OCI image manifest only), the first Akua content layer
+(its digest checked), then ``akua.toml`` and ``package.k`` from the archive
+root. The semver must match ``akua.toml`` and ``input_schema`` must equal the
+schema the artifact exports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tarfile
+import tempfile
+import tomllib
+from typing import Any
+
+import requests
+
+from akua_publish.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
+from akua_publish.reference import parse_repository
+from akua_publish.schema import same_json
+
+from .openapi import ApiError
+
+EXPORTED_SCHEMA = "exported/inputs.schema.json"
+
+
+def _fail(message: str, *path: str) -> ApiError:
+    return ApiError(422, message, list(path))
+
+
+def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any) -> None:
+    try:
+        repo = parse_repository(oci_ref, "oci_ref")
+    except Exception:
+        raise _fail(f"Package source {oci_ref} is not an OCI repository") from None
+    scheme = "http" if repo.is_loopback else "https"
+    base = f"{scheme}://{repo.host}/v2/{repo.name}"
+    session = requests.Session()
+    try:
+        manifest_response = session.get(
+            f"{base}/manifests/{ref}", headers={"Accept": MANIFEST_MEDIA_TYPE}, timeout=30
+        )
+    except requests.RequestException as exc:
+        raise _fail(f"Cannot reach registry {repo.host}: {type(exc).__name__}", "body", "ref") from None
+    if manifest_response.status_code in (401, 403):
+        raise _fail(
+            f"Registry {repo.host} requires credentials: add a registry connection", "body", "ref"
+        )
+    if manifest_response.status_code != 200:
+        raise _fail(
+            f"Artifact {ref} not found in {oci_ref} (registry answered "
+            f"{manifest_response.status_code})", "body", "ref",
+        )
+    raw = manifest_response.content
+    content_type = manifest_response.headers.get("Content-Type", "").split(";")[0]
+    if content_type != MANIFEST_MEDIA_TYPE:
+        raise _fail(f"Artifact is {content_type}, not an OCI image manifest", "body", "ref")
+    if "sha256:" + hashlib.sha256(raw).hexdigest() != ref:
+        raise _fail("Manifest bytes do not hash to ref", "body", "ref")
+    manifest = json.loads(raw)
+    if manifest.get("schemaVersion") != 2:
+        raise _fail("Manifest schemaVersion is not 2", "body", "ref")
+    if (manifest.get("config") or {}).get("mediaType") != CONFIG_MEDIA_TYPE:
+        raise _fail(f"Config media type is not {CONFIG_MEDIA_TYPE}", "body", "ref")
+    layer = next((item for item in manifest.get("layers") or []
+                  if item.get("mediaType") == CONTENT_MEDIA_TYPE), None)
+    if layer is None:
+        raise _fail(f"No layer of media type {CONTENT_MEDIA_TYPE}", "body", "ref")
+    with tempfile.TemporaryFile() as blob:
+        _download(session, f"{base}/blobs/{layer['digest']}", layer["digest"], blob)
+        blob.seek(0)
+        files = _read_members(blob, ("akua.toml", "package.k", EXPORTED_SCHEMA))
+    if "package.k" not in files:
+        raise _fail("package.k is missing from the archive root", "body", "ref")
+    if "akua.toml" not in files:
+        raise _fail("akua.toml is missing from the archive root", "body", "ref")
+    try:
+        declared = tomllib.loads(files["akua.toml"].decode("utf-8"))["package"]["version"]
+    except (ValueError, KeyError, TypeError):
+        raise _fail("akua.toml in the artifact has no [package].version", "body", "ref") from None
+    if declared != semver:
+        raise _fail(f"semver {semver} does not match akua.toml version {declared}", "body", "semver")
+    exported = _exported_schema(files)
+    if not same_json(exported, input_schema):
+        raise _fail(
+            "input_schema differs from the schema exported from the artifact's package.k",
+            "body", "input_schema",
+        )
+
+
+def _download(session: requests.Session, url: str, digest: str, sink: Any) -> None:
+    sha = hashlib.sha256()
+    with session.get(url, stream=True, timeout=30) as response:
+        if response.status_code != 200:
+            raise _fail(f"Layer {digest} cannot be read ({response.status_code})", "body", "ref")
+        for chunk in response.iter_content(1024 * 1024):
+            sha.update(chunk)
+            sink.write(chunk)
+    if "sha256:" + sha.hexdigest() != digest:
+        raise _fail(f"Layer content does not hash to {digest}", "body", "ref")
+
+
+def _read_members(blob: Any, names: tuple[str, ...]) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    try:
+        with tarfile.open(fileobj=blob, mode="r:gz") as archive:
+            for member in archive:
+                if member.name in names and member.isfile():
+                    found[member.name] = archive.extractfile(member).read()
+    except (tarfile.TarError, OSError, EOFError):
+        raise _fail("Layer is not a gzip-compressed tar archive", "body", "ref") from None
+    return found
+
+
+def _exported_schema(files: dict[str, bytes]) -> Any:
+    """The schema the artifact exports (its exported/inputs.schema.json)."""
+    if EXPORTED_SCHEMA not in files:
+        raise _fail(f"The artifact has no {EXPORTED_SCHEMA} to compare input_schema with",
+                    "body", "input_schema")
+    try:
+        return json.loads(files[EXPORTED_SCHEMA])
+    except ValueError:
+        raise _fail(f"{EXPORTED_SCHEMA} in the artifact is not JSON", "body", "input_schema") from None

@@ -1,0 +1,166 @@
+"""The Akua API adapter: the only module that speaks HTTP to Akua.
+
+It turns Akua's answers into values or into the error a user can act on,
+quoting Akua's own messages from either error envelope Akua uses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+from urllib.parse import quote
+
+import requests
+
+from . import USER_AGENT
+from .errors import (
+    AkuaAuthError,
+    AkuaNotFoundError,
+    AkuaRejectedError,
+    AkuaUnavailableError,
+    PublishError,
+)
+from .http_session import make_session
+
+PAGE_LIMIT = 100
+MAX_PAGES = 1000
+TOKEN_HINT = (
+    "Check the `api-token` input (or the AKUA_API_TOKEN secret): it must be a current "
+    "workspace API token (sk_akua_...) or OAuth2 token."
+)
+
+
+class _Bearer(requests.auth.AuthBase):
+    """Bearer auth; an explicit auth object also keeps ``~/.netrc`` from overriding it."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+
+class AkuaClient:
+    def __init__(self, base_url: str, token: str, workspace: str) -> None:
+        self._base = base_url.rstrip("/")
+        self._session = make_session(USER_AGENT)
+        self._session.auth = _Bearer(token)
+        self._workspace = workspace
+        if workspace:
+            self._session.headers["akua-context"] = workspace
+
+    def get_package(self, package_id: str) -> dict[str, Any]:
+        response = self._call("GET", f"/packages/{quote(package_id)}")
+        self._raise_for(response, package_id, "read the package")
+        return _json_object(response)
+
+    def create_version(self, package_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """POST the version once; None means Akua answered 409 (the semver exists)."""
+        response = self._call("POST", f"/packages/{quote(package_id)}/versions", json=body)
+        if response.status_code == 409:
+            return None
+        self._raise_for(response, package_id, "register the version")
+        return _json_object(response)
+
+    def find_version(self, package_id: str, semver: str) -> dict[str, Any] | None:
+        """Page through the versions (the API has no filter) for ``semver``."""
+        for version in self._versions(package_id):
+            if version.get("semver") == semver:
+                return version
+        return None
+
+    def _versions(self, package_id: str) -> Iterator[dict[str, Any]]:
+        cursor = ""
+        for _ in range(MAX_PAGES):
+            params: dict[str, Any] = {"limit": PAGE_LIMIT}
+            if cursor:
+                params["cursor"] = cursor
+            response = self._call("GET", f"/packages/{quote(package_id)}/versions", params=params)
+            self._raise_for(response, package_id, "list the versions")
+            page = _json_object(response)
+            yield from (v for v in page.get("data") or [] if isinstance(v, dict))
+            cursor = page.get("next_cursor") or ""
+            if not page.get("has_more") or not cursor:
+                return
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        try:
+            return self._session.request(method, self._base + path, **kwargs)
+        except requests.Timeout:
+            raise AkuaUnavailableError(
+                f"The Akua API at {self._base} did not answer {method} {path} in time.",
+                "Check Akua's status and re-run the job.",
+            ) from None
+        except requests.RequestException as exc:
+            raise AkuaUnavailableError(
+                f"Cannot reach the Akua API at {self._base}: {type(exc).__name__}.",
+                "Check the `api-url` input (default https://api.akua.dev/v1) and re-run the job.",
+            ) from None
+
+    def _raise_for(self, response: requests.Response, package_id: str, action: str) -> None:
+        status = response.status_code
+        if status in (200, 201):
+            return
+        said = f"Akua answered HTTP {status} when asked to {action}: {error_messages(response)}"
+        if status == 401:
+            raise AkuaAuthError(said, TOKEN_HINT)
+        if status == 403:
+            raise AkuaAuthError(
+                said,
+                "The token is valid but may not do this here. Check that it belongs to the "
+                "package's workspace (the `workspace` input / AKUA_WORKSPACE_ID picks the "
+                "workspace for broad tokens) and that it may publish versions.",
+            )
+        if status == 404:
+            raise AkuaNotFoundError(
+                said,
+                f"Check the `package-id` input ({package_id}) and that the package is in the "
+                "workspace the token (or the `workspace` input) selects.",
+            )
+        if status == 422:
+            raise AkuaRejectedError(
+                said,
+                "Akua reads the artifact back from the registry and exports the schema from "
+                "package.k itself. If the registry is private, add a registry connection for "
+                "it in the Akua workspace. If the schema differs, re-export it with "
+                "`akua pkg export` and commit it.",
+            )
+        if status in (408, 429) or status >= 500:
+            raise AkuaUnavailableError(said, "Akua is failing or throttling; re-run the job later.")
+        raise PublishError(said, "This answer is not part of Akua's API contract; report it.")
+
+
+def error_messages(response: requests.Response) -> str:
+    """Akua's own words from either envelope, else the raw text (shortened)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    found: list[str] = []
+    if isinstance(body, dict):
+        for entry in body.get("errors") or []:
+            if isinstance(entry, dict) and entry.get("message"):
+                where = ".".join(str(p) for p in entry.get("path") or [])
+                found.append(f"{entry['message']}" + (f" (at {where})" if where else ""))
+        single = body.get("error")
+        if isinstance(single, dict) and single.get("message"):
+            code = single.get("code")
+            found.append(f"{single['message']}" + (f" ({code})" if code else ""))
+    if found:
+        return "; ".join(found)
+    text = response.text.strip()
+    return (text[:300] + "...") if len(text) > 300 else (text or "(empty body)")
+
+
+def _json_object(response: requests.Response) -> dict[str, Any]:
+    try:
+        value = response.json()
+    except (ValueError, json.JSONDecodeError):
+        value = None
+    if not isinstance(value, dict):
+        raise AkuaUnavailableError(
+            f"Akua answered HTTP {response.status_code} without a JSON object.",
+            "This looks like a proxy or outage page in front of the API; re-run the job later.",
+        )
+    return value

@@ -1,0 +1,162 @@
+"""The action's settings: inputs, their defaults, and their checks.
+
+The defaults here are the ones action.yml documents, so ``entrypoint.py`` runs
+the same outside the runner (an empty input counts as not given, as the runner
+passes ``with: x: ''`` through). Every value is checked before any network call.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import InputError
+from .reference import Credentials, Repository, is_loopback_host, parse_repository
+from .runner import Runner
+from .version_body import parse_compatibility
+
+DEFAULT_API_URL = "https://api.akua.dev/v1"
+DEFAULT_PATH = "."
+DEFAULT_SCHEMA = "exported/inputs.schema.json"
+PACKAGE_ID = re.compile(r"pkg_[A-Za-z0-9_-]{1,50}", re.ASCII)
+WORKSPACE_ID = re.compile(r"ws_[A-Za-z0-9_-]{1,50}", re.ASCII)
+SECRET_INPUTS = ("api-token", "registry-password")
+SECRET_ENV = ("AKUA_API_TOKEN", "GITHUB_TOKEN")
+
+
+@dataclass(frozen=True)
+class Settings:
+    package_id: str
+    api_token: str = field(repr=False)
+    workspace: str
+    api_url: str
+    package_dir: Path
+    package_shown: str
+    schema_file: Path
+    schema_shown: str
+    repository: Repository | None
+    credentials: Credentials
+    plain_http: bool
+    version: str
+    compatibility: dict | None
+    dry_run: bool
+    github_ref: str
+    source_url: str
+    revision: str
+
+
+def secrets_of(runner: Runner) -> list[str]:
+    """Every secret the run may hold, so each can be masked before anything is logged."""
+    values = [runner.input(name) for name in SECRET_INPUTS]
+    values += [runner.env(name) for name in SECRET_ENV]
+    return [v for v in values if v]
+
+
+def load_settings(runner: Runner, cwd: Path) -> Settings:
+    package_id = runner.input("package-id")
+    if not package_id:
+        raise InputError("The `package-id` input is required.", "Set package-id: pkg_... (from Akua).")
+    if not PACKAGE_ID.fullmatch(package_id):
+        raise InputError(
+            f"The `package-id` input `{package_id}` is not an Akua package id.",
+            "Use the id Akua shows for the package: pkg_ followed by up to 50 letters or digits.",
+        )
+    token = runner.input("api-token") or runner.env("AKUA_API_TOKEN")
+    if not token:
+        raise InputError(
+            "No Akua API token: the `api-token` input is empty and AKUA_API_TOKEN is not set.",
+            "Store a workspace API token as a repository secret and pass it: "
+            "api-token: ${{ secrets.AKUA_API_TOKEN }}.",
+        )
+    if any(c.isspace() for c in token) or not token.isprintable():
+        raise InputError(
+            "The Akua API token contains whitespace or control characters.",
+            "Re-copy the token into the secret without spaces or line breaks.",
+        )
+    workspace = runner.input("workspace") or runner.env("AKUA_WORKSPACE_ID")
+    if workspace and not WORKSPACE_ID.fullmatch(workspace):
+        raise InputError(
+            f"The `workspace` input `{workspace}` is not an Akua workspace id.",
+            "Use ws_ followed by up to 50 letters or digits, or leave it empty for a workspace token.",
+        )
+    api_url = _api_url(runner.input("api-url") or runner.env("AKUA_API_BASE_URL") or DEFAULT_API_URL)
+    root = Path(runner.env("GITHUB_WORKSPACE") or cwd).resolve()
+    package_shown = runner.input("path") or DEFAULT_PATH
+    package_dir = _inside(root, root, package_shown, "path")
+    schema_rel = runner.input("schema") or DEFAULT_SCHEMA
+    schema_shown = schema_rel if package_shown in ("", ".") else f"{package_shown.rstrip('/')}/{schema_rel}"
+    schema_file = _inside(root, package_dir, schema_rel, "schema")
+    repo_text = runner.input("repository")
+    repository = parse_repository(repo_text, "The `repository` input") if repo_text else None
+    server = runner.env("GITHUB_SERVER_URL") or "https://github.com"
+    repo_name = runner.env("GITHUB_REPOSITORY")
+    return Settings(
+        package_id=package_id,
+        api_token=token,
+        workspace=workspace,
+        api_url=api_url,
+        package_dir=package_dir,
+        package_shown=package_shown,
+        schema_file=schema_file,
+        schema_shown=schema_shown,
+        repository=repository,
+        credentials=Credentials(
+            username=runner.input("registry-username") or runner.env("GITHUB_ACTOR"),
+            password=runner.input("registry-password") or runner.env("GITHUB_TOKEN"),
+        ),
+        plain_http=_flag(runner.input("plain-http"), "plain-http"),
+        version=runner.input("version"),
+        compatibility=parse_compatibility(runner.input("compatibility")),
+        dry_run=_flag(runner.input("dry-run"), "dry-run"),
+        github_ref=runner.env("GITHUB_REF"),
+        source_url=f"{server.rstrip('/')}/{repo_name}" if repo_name else "",
+        revision=runner.env("GITHUB_SHA"),
+    )
+
+
+def _flag(text: str, name: str) -> bool:
+    value = text.lower()
+    if value in ("", "false"):
+        return False
+    if value == "true":
+        return True
+    raise InputError(f"The `{name}` input is `{text}`.", f"Set {name} to true or false.")
+
+
+def _api_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(
+            f"The `api-url` `{text}` is not an http(s) URL.",
+            f"Use Akua's API base URL, {DEFAULT_API_URL}, or leave `api-url` empty.",
+        )
+    if parts.scheme == "http" and not is_loopback_host(parts.netloc.rpartition("@")[2]):
+        raise InputError(
+            f"The `api-url` `{text}` uses plain http; the token would travel unencrypted.",
+            "Use https (plain http is allowed only for a local emulator on a loopback address).",
+        )
+    if parts.username or parts.password:
+        raise InputError(
+            "The `api-url` carries credentials.",
+            "Remove them from the URL; pass the token with `api-token`.",
+        )
+    return text.rstrip("/")
+
+
+def _inside(root: Path, base: Path, rel: str, name: str) -> Path:
+    """Resolve ``rel`` under ``base`` and refuse anything that leaves the workspace."""
+    if Path(rel).is_absolute():
+        raise InputError(
+            f"The `{name}` input `{rel}` is an absolute path.",
+            f"Give `{name}` relative to the {'repository root' if name == 'path' else '`path` directory'}.",
+        )
+    resolved = (base / rel).resolve()
+    if resolved != root and root not in resolved.parents:
+        raise InputError(
+            f"The `{name}` input `{rel}` leads outside the workspace ({resolved.name or '/'} "
+            "via `..` or a symlink).",
+            "Point it at a directory or file inside the checked-out repository.",
+        )
+    return resolved

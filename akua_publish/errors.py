@@ -1,0 +1,96 @@
+"""Every failure a user can hit, as its own type.
+
+Each error carries what went wrong (``message``), how to fix it (``hint``) and,
+where a file is at fault, which one. The runner adapter turns them into
+``::error::`` annotations and the exit code; nothing else decides exit codes.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_USER = 1  # the user must change an input, a file or a setting
+EXIT_RETRY = 75  # EX_TEMPFAIL: a service failed; re-running the job may succeed
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in akua-publish itself
+
+
+class PublishError(Exception):
+    """Base of all expected failures; never shown with a traceback."""
+
+    title = "akua-publish failed"
+    exit_code = EXIT_USER
+
+    def __init__(self, message: str, hint: str = "", *, file: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.file = file
+
+
+class RetryableError(PublishError):
+    """A failure of a service rather than of the input: worth a re-run."""
+
+    exit_code = EXIT_RETRY
+
+
+class InputError(PublishError):
+    title = "Invalid action input"
+
+
+class VersionError(PublishError):
+    title = "Version cannot be derived or does not match"
+
+
+class PackageError(PublishError):
+    title = "Invalid Akua package"
+
+
+class SchemaError(PublishError):
+    title = "Invalid input schema"
+
+
+class RequestBodyError(PublishError):
+    title = "Version request would be rejected by Akua"
+
+
+class AkuaAuthError(PublishError):
+    title = "Akua rejected the credentials"
+
+
+class AkuaNotFoundError(PublishError):
+    title = "Akua package not found"
+
+
+class AkuaRejectedError(PublishError):
+    title = "Akua rejected the version"
+
+
+class AkuaUnavailableError(RetryableError):
+    title = "Akua API unavailable"
+
+
+class VersionConflictError(PublishError):
+    title = "Version already registered with another digest"
+
+
+class HostedPackageError(PublishError):
+    title = "Package is not OCI-backed"
+
+
+class RepositoryMismatchError(PublishError):
+    title = "Repository differs from the package's"
+
+
+class TagConflictError(PublishError):
+    title = "OCI tag already holds another artifact"
+
+
+class RegistryAuthError(PublishError):
+    title = "Registry rejected the credentials"
+
+
+class RegistryRejectedError(PublishError):
+    title = "Registry rejected the upload"
+
+
+class RegistryUnavailableError(RetryableError):
+    title = "Registry unavailable"

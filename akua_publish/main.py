@@ -1,0 +1,71 @@
+"""The one place that turns the outcome or an error into log lines, outputs,
+the job summary and the exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Mapping, TextIO
+
+from .config import load_settings, secrets_of
+from .errors import EXIT_INTERNAL, EXIT_OK, PublishError
+from .publish import Outcome, publish
+from .runner import Runner
+
+
+def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> int:
+    runner = Runner(environ, out)
+    for secret in secrets_of(runner):
+        runner.mask(secret)
+    try:
+        settings = load_settings(runner, Path.cwd())
+        temp_root = runner.env("RUNNER_TEMP") or None
+        with tempfile.TemporaryDirectory(prefix="akua-publish-", dir=temp_root) as work:
+            outcome = publish(settings, runner, Path(work))
+    except PublishError as exc:
+        report_failure(runner, exc)
+        return exc.exit_code
+    except Exception as exc:  # a bug: say so plainly, keep the details for debug logs
+        runner.error(
+            f"Internal error in akua-publish: {type(exc).__name__}: {exc}. Nothing further was "
+            "done. Please report this with the log (re-run with debug logging for details).",
+            title="akua-publish internal error",
+        )
+        if runner.env("RUNNER_DEBUG") == "1":
+            traceback.print_exc(file=out)
+        return EXIT_INTERNAL
+    runner.set_outputs(outcome.outputs())
+    runner.summary(success_summary(outcome))
+    for name, value in outcome.outputs().items():
+        runner.info(f"{name}: {value}")
+    return EXIT_OK
+
+
+def report_failure(runner: Runner, exc: PublishError) -> None:
+    text = exc.message + (f" Fix: {exc.hint}" if exc.hint else "")
+    runner.error(text, title=exc.title, file=exc.file or "")
+    runner.summary(
+        f"### :x: Akua publish failed: {exc.title}\n\n{exc.message}\n\n"
+        + (f"**How to fix:** {exc.hint}\n" if exc.hint else "")
+    )
+
+
+def success_summary(outcome: Outcome) -> str:
+    rows = [
+        ("Package", f"{outcome.package_name} (`{outcome.package_id}`)"),
+        ("Version", f"`{outcome.semver}` (tag `{outcome.tag}`)"),
+        ("Digest", f"`{outcome.digest}`"),
+        ("OCI ref", f"`{outcome.oci_ref}`"),
+        ("Version id", f"`{outcome.version_id}`" if outcome.version_id else "-"),
+        ("Status", f"**{outcome.status}**"),
+    ]
+    heading = {
+        "published": ":white_check_mark: Akua package version published",
+        "already-published": ":white_check_mark: Akua package version already published",
+        "dry-run": ":test_tube: Akua publish dry run: nothing pushed or registered",
+    }[outcome.status]
+    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
+    return f"### {heading}\n\n| | |\n|---|---|\n{table}\n"

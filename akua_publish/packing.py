@@ -1,0 +1,132 @@
+"""Pack a package directory the way Akua's packer does, but reproducibly.
+
+Akua's packer copies file times, owners and modes into the tar headers, so two
+checkouts of one commit give two digests. Here every header is normalised
+(mtime 0, uid/gid 0, no owner names, mode 0644 or 0755, gzip mtime 0), so the
+same content always gives the same bytes and a re-run finds the same digest.
+The tarball streams to a file while it is hashed: memory does not grow with
+the package.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import stat
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import PackageError
+
+SKIPPED_DIRS = frozenset({"deploy", "rendered", "out", "target", "node_modules", "dist"})
+SKIPPED_FILES = frozenset({"inputs.yaml"})
+
+
+@dataclass(frozen=True)
+class PackedLayer:
+    path: Path
+    digest: str
+    size: int
+    files: int
+
+
+def list_files(root: Path) -> list[str]:
+    """Root-relative POSIX paths of the files Akua packs, sorted.
+
+    Skips dot-names, the build/output directories Akua skips, ``inputs.yaml``,
+    and anything that is not a regular file. Symlinks are never followed.
+    """
+    found: list[str] = []
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        try:
+            entries = list(os.scandir(root / rel_dir if rel_dir else root))
+        except OSError as exc:
+            raise PackageError(
+                f"The directory {rel_dir or '.'} of the package cannot be read: {exc.strerror}.",
+                "Check its permissions.",
+            ) from None
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in SKIPPED_DIRS:
+                    pending.append(rel)
+            elif entry.is_file(follow_symlinks=False) and entry.name not in SKIPPED_FILES:
+                found.append(rel)
+    return sorted(found)
+
+
+def pack(root: Path, out_dir: Path) -> PackedLayer:
+    """Write the layer tarball under ``out_dir`` and return its digest and size."""
+    files = list_files(root)
+    target = out_dir / "package.tar.gz"
+    with open(target, "wb") as raw:
+        sink = _HashingWriter(raw)
+        with gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6) as gz:
+            with tarfile.open(fileobj=gz, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+                for rel in files:
+                    _add_file(tar, root, rel)
+    return PackedLayer(
+        path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=len(files)
+    )
+
+
+def _add_file(tar: tarfile.TarFile, root: Path, rel: str) -> None:
+    path = root / rel
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise PackageError(
+            f"{rel} in the package cannot be read: {exc.strerror}.",
+            "Make the file readable or remove it from the package.",
+        ) from None
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        info = tarfile.TarInfo(rel)
+        info.size = st.st_size
+        info.mode = 0o755 if st.st_mode & stat.S_IXUSR else 0o644
+        info.mtime = 0
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        tar.addfile(info, _ExactReader(handle, st.st_size, rel))
+
+
+class _ExactReader:
+    """Feeds tarfile exactly ``size`` bytes, failing loudly if the file changed."""
+
+    def __init__(self, handle: BinaryIO, size: int, rel: str) -> None:
+        self._handle, self._left, self._rel = handle, size, rel
+
+    def read(self, n: int = -1) -> bytes:
+        want = self._left if n < 0 else min(n, self._left)
+        data = self._handle.read(want)
+        if len(data) < want:
+            raise PackageError(
+                f"{self._rel} changed size while it was being packed.",
+                "Make sure nothing writes to the package directory during the publish.",
+            )
+        self._left -= len(data)
+        return data
+
+
+class _HashingWriter:
+    """A write-only file that hashes and counts what passes through it."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.sha.update(data)
+        self.size += len(data)
+        return self._raw.write(data)
+
+    def flush(self) -> None:
+        self._raw.flush()

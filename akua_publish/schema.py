@@ -1,0 +1,156 @@
+"""Checks of the exported input schema, before it is sent to Akua.
+
+Akua stores the schema and renders install forms from it, so a schema that is
+not valid JSON Schema, is not an object schema, or carries defaults that its
+own rules reject would make a broken version. Every error names the file and
+the JSON pointer at fault.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import SchemaError
+from .spec import pointer
+
+MAX_SCHEMA_BYTES = 1024 * 1024
+DEFAULT_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+EXPORT_HINT = "Re-export it with `akua pkg export --out exported/inputs.schema.json`."
+
+# Keywords whose value is a subschema, a list of them, or a map of them.
+_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains",
+        "propertyNames", "unevaluatedItems", "unevaluatedProperties", "additionalItems")
+_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+_MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+
+
+def load_schema(path: Path, shown: str) -> dict[str, Any]:
+    """Read and check the schema file; ``shown`` is its path for messages."""
+    if path.is_symlink() or not path.is_file():
+        raise SchemaError(
+            f"The schema file {shown} does not exist.",
+            f"{EXPORT_HINT} Or point the `schema` input (relative to `path`) at it.",
+            file=shown,
+        )
+    try:
+        size = path.stat().st_size
+        if size > MAX_SCHEMA_BYTES:
+            raise SchemaError(
+                f"{shown} is {size} bytes; the limit is {MAX_SCHEMA_BYTES} (1 MiB).",
+                "An input schema is a form description: check that the right file is used.",
+                file=shown,
+            )
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise SchemaError(f"{shown} is not valid UTF-8.", EXPORT_HINT, file=shown) from None
+    except OSError as exc:
+        raise SchemaError(
+            f"{shown} cannot be read: {exc.strerror}.", "Check its permissions.", file=shown
+        ) from None
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(
+            f"{shown} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
+            EXPORT_HINT,
+            file=shown,
+        ) from None
+    check_schema(schema, shown)
+    return schema
+
+
+def check_schema(schema: Any, shown: str) -> None:
+    """Raise ``SchemaError`` unless ``schema`` is an object schema Akua can use."""
+    from jsonschema import validators
+    from jsonschema.exceptions import best_match
+
+    if not isinstance(schema, dict):
+        raise SchemaError(
+            f"{shown} holds a JSON {type(schema).__name__}, not an object: "
+            "an input schema is a JSON object.",
+            EXPORT_HINT,
+            file=shown,
+        )
+    dialect = schema.get("$schema", DEFAULT_DIALECT)
+    cls = validators.validator_for({"$schema": dialect}, default=None)
+    if cls is None:
+        raise SchemaError(
+            f"{shown} at /$schema: unknown JSON Schema dialect {dialect!r}.",
+            f'Use "$schema": "{DEFAULT_DIALECT}" (what Akua exports), or remove it.',
+            file=shown,
+        )
+    for where, ref in _refs(schema, ""):
+        if not (isinstance(ref, str) and ref.startswith("#")):
+            raise SchemaError(
+                f"{shown} at {where or '/'}: $ref {ref!r} is not local to the file; "
+                "remote references are never fetched.",
+                "Inline the referenced schema (Akua's exporter inlines nested schemas).",
+                file=shown,
+            )
+    error = best_match(cls(cls.META_SCHEMA).iter_errors(schema))
+    if error is not None:
+        raise SchemaError(
+            f"{shown} at {pointer(error.absolute_path)}: not a valid JSON Schema "
+            f"({dialect}): {error.message}.",
+            EXPORT_HINT,
+            file=shown,
+        )
+    if schema.get("type") != "object":
+        raise SchemaError(
+            f"{shown} at /type: the root must have \"type\": \"object\" "
+            f"(found {schema.get('type')!r}).",
+            "Akua's input schema describes the `schema Input` object. " + EXPORT_HINT,
+            file=shown,
+        )
+    root = cls(schema)
+    for where, sub in _subschemas(schema, ""):
+        if "default" not in sub:
+            continue
+        problem = next(iter(root.evolve(schema=sub).iter_errors(sub["default"])), None)
+        if problem is not None:
+            raise SchemaError(
+                f"{shown} at {where}/default: the default {sub['default']!r} does not "
+                f"satisfy its own schema: {problem.message}.",
+                "Change the default in package.k (or the schema) so they agree, then re-export.",
+                file=shown,
+            )
+
+
+def _subschemas(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every subschema with its JSON pointer, following JSON Schema keywords only."""
+    if not isinstance(node, dict):
+        return
+    yield where, node
+    for key in _ONE:
+        if key in node:
+            yield from _subschemas(node[key], f"{where}/{key}")
+    for key in _LIST:
+        if isinstance(node.get(key), list):
+            for i, sub in enumerate(node[key]):
+                yield from _subschemas(sub, f"{where}/{key}/{i}")
+    for key in _MAP:
+        if isinstance(node.get(key), dict):
+            for name, sub in node[key].items():
+                yield from _subschemas(sub, f"{where}/{key}{pointer([name])}")
+
+
+def _refs(node: Any, where: str) -> Iterator[tuple[str, Any]]:
+    for sub_where, sub in _subschemas(node, where):
+        for key in ("$ref", "$dynamicRef"):
+            if key in sub:
+                yield f"{sub_where}/{key}", sub[key]
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """JSON value equality: key order ignored, but ``true`` is not ``1`` (unlike Python's ==)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b

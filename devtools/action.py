@@ -1,0 +1,80 @@
+"""Run ``entrypoint.py`` as the runner would: inputs as ``INPUT_*``, files for outputs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class ActionRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str]
+    summary: str
+    output_file: str
+
+    @property
+    def log(self) -> str:
+        """The log as the runner shows it: ``::add-mask::`` lines are consumed, not shown."""
+        lines = (self.stdout + self.stderr).splitlines(keepends=True)
+        return "".join(line for line in lines if not line.startswith("::add-mask::"))
+
+    def leaked(self, secrets: list[str]) -> list[str]:
+        """Secrets found anywhere a user or a later step could read them."""
+        seen = self.log + self.output_file + self.summary
+        return [s for s in secrets if s and s in seen]
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    """Read the ``name<<DELIM`` / value / ``DELIM`` blocks of a GITHUB_OUTPUT file."""
+    outputs: dict[str, str] = {}
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        name, _, delimiter = lines[i].partition("<<")
+        end = lines.index(delimiter, i + 1)
+        outputs[name] = "\n".join(lines[i + 1:end])
+        i = end + 1
+    return outputs
+
+
+def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | None = None,
+               timeout: float = 300) -> ActionRun:
+    with tempfile.TemporaryDirectory(prefix="akua-runner-") as runner_dir:
+        output_file = Path(runner_dir, "output")
+        summary_file = Path(runner_dir, "summary")
+        output_file.touch()
+        summary_file.touch()
+        full_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": runner_dir,
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKSPACE": str(workspace),
+            "GITHUB_OUTPUT": str(output_file),
+            "GITHUB_STEP_SUMMARY": str(summary_file),
+            "RUNNER_TEMP": runner_dir,
+            "PYTHONPATH": str(ROOT),
+        }
+        full_env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
+        full_env.update(env or {})
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "entrypoint.py")], cwd=workspace, env=full_env,
+            capture_output=True, text=True, timeout=timeout,
+        )
+        output_text = output_file.read_text()
+        return ActionRun(
+            returncode=done.returncode,
+            stdout=done.stdout,
+            stderr=done.stderr,
+            outputs=parse_outputs(output_text),
+            summary=summary_file.read_text(),
+            output_file=output_text,
+        )

@@ -1,0 +1,75 @@
+"""A real CNCF Distribution registry (Debian's ``docker-registry``) on loopback."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LocalRegistry:
+    """Starts ``docker-registry serve`` with its own storage; stops and cleans it on exit."""
+
+    def __init__(self, auth_yaml: str = "") -> None:
+        self._auth_yaml = auth_yaml
+        self._dir = Path(tempfile.mkdtemp(prefix="akua-registry-"))
+        self.port = free_port()
+        self.host = f"127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> "LocalRegistry":
+        binary = shutil.which("docker-registry")
+        if binary is None:
+            raise RuntimeError("docker-registry is not installed (apt-get install docker-registry)")
+        config = self._dir / "registry.yml"
+        config.write_text(
+            "version: 0.1\n"
+            "log: {level: error}\n"
+            f"storage: {{filesystem: {{rootdirectory: {self._dir / 'data'}}}, delete: {{enabled: true}}}}\n"
+            f"http: {{addr: {self.host}}}\n" + self._auth_yaml
+        )
+        log = open(self._dir / "registry.log", "wb")
+        self._process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError((self._dir / "registry.log").read_text())
+            try:
+                requests.get(f"http://{self.host}/v2/", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("docker-registry did not start within 30 s")
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def tags(self, name: str) -> list[str]:
+        response = requests.get(f"http://{self.host}/v2/{name}/tags/list", timeout=10)
+        if response.status_code == 404:
+            return []
+        response.raise_for_status()
+        return sorted(response.json().get("tags") or [])
+
+    def manifest_digest(self, name: str, reference: str) -> str | None:
+        response = requests.head(
+            f"http://{self.host}/v2/{name}/manifests/{reference}",
+            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}, timeout=10,
+        )
+        return response.headers.get("Docker-Content-Digest") if response.ok else None
