@@ -10,6 +10,7 @@ the packages to start with:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -33,10 +34,8 @@ def main() -> int:
                           {"kind": "oci", "oci_ref": package["oci_ref"]}, package.get("id"))
     server = Emulator(store, port=args.port, error_envelope=args.error_envelope)
     print(f"Akua API emulator listening on {server.base_url}", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .openapi import ApiError, Call, RequestValidator
 from .store import Grant, Store
 from .verify import verify_artifact
 
-ERROR_CODES = {401: 7001, 403: 7003, 404: 7002, 405: 7005, 409: 7009, 422: 7022}
+ERROR_CODES = {401: 7001, 403: 7003, 404: 7002, 405: 7005, 409: 7009, 422: 7022, 503: 7503}
 SIMPLE_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                409: "conflict", 422: "unprocessable_entity"}
+                409: "conflict", 422: "unprocessable_entity", 503: "unavailable"}
 
 
 class Emulator(ThreadingHTTPServer):
@@ -25,6 +26,7 @@ class Emulator(ThreadingHTTPServer):
                  error_envelope: str = "spec") -> None:
         self.store = store
         self.error_envelope = error_envelope
+        self.fail_posts = 0  # fault switch: answer the next N POSTs with 503, as an outage would
         self.validator = RequestValidator()
         super().__init__((host, port), _Handler)
 
@@ -33,7 +35,7 @@ class Emulator(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/v1"
 
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         threading.Thread(target=self.serve_forever, daemon=True).start()
         return self
 
@@ -87,9 +89,12 @@ class Emulator(ThreadingHTTPServer):
                 raise ApiError(409, f"Version {body['semver']} already exists", ["body", "semver"])
             verify_artifact(package["source"]["oci_ref"], body["semver"], body["ref"],
                             body["input_schema"])
-            return 201, self.store.record_version(
+            version = self.store.record_version(
                 package["id"], body["semver"], body["ref"], body["input_schema"]
             )
+            if "compatibility" in body:
+                self.store.compatibility[version["id"]] = body["compatibility"]
+            return 201, version
 
     def op_importPublished(self, call: Call, grant: Grant, workspace: str) -> tuple[int, Any]:
         _require_write(grant)
@@ -146,6 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
         raw_body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
+            if self.command == "POST" and self.server.fail_posts > 0:
+                self.server.fail_posts -= 1
+                raise ApiError(503, "Service temporarily unavailable")
             operation, path_params = self.server.validator.route(self.command, parts.path)
             grant, workspace = self._authorize(headers)
             call = self.server.validator.parse(
@@ -154,7 +162,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = self.server.handle_call(call, grant, workspace)
         except ApiError as exc:
             status, payload = exc.status, self._error_body(exc)
-        self.server.store.calls.append((self.command, parts.path, status))
+        self.server.store.calls.append(
+            (self.command, parts.path, status, headers.get("user-agent", ""))
+        )
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

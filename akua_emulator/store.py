@@ -33,7 +33,8 @@ class Store:
     packages: dict[str, dict[str, Any]] = field(default_factory=dict)
     versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     imports: dict[tuple[str, str], str] = field(default_factory=dict)
-    calls: list[tuple[str, str, int]] = field(default_factory=list)
+    compatibility: dict[str, Any] = field(default_factory=dict)  # by version id
+    calls: list[tuple[str, str, int, str]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def add_package(self, workspace_id: str, name: str, source: dict[str, Any],
@@ -85,4 +86,4 @@ class Store:
         return [v for v in self.versions.get(package_id, []) if v["semver"] != "0.0.1"]
 
     def count_calls(self, method: str, path_suffix: str) -> int:
-        return sum(1 for m, p, _ in self.calls if m == method and p.endswith(path_suffix))
+        return sum(1 for m, p, *_ in self.calls if m == method and p.endswith(path_suffix))

@@ -7,7 +7,8 @@ quoting Akua's own messages from either error envelope Akua uses.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -102,7 +103,7 @@ class AkuaClient:
         status = response.status_code
         if status in (200, 201):
             return
-        said = f"Akua answered HTTP {status} when asked to {action}: {error_messages(response)}"
+        said = f"Akua answered HTTP {status} when asked to {action}: {error_messages(response).rstrip('.')}."
         if status == 401:
             raise AkuaAuthError(said, TOKEN_HINT)
         if status == 403:

@@ -155,8 +155,7 @@ def _inside(root: Path, base: Path, rel: str, name: str) -> Path:
     resolved = (base / rel).resolve()
     if resolved != root and root not in resolved.parents:
         raise InputError(
-            f"The `{name}` input `{rel}` leads outside the workspace ({resolved.name or '/'} "
-            "via `..` or a symlink).",
+            f"The `{name}` input `{rel}` leads outside the workspace (through `..` or a symlink).",
             "Point it at a directory or file inside the checked-out repository.",
         )
     return resolved

@@ -7,8 +7,9 @@ import os
 import sys
 import tempfile
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, TextIO
+from typing import TextIO
 
 from .config import load_settings, secrets_of
 from .errors import EXIT_INTERNAL, EXIT_OK, PublishError

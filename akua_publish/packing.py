@@ -68,10 +68,12 @@ def pack(root: Path, out_dir: Path) -> PackedLayer:
     target = out_dir / "package.tar.gz"
     with open(target, "wb") as raw:
         sink = _HashingWriter(raw)
-        with gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6) as gz:
-            with tarfile.open(fileobj=gz, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-                for rel in files:
-                    _add_file(tar, root, rel)
+        with (
+            gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6) as gz,
+            tarfile.open(fileobj=gz, mode="w|", format=tarfile.PAX_FORMAT) as tar,
+        ):
+            for rel in files:
+                _add_file(tar, root, rel)
     return PackedLayer(
         path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=len(files)
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Iterator, Mapping, TextIO
+from typing import TextIO
 
 
 def _escape_data(text: str) -> str:

@@ -67,7 +67,7 @@ def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | No
         full_env.update(env or {})
         done = subprocess.run(
             [sys.executable, str(ROOT / "entrypoint.py")], cwd=workspace, env=full_env,
-            capture_output=True, text=True, timeout=timeout,
+            capture_output=True, text=True, timeout=timeout, check=False,
         )
         output_text = output_file.read_text()
         return ActionRun(

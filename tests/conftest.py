@@ -1,0 +1,134 @@
+"""Shared fixtures: a real Distribution registry, the Akua emulator, fresh packages."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from akua_emulator import Emulator, Grant, Store
+from devtools.action import ROOT, ActionRun, run_action
+from devtools.registry import LocalRegistry
+
+EXAMPLE = ROOT / "examples" / "hello"
+WORKSPACE_ID = "ws_tests"
+OTHER_WORKSPACE = "ws_other"
+
+
+@pytest.fixture(scope="session")
+def registry() -> Iterator[LocalRegistry]:
+    with LocalRegistry() as running:
+        yield running
+
+
+@dataclass
+class Akua:
+    """The emulator and the credentials the tests hold for it."""
+
+    server: Emulator
+    store: Store
+    token: str
+    read_only_token: str
+    secrets: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def akua() -> Iterator[Akua]:
+    store = Store()
+    token = "sk_akua_test_" + secrets.token_hex(16)
+    read_only = "sk_akua_ro_" + secrets.token_hex(16)
+    store.grants[token] = Grant((WORKSPACE_ID,))
+    store.grants[read_only] = Grant((WORKSPACE_ID,), write=False)
+    server = Emulator(store).start()
+    yield Akua(server, store, token, read_only, [token, read_only])
+    server.shutdown()
+
+
+@dataclass
+class Target:
+    """One Akua package of the tests' own, bound to its own repository in the registry."""
+
+    registry: LocalRegistry
+    akua: Akua
+    package_id: str
+    repo: str
+
+    @property
+    def oci_ref(self) -> str:
+        return f"oci://{self.registry.host}/{self.repo}"
+
+    def tags(self) -> list[str]:
+        return self.registry.tags(self.repo)
+
+    def created(self) -> list[dict]:
+        return self.akua.store.created_versions(self.package_id)
+
+    def assert_untouched(self) -> None:
+        assert self.tags() == [], "something was pushed"
+        assert self.created() == [], "something was registered"
+
+
+@pytest.fixture
+def target(registry: LocalRegistry, akua: Akua) -> Target:
+    repo = f"tests/hello-{secrets.token_hex(4)}"
+    package_id = akua.store.add_package(
+        WORKSPACE_ID, "hello", {"kind": "oci", "oci_ref": f"oci://{registry.host}/{repo}"}
+    )
+    return Target(registry, akua, package_id, repo)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A checkout holding the example package at pkg/."""
+    root = tmp_path / "checkout"
+    shutil.copytree(EXAMPLE, root / "pkg", symlinks=True)
+    return root
+
+
+@pytest.fixture
+def publish(workspace: Path, target: Target):
+    """Run the action against ``target``; every run is scanned for leaked secrets."""
+
+    def run(inputs: dict[str, str] | None = None, env: dict[str, str] | None = None,
+            root: Path | None = None) -> ActionRun:
+        full_inputs = {"package-id": target.package_id, "path": "pkg",
+                       "api-url": target.akua.server.base_url}
+        full_inputs.update(inputs or {})
+        full_env = {"GITHUB_REF": "refs/tags/v0.3.0", "AKUA_API_TOKEN": target.akua.token}
+        full_env.update(env or {})
+        result = run_action(root or workspace, full_inputs, full_env)
+        secrets_used = target.akua.secrets + [
+            v for k, v in full_inputs.items() if k in ("api-token", "registry-password") and v
+        ]
+        assert result.leaked(secrets_used) == [], result.log
+        assert "Traceback" not in result.log, result.log
+        checked = root or workspace
+        for path in checked.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                data = path.read_bytes()
+                assert not any(s.encode() in data for s in secrets_used if s), path
+        return result
+
+    return run
+
+
+def error_lines(run: ActionRun) -> list[str]:
+    return [line for line in run.stdout.splitlines() if line.startswith("::error")]
+
+
+def parse_annotation(line: str) -> tuple[dict[str, str], str]:
+    """Split ``::error k=v,k=v::message`` into its properties and unescaped message."""
+    head, _, message = line[2:].partition("::")
+    _, _, props_text = head.partition(" ")
+    props = dict(p.split("=", 1) for p in props_text.split(",") if p)
+
+    def unescape(text: str) -> str:
+        for code, char in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
+            text = text.replace(code, char)
+        return text
+
+    return {k: unescape(v) for k, v in props.items()}, unescape(message)

@@ -1,0 +1,220 @@
+"""Every error a user can hit: clear annotation, documented exit code, nothing half-done."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import OTHER_WORKSPACE, WORKSPACE_ID, Target, error_lines, parse_annotation
+from devtools.registry import free_port
+
+SCHEMA = "pkg/exported/inputs.schema.json"
+TOML = "pkg/akua.toml"
+
+
+@dataclass
+class Case:
+    name: str
+    needles: tuple[str, ...]
+    inputs: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    prepare: Callable[[Path, Target], dict[str, str] | None] | None = None
+    code: int = 1
+    file: str = ""
+
+
+def write(rel: str, text: str | bytes) -> Callable[[Path, Target], None]:
+    def prepare(root: Path, _: Target) -> None:
+        path = root / rel
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+
+    return prepare
+
+
+def remove(rel: str) -> Callable[[Path, Target], None]:
+    return lambda root, _: (root / rel).unlink()
+
+
+def edit_schema(change: Callable[[dict], object]) -> Callable[[Path, Target], None]:
+    def prepare(root: Path, _: Target) -> None:
+        path = root / SCHEMA
+        schema = json.loads(path.read_text())
+        change(schema)
+        path.write_text(json.dumps(schema))
+
+    return prepare
+
+
+def other_package(workspace_id: str, source: dict) -> Callable[[Path, Target], dict[str, str]]:
+    def prepare(_: Path, target: Target) -> dict[str, str]:
+        package_id = target.akua.store.add_package(workspace_id, "hello", source)
+        return {"package-id": package_id}
+
+    return prepare
+
+
+def closed_registry(_: Path, target: Target) -> dict[str, str]:
+    source = {"kind": "oci", "oci_ref": f"oci://127.0.0.1:{free_port()}/nowhere"}
+    return {"package-id": target.akua.store.add_package(WORKSPACE_ID, "hello", source)}
+
+
+def simple_envelope(_: Path, target: Target) -> dict[str, str]:
+    target.akua.server.error_envelope = "simple"
+    return {"package-id": "pkg_missing0000"}
+
+
+COMPAT_OK = {"clusterTypes": [], "kubernetes": {}, "placement": {"providers": "any", "regions": "any"}}
+
+CASES = [
+    # 1. the version
+    Case("ref-is-a-branch", ("refs/heads/main", "not a tag", "tags:"), env={"GITHUB_REF": "refs/heads/main"}),
+    Case("ref-unset", ("(not set)",), env={"GITHUB_REF": ""}),
+    Case("tag-not-semver", ("`1.2`", "SemVer"), env={"GITHUB_REF": "refs/tags/v1.2"}),
+    Case("tag-leading-zero", ("`01.2.3`",), env={"GITHUB_REF": "refs/tags/v01.2.3"}),
+    Case("version-input-not-semver", ("`latest`", "`version` input"), inputs={"version": "latest"}),
+    Case("version-too-long", ("131 characters", "128"), inputs={"version": "1.0.0-" + "a" * 125}),
+    Case("version-differs-from-akua-toml", ("0.4.0", "'0.3.0'", "Set version"),
+         env={"GITHUB_REF": "refs/tags/v0.4.0"}, file=TOML),
+    # 2. the package, the schema, the inputs
+    Case("no-akua-toml", ("pkg/akua.toml is missing",), prepare=remove(TOML), file=TOML),
+    Case("broken-akua-toml", ("not valid TOML",), prepare=write(TOML, "[package\nname="), file=TOML),
+    Case("no-package-table", ("no [package] table",), prepare=write(TOML, "[other]\nx = 1\n"), file=TOML),
+    Case("bad-package-name", ("[package].name",),
+         prepare=write(TOML, '[package]\nname = "-bad"\nversion = "0.3.0"\n'), file=TOML),
+    Case("no-version-in-akua-toml", ("[package].version is missing",),
+         prepare=write(TOML, '[package]\nname = "hello"\n'), file=TOML),
+    Case("akua-toml-not-utf8", ("not valid UTF-8",), prepare=write(TOML, b"\xff\xfe[package]"), file=TOML),
+    Case("no-package-k", ("pkg/package.k is missing",), prepare=remove("pkg/package.k"),
+         file="pkg/package.k"),
+    Case("path-does-not-exist", ("`nope` does not exist",), inputs={"path": "nope"}),
+    Case("path-outside-workspace", ("leads outside the workspace",), inputs={"path": "../.."}),
+    Case("path-absolute", ("absolute path",), inputs={"path": "/etc"}),
+    Case("schema-missing", ("does not exist", "akua pkg export"), prepare=remove(SCHEMA), file=SCHEMA),
+    Case("schema-outside-workspace", ("leads outside",), inputs={"schema": "../../../x.json"}),
+    Case("schema-not-json", ("not valid JSON", "line 1, column 2"), prepare=write(SCHEMA, "{"), file=SCHEMA),
+    Case("schema-is-an-array", ("JSON list, not an object",), prepare=write(SCHEMA, "[]"), file=SCHEMA),
+    Case("schema-not-utf8", ("not valid UTF-8",), prepare=write(SCHEMA, b'{"a": "\xff"}'), file=SCHEMA),
+    Case("schema-too-big", ("the limit is 1048576",),
+         prepare=write(SCHEMA, '{"type": "object", "x": "' + "a" * (1024 * 1024) + '"}'), file=SCHEMA),
+    Case("schema-unknown-dialect", ("/$schema", "unknown JSON Schema dialect"),
+         prepare=edit_schema(lambda s: s.update({"$schema": "https://example.com/my-dialect"})), file=SCHEMA),
+    Case("schema-invalid", ("at /properties/port/type", "not a valid JSON Schema"),
+         prepare=edit_schema(lambda s: s["properties"]["port"].update({"type": "integr"})), file=SCHEMA),
+    Case("schema-root-not-object", ('"type": "object"', "'array'"),
+         prepare=edit_schema(lambda s: s.update({"type": "array"})), file=SCHEMA),
+    Case("schema-default-violates-its-schema", ("/properties/replicas/properties/min/default", "'one'"),
+         prepare=edit_schema(lambda s: s["properties"]["replicas"]["properties"]["min"].update(
+             {"default": "one"})), file=SCHEMA),
+    Case("schema-remote-ref", ("https://example.com/s.json", "never fetched"),
+         prepare=edit_schema(lambda s: s["properties"].update({"r": {"$ref": "https://example.com/s.json"}})),
+         file=SCHEMA),
+    Case("compatibility-not-json", ("`compatibility` input is not valid JSON",),
+         inputs={"compatibility": "{clusterTypes: [eks]}"}),
+    Case("compatibility-not-object", ("JSON list, not an object",), inputs={"compatibility": "[]"}),
+    Case("compatibility-missing-placement", ("'placement' is a required property",),
+         inputs={"compatibility": '{"clusterTypes": [], "kubernetes": {}}'}),
+    Case("compatibility-bad-network-profile", ("at /kaas/networkProfile", "linux_cilium"),
+         inputs={"compatibility": json.dumps({**COMPAT_OK, "kaas": {"networkProfile": "flannel"}})}),
+    Case("no-package-id", ("`package-id` input is required",), inputs={"package-id": ""}),
+    Case("package-id-wrong-shape", ("not an Akua package id",), inputs={"package-id": "hello"}),
+    Case("package-id-too-long", ("not an Akua package id",), inputs={"package-id": "pkg_" + "a" * 51}),
+    Case("no-token", ("No Akua API token", "secrets.AKUA_API_TOKEN"), env={"AKUA_API_TOKEN": ""}),
+    Case("workspace-wrong-shape", ("not an Akua workspace id",), inputs={"workspace": "acme"}),
+    Case("api-url-plain-http-remote", ("plain http", "unencrypted"),
+         inputs={"api-url": "http://api.example.com/v1"}),
+    Case("api-url-not-a-url", ("not an http(s) URL",), inputs={"api-url": "api.akua.dev"}),
+    Case("dry-run-not-boolean", ("`dry-run` input is `yes`",), inputs={"dry-run": "yes"}),
+    Case("plain-http-not-boolean", ("`plain-http` input",), inputs={"plain-http": "1"}),
+    Case("repository-with-tag", ("names a tag or digest",), inputs={"repository": "ghcr.io/acme/x:1.0"}),
+    Case("repository-not-a-reference", ("not an OCI repository reference",), inputs={"repository": "oci://"}),
+    # 3. Akua, before anything is pushed
+    Case("token-rejected", ("HTTP 401", "Invalid or missing API token", "api-token"),
+         env={"AKUA_API_TOKEN": "sk_akua_wrong_0123456789"}),
+    Case("workspace-not-allowed", ("HTTP 403", "ws_other", "`workspace` input"),
+         inputs={"workspace": OTHER_WORKSPACE}),
+    Case("package-unknown", ("HTTP 404", "pkg_missing0000", "`package-id` input"),
+         inputs={"package-id": "pkg_missing0000"}),
+    Case("package-in-another-workspace", ("HTTP 404",),
+         prepare=other_package(OTHER_WORKSPACE, {"kind": "oci", "oci_ref": "oci://127.0.0.1:1/x"})),
+    Case("package-is-hosted", ("hosted package", "not an OCI-backed"),
+         prepare=other_package(WORKSPACE_ID, {"kind": "hosted", "repository_id": "repo_1"})),
+    Case("simple-error-envelope", ("HTTP 404", "not found"), prepare=simple_envelope),
+    Case("repository-differs-from-akuas", ("oci://ghcr.io/acme/other", "Akua reads this package"),
+         inputs={"repository": "oci://ghcr.io/acme/other"}),
+    Case("akua-unreachable", ("Cannot reach the Akua API", "api-url"), code=75,
+         inputs={"api-url": f"http://127.0.0.1:{free_port()}/v1"}),
+    # 5. the registry
+    Case("registry-unreachable", ("Cannot connect to the registry",), code=75, prepare=closed_registry),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_error_is_clear_and_nothing_is_done(case: Case, publish, target: Target, workspace: Path) -> None:
+    inputs = dict(case.inputs)
+    if case.prepare:
+        inputs.update(case.prepare(workspace, target) or {})
+    try:
+        run = publish(inputs=inputs, env=case.env)
+    finally:
+        target.akua.server.error_envelope = "spec"
+    assert run.returncode == case.code, run.log
+    lines = error_lines(run)
+    assert len(lines) == 1, run.log
+    props, message = parse_annotation(lines[0])
+    for needle in case.needles:
+        assert needle in message, message
+    assert "Fix: " in message and props["title"]
+    assert props.get("file", "") == case.file
+    assert "Akua publish failed" in run.summary and "How to fix" in run.summary
+    assert run.outputs == {}
+    target.assert_untouched()
+
+
+def test_version_registered_with_another_digest(publish, target: Target) -> None:
+    other = "sha256:" + "e" * 64
+    target.akua.store.record_version(target.package_id, "0.3.0", other, {"type": "object"})
+    run = publish()
+    assert run.returncode == 1, run.log
+    [line] = error_lines(run)
+    assert other in line and run.outputs == {}
+    assert target.registry.manifest_digest(target.repo, "0.3.0") in line
+    assert [v["ref"] for v in target.akua.store.versions[target.package_id]][-1] == other
+
+
+def test_akua_rejects_a_schema_that_is_not_the_exported_one(publish, target: Target, workspace: Path) -> None:
+    exported = json.loads((workspace / SCHEMA).read_text())
+    exported["properties"]["port"]["default"] = 9090
+    (workspace / "pkg" / "handwritten.schema.json").write_text(json.dumps(exported))
+    run = publish(inputs={"schema": "handwritten.schema.json"})
+    assert run.returncode == 1, run.log
+    [line] = error_lines(run)
+    assert "HTTP 422" in line and "input_schema differs" in line and "registry connection" in line
+    assert target.created() == []
+
+
+def test_read_only_token_cannot_register(publish, target: Target) -> None:
+    run = publish(env={"AKUA_API_TOKEN": target.akua.read_only_token})
+    assert run.returncode == 1, run.log
+    [line] = error_lines(run)
+    assert "HTTP 403" in line and "read-only" in line
+    assert target.created() == []
+
+
+def test_post_after_push_failing_says_a_rerun_finishes(publish, target: Target) -> None:
+    target.akua.server.fail_posts = 1
+    try:
+        run = publish()
+    finally:
+        target.akua.server.fail_posts = 0
+    assert run.returncode == 75, run.log
+    [line] = error_lines(run)
+    assert "HTTP 503" in line and "re-running the job will find it there" in line
+    assert target.tags() == ["0.3.0"] and target.created() == []
+    again = publish()
+    assert again.returncode == 0 and again.outputs["status"] == "published", again.log
+    assert "nothing to upload" in again.log
