@@ -125,9 +125,9 @@ def _subschemas(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
         return
     yield where, node
     for key in _ONE:
-        if key in node:
+        if isinstance(node.get(key), dict):
             yield from _subschemas(node[key], f"{where}/{key}")
-    for key in _LIST:
+    for key in (*_LIST, "items"):  # draft-07 and older also allow a list of item schemas
         if isinstance(node.get(key), list):
             for i, sub in enumerate(node[key]):
                 yield from _subschemas(sub, f"{where}/{key}/{i}")

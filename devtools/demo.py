@@ -34,7 +34,7 @@ def main() -> int:
             ROOT,
             {"package-id": package_id, "path": EXAMPLE, "api-url": emulator.base_url},
             {"GITHUB_REF": f"refs/tags/v{version}", "AKUA_API_TOKEN": token,
-             "GITHUB_REPOSITORY": "akua-dev/akua-publish", "GITHUB_SHA": "0" * 40},
+             "GITHUB_REPOSITORY": "owner/akua-publish", "GITHUB_SHA": "0" * 40},
         )
         emulator.shutdown()
         print(run.log)

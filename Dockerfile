@@ -1,0 +1,20 @@
+# akua-publish: a Docker container action. GitHub runs Docker actions as root
+# (the runner mounts the workspace and the output files owned by its own user),
+# so no USER is set here; see the README.
+FROM python:3.12.12-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /action
+
+# Dependencies first: a code-only change reuses this layer.
+COPY requirements.txt ./
+RUN pip install --no-cache-dir --no-compile -r requirements.txt
+
+COPY entrypoint.py ./
+COPY akua_publish/ ./akua_publish/
+
+ENTRYPOINT ["python", "/action/entrypoint.py"]

@@ -1,0 +1,222 @@
+"""The Akua emulator against openapi-packages.json: what it accepts, answers and verifies."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import secrets
+import tarfile
+from typing import Any
+
+import pytest
+import requests
+
+from akua_publish.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
+from akua_publish.spec import spec, validator
+from conftest import WORKSPACE_ID, Akua, Target
+from devtools.registry import LocalRegistry
+
+SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "title": "Input"}
+
+
+def call(akua: Akua, method: str, path: str, token: str | None = "default", **kwargs: Any) -> requests.Response:
+    headers = kwargs.pop("headers", {})
+    if token:
+        headers["Authorization"] = f"Bearer {akua.token if token == 'default' else token}"
+    response = requests.request(method, akua.server.base_url + path, headers=headers, timeout=30, **kwargs)
+    _check_against_spec(method, path, response)
+    return response
+
+
+def _check_against_spec(method: str, path: str, response: requests.Response) -> None:
+    """Every answer has a status the spec lists (422 for invalid input) and the spec's shape."""
+    from akua_emulator.openapi import RequestValidator
+
+    try:
+        op, _ = RequestValidator().route(method, "/v1" + path.split("?", maxsplit=1)[0])
+    except Exception:
+        schema: dict[str, Any] = {"$ref": "#/components/schemas/ApiErrorResponse"}
+    else:
+        allowed = set(op.statuses) | {422}
+        assert response.status_code in allowed, (response.status_code, response.text)
+        item = spec()["paths"][op.template][op.method.lower()]["responses"].get(str(response.status_code))
+        schema = (item or {}).get("content", {}).get("application/json", {}).get("schema") or {
+            "$ref": "#/components/schemas/ApiErrorResponse"
+        }
+    errors = list(validator(schema).iter_errors(response.json()))
+    assert errors == [], [e.message for e in errors]
+
+
+def push_raw(registry: LocalRegistry, repo: str, tag: str, files: dict[str, bytes],
+             manifest_type: str = MANIFEST_MEDIA_TYPE, layer_type: str = CONTENT_MEDIA_TYPE) -> str:
+    """Push a hand-made artifact with plain HTTP calls; returns the manifest digest."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    layer = gzip.compress(buffer.getvalue())
+    config = b'{"akuaVersion":"test"}'
+    base = f"http://{registry.host}/v2/{repo}"
+    for blob in (layer, config):
+        digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+        location = requests.post(f"{base}/blobs/uploads/", timeout=10).headers["Location"]
+        sep = "&" if "?" in location else "?"
+        url = location if location.startswith("http") else f"http://{registry.host}{location}"
+        requests.put(f"{url}{sep}digest={digest}", data=blob, timeout=10).raise_for_status()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": manifest_type,
+        "config": {"mediaType": CONFIG_MEDIA_TYPE, "digest": "sha256:" + hashlib.sha256(config).hexdigest(),
+                   "size": len(config)},
+        "layers": [{"mediaType": layer_type, "digest": "sha256:" + hashlib.sha256(layer).hexdigest(),
+                    "size": len(layer)}],
+    }).encode()
+    response = requests.put(f"{base}/manifests/{tag}", data=manifest,
+                            headers={"Content-Type": manifest_type}, timeout=10)
+    response.raise_for_status()
+    return "sha256:" + hashlib.sha256(manifest).hexdigest()
+
+
+def good_files(version: str = "1.0.0", schema: dict | None = None) -> dict[str, bytes]:
+    return {
+        "akua.toml": f'[package]\nname = "x"\nversion = "{version}"\n'.encode(),
+        "package.k": b"schema Input:\n    a?: int\n",
+        "exported/inputs.schema.json": json.dumps(schema or SCHEMA).encode(),
+    }
+
+
+def test_package_operations_answer_in_the_spec_shapes(akua: Akua, target: Target) -> None:
+    package = call(akua, "GET", f"/packages/{target.package_id}").json()
+    assert package["source"] == {"kind": "oci", "oci_ref": target.oci_ref}
+    listed = call(akua, "GET", "/packages?limit=100").json()
+    assert target.package_id in [p["id"] for p in listed["data"]]
+    versions = call(akua, "GET", f"/packages/{target.package_id}/versions").json()
+    [seed] = versions["data"]
+    assert call(akua, "GET", f"/packages/{target.package_id}/versions/{seed['id']}").json() == seed
+    inputs = call(akua, "GET", f"/packages/{target.package_id}/versions/{seed['id']}/inputs").json()
+    assert inputs == seed["input_schema"]
+
+
+def test_create_version_verifies_and_records(akua: Akua, target: Target) -> None:
+    digest = push_raw(target.registry, target.repo, "1.0.0", good_files())
+    body = {"semver": "1.0.0", "ref": digest, "input_schema": SCHEMA}
+    created = call(akua, "POST", f"/packages/{target.package_id}/versions", json=body)
+    assert created.status_code == 201 and created.json()["ref"] == digest
+    again = call(akua, "POST", f"/packages/{target.package_id}/versions", json=body)
+    assert again.status_code == 409
+    assert call(akua, "GET", f"/packages/{target.package_id}").json()["latest_version_id"] == created.json()["id"]
+
+
+@pytest.mark.parametrize(("case", "files", "kwargs", "semver", "needle"), [
+    ("unknown-ref", None, {}, "1.0.0", "not found"),
+    ("docker-manifest", good_files(), {"manifest_type": "application/vnd.docker.distribution.manifest.v2+json"},
+     "1.0.0", "not an OCI image manifest"),
+    ("no-akua-layer", good_files(), {"layer_type": "application/vnd.oci.image.layer.v1.tar+gzip"},
+     "1.0.0", "No layer of media type"),
+    ("no-package-k", {"akua.toml": good_files()["akua.toml"]}, {}, "1.0.0", "package.k is missing"),
+    ("package-k-not-at-root", {k: v for k, v in good_files().items() if k != "package.k"} | {"sub/package.k": b"x"},
+     {}, "1.0.0", "package.k is missing"),
+    ("semver-differs", good_files("1.0.1"), {}, "1.0.0", "does not match akua.toml"),
+    ("schema-differs", good_files(schema={"type": "object", "title": "Other"}), {}, "1.0.0", "input_schema differs"),
+])
+def test_create_version_rejects_what_akua_rejects(akua: Akua, target: Target, case: str, files, kwargs,
+                                                    semver: str, needle: str) -> None:
+    absent = "sha256:" + "0" * 64
+    digest = absent if files is None else push_raw(target.registry, target.repo, "t", files, **kwargs)
+    response = call(akua, "POST", f"/packages/{target.package_id}/versions",
+                    json={"semver": semver, "ref": digest, "input_schema": SCHEMA})
+    assert response.status_code == 422
+    assert needle in response.json()["errors"][0]["message"]
+    assert target.created() == []
+
+
+LONG = "x" * 60
+
+
+@pytest.mark.parametrize(("method", "path", "body", "headers", "status"), [
+    ("GET", f"/packages/pkg_{'a' * 51}", None, {}, 422),  # id longer than 54
+    ("GET", "/packages?limit=0", None, {}, 422),
+    ("GET", "/packages?limit=101", None, {}, 422),
+    ("GET", "/packages?view=everything", None, {}, 422),
+    ("GET", "/packages", None, {"akua-context": "ws_" + LONG}, 403),
+    ("POST", "/packages/{id}/versions", {"semver": "1.0.0", "ref": "sha256:x", "input_schema": {}, "x": 1}, {}, 422),
+    ("POST", "/packages/{id}/versions", {"semver": "v1.0.0", "ref": "sha256:x", "input_schema": {}}, {}, 422),
+    ("POST", "/packages/{id}/versions", {"semver": "1.0.0", "ref": "", "input_schema": {}}, {}, 422),
+    ("POST", "/packages/{id}/versions", {"semver": "1.0.0", "ref": "r", "input_schema": []}, {}, 422),
+    ("POST", "/packages/{id}/versions", {"semver": "1.0.0", "ref": "r"}, {}, 422),
+    ("POST", "/packages/{id}/versions",
+     {"semver": "1.0.0", "ref": "r", "input_schema": {}, "compatibility": {"clusterTypes": []}}, {}, 422),
+    ("POST", "/packages/{id}/versions", "not json", {"Content-Type": "application/json"}, 422),
+    ("POST", "/packages/{id}/versions", b"{}", {"Content-Type": "text/plain"}, 422),
+    ("GET", "/packages/{id}/versions/ver_unknown", None, {}, 404),
+    ("GET", "/nothing-here", None, {}, 404),
+    ("DELETE", "/packages/{id}", None, {}, 405),
+])
+def test_requests_the_spec_rejects(akua: Akua, target: Target, method: str, path: str, body, headers,
+                                   status: int) -> None:
+    path = path.replace("{id}", target.package_id)
+    kwargs: dict[str, Any] = {"headers": dict(headers)}
+    if isinstance(body, dict):
+        kwargs["json"] = body
+    elif body is not None:
+        kwargs["data"] = body
+    response = call(akua, method, path, **kwargs)
+    assert response.status_code == status, response.text
+    assert response.json()["success"] is False
+
+
+def test_authentication_and_workspaces(akua: Akua, target: Target) -> None:
+    path = f"/packages/{target.package_id}"
+    assert call(akua, "GET", path, token=None).status_code == 401
+    assert call(akua, "GET", path, token="sk_akua_nope").status_code == 401
+    assert call(akua, "GET", path, headers={"akua-context": "ws_other"}).status_code == 403
+    assert call(akua, "GET", path, headers={"akua-context": WORKSPACE_ID}).status_code == 200
+    post = call(akua, "POST", path + "/versions", token=akua.read_only_token,
+                json={"semver": "1.0.0", "ref": "r", "input_schema": {}})
+    assert post.status_code == 403
+
+
+def test_versions_page_newest_first(akua: Akua, target: Target) -> None:
+    for i in range(120):
+        akua.store.record_version(target.package_id, f"2.0.{i}", f"sha256:{i:064x}", SCHEMA)
+    first = call(akua, "GET", f"/packages/{target.package_id}/versions?limit=100").json()
+    assert first["has_more"] and len(first["data"]) == 100 and first["data"][0]["semver"] == "2.0.119"
+    rest = call(akua, "GET", f"/packages/{target.package_id}/versions?limit=100&cursor={first['next_cursor']}").json()
+    assert not rest["has_more"] and rest["next_cursor"] is None and len(rest["data"]) == 21
+    assert rest["data"][-1]["semver"] == "0.0.1"
+
+
+def test_the_action_finds_its_version_beyond_the_first_page(publish, target: Target) -> None:
+    first = publish()
+    assert first.returncode == 0
+    for i in range(150):
+        target.akua.store.record_version(target.package_id, f"9.0.{i}", f"sha256:{i:064x}", SCHEMA)
+    again = publish()
+    assert again.returncode == 0 and again.outputs["status"] == "already-published", again.log
+    assert again.outputs["version-id"] == first.outputs["version-id"]
+
+
+def test_import_registers_a_package_with_its_first_version(akua: Akua, registry: LocalRegistry) -> None:
+    repo = f"tests/import-{secrets.token_hex(4)}"
+    digest = push_raw(registry, repo, "1.0.0", good_files())
+    body = {"name": f"imported-{repo[-8:]}", "oci_ref": f"oci://{registry.host}/{repo}",
+            "version": {"semver": "1.0.0", "ref": digest, "input_schema": SCHEMA}}
+    key = {"idempotency-key": secrets.token_hex(8)}
+    created = call(akua, "POST", "/packages:import", json=body, headers=dict(key))
+    assert created.status_code == 201
+    assert call(akua, "POST", "/packages:import", json=body, headers=dict(key)).json()["id"] == created.json()["id"]
+    assert call(akua, "POST", "/packages:import", json=body).status_code == 409
+    bad = dict(body, oci_ref="https://x/y")
+    assert call(akua, "POST", "/packages:import", json=bad).status_code == 422
+
+
+def test_bundled_spec_is_akuas(akua: Akua) -> None:
+    from pathlib import Path
+
+    shared = Path(__file__).resolve().parents[2] / "shared" / "akua" / "openapi-packages.json"
+    if not shared.exists():
+        pytest.skip("the shared spec is not beside this checkout")
+    assert json.loads(shared.read_text()) == spec()

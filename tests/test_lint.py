@@ -1,0 +1,69 @@
+"""Linters and the action's metadata, as part of the test run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from akua_publish import config
+from devtools.action import ROOT
+
+BIN = Path(sys.executable).parent
+
+
+def run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def test_ruff() -> None:
+    done = run(str(BIN / "ruff"), "check", ".")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_hadolint() -> None:
+    done = run(str(BIN / "hadolint"), "Dockerfile")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_on_every_workflow() -> None:
+    workflows = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+    assert workflows
+    done = run(str(BIN / "actionlint"), *map(str, workflows))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _action() -> dict:
+    return yaml.safe_load((ROOT / "action.yml").read_text())
+
+
+def test_action_metadata_is_complete() -> None:
+    action = _action()
+    assert action["name"] and action["description"]
+    assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
+    for kind in ("inputs", "outputs"):
+        for name, spec in action[kind].items():
+            assert spec.get("description"), f"{kind}.{name} has no description"
+    assert set(action["outputs"]) == {"semver", "tag", "digest", "oci-ref", "version-id", "published-at", "status"}
+
+
+def test_action_defaults_match_the_code() -> None:
+    inputs = _action()["inputs"]
+    expected = {
+        "package-id": None, "api-token": "", "workspace": "", "api-url": "",
+        "path": config.DEFAULT_PATH, "schema": config.DEFAULT_SCHEMA, "repository": "",
+        "registry-username": "${{ github.actor }}", "registry-password": "${{ github.token }}",
+        "plain-http": "false", "version": "", "compatibility": "", "dry-run": "false",
+    }
+    assert {name: spec.get("default") for name, spec in inputs.items()} == expected
+    assert inputs["package-id"]["required"] is True
+    assert config.DEFAULT_API_URL in inputs["api-url"]["description"]
+
+
+def test_readme_documents_every_input_and_output() -> None:
+    readme = (ROOT / "README.md").read_text()
+    action = _action()
+    for name in [*action["inputs"], *action["outputs"]]:
+        assert f"`{name}`" in readme, name

@@ -1,0 +1,125 @@
+"""Packing: Akua's file rules, and the same bytes for the same content."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from akua_publish import packing
+from akua_publish.errors import PackageError
+from akua_publish.packing import list_files, pack
+
+
+def make_tree(root: Path) -> None:
+    files = {
+        "akua.toml": "[package]\n",
+        "package.k": "schema Input:\n    a: int\n",
+        "vendor/charts/x/Chart.yaml": "name: x\n",
+        "vendor/charts/x/.helmignore": "skip\n",
+        "a-b/file.txt": "dash sorts before slash\n",
+        "a/file.txt": "a\n",
+        "sub/inputs.yaml": "per-consumer\n",
+        "inputs.yaml": "per-consumer\n",
+        ".git/config": "x\n",
+        "deploy/x.yaml": "x\n",
+        "rendered/x.yaml": "x\n",
+        "out/x": "x\n",
+        "target/x": "x\n",
+        "node_modules/x/i.js": "x\n",
+        "dist/x": "x\n",
+        "docs/out.md": "a file named like a skipped dir is kept only if it is not a dir\n",
+        "bin/run.sh": "#!/bin/sh\n",
+        "ünïcode/名前.txt": "non-ascii names\n",
+    }
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (root / "bin/run.sh").chmod(0o700)
+    (root / "link.txt").symlink_to(root / "a/file.txt")
+    (root / "linkdir").symlink_to(root / "vendor")
+    os.mkfifo(root / "fifo")
+
+
+def test_akua_skip_rules_and_order(tmp_path: Path) -> None:
+    make_tree(tmp_path)
+    assert list_files(tmp_path) == [
+        "a-b/file.txt", "a/file.txt", "akua.toml", "bin/run.sh", "docs/out.md", "package.k",
+        "vendor/charts/x/Chart.yaml", "ünïcode/名前.txt",
+    ]
+
+
+def _members(layer_path: Path) -> list[tarfile.TarInfo]:
+    with tarfile.open(layer_path, "r:gz") as archive:
+        return archive.getmembers()
+
+
+def test_headers_are_normalised(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    make_tree(src)
+    out = tmp_path / "out"
+    out.mkdir()
+    layer = pack(src, out)
+    members = _members(layer.path)
+    assert [m.name for m in members] == list_files(src)
+    assert {m.mtime for m in members} == {0}
+    assert {(m.uid, m.gid, m.uname, m.gname) for m in members} == {(0, 0, "", "")}
+    modes = {m.name: m.mode for m in members}
+    assert modes["bin/run.sh"] == 0o755 and modes["akua.toml"] == 0o644
+    raw = layer.path.read_bytes()
+    assert raw[4:8] == b"\0\0\0\0", "gzip header mtime must be 0"
+    assert not raw[3] & 0x08, "gzip header must carry no file name"
+    assert layer.size == len(raw) and layer.files == len(members)
+
+
+def test_same_content_same_bytes_whatever_times_modes_and_place(tmp_path: Path) -> None:
+    first, second = tmp_path / "one", tmp_path / "elsewhere" / "two"
+    make_tree(first)
+    make_tree(second)
+    for path in second.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            os.utime(path, (12345, 67890))
+            path.chmod(path.stat().st_mode | 0o066)
+    (tmp_path / "o1").mkdir()
+    (tmp_path / "o2").mkdir()
+    a, b = pack(first, tmp_path / "o1"), pack(second, tmp_path / "o2")
+    assert a.digest == b.digest and a.path.read_bytes() == b.path.read_bytes()
+
+
+def test_content_change_changes_digest(tmp_path: Path) -> None:
+    make_tree(tmp_path / "p")
+    (tmp_path / "o").mkdir()
+    before = pack(tmp_path / "p", tmp_path / "o").digest
+    (tmp_path / "p/package.k").write_text("schema Input:\n    b: str\n")
+    assert pack(tmp_path / "p", tmp_path / "o").digest != before
+
+
+def test_layer_is_a_plain_gzip_tar(tmp_path: Path) -> None:
+    make_tree(tmp_path / "p")
+    (tmp_path / "o").mkdir()
+    layer = pack(tmp_path / "p", tmp_path / "o")
+    data = gzip.decompress(layer.path.read_bytes())
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        assert archive.extractfile("package.k").read() == b"schema Input:\n    a: int\n"
+
+
+def test_file_that_cannot_be_read_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tree(tmp_path / "p")
+    (tmp_path / "o").mkdir()
+    monkeypatch.setattr(packing, "list_files", lambda root: ["akua.toml", "vanished.txt"])
+    with pytest.raises(PackageError, match=r"vanished\.txt in the package cannot be read"):
+        pack(tmp_path / "p", tmp_path / "o")
+
+
+def test_file_that_changes_while_packed_is_refused(tmp_path: Path) -> None:
+    class Growing(io.BytesIO):
+        pass
+
+    reader = packing._ExactReader(Growing(b"short"), 10, "data.bin")
+    with pytest.raises(PackageError, match="changed size"):
+        reader.read(10)

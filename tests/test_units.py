@@ -1,0 +1,147 @@
+"""Pure logic: versions, references, runner commands, JSON equality, settings."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from akua_publish.config import DEFAULT_API_URL, load_settings
+from akua_publish.errors import InputError, VersionError
+from akua_publish.reference import is_loopback_host, parse_repository
+from akua_publish.runner import Runner
+from akua_publish.schema import same_json
+from akua_publish.versioning import oci_tag, resolve_semver
+from devtools.action import parse_outputs
+
+
+@pytest.mark.parametrize(("ref", "expected"), [
+    ("refs/tags/v1.2.3", "1.2.3"),
+    ("refs/tags/1.2.3", "1.2.3"),
+    ("refs/tags/hello/v2.0.0-rc.1", "2.0.0-rc.1"),
+    ("refs/tags/pkgs/hello/v1.0.0+build.5", "1.0.0+build.5"),
+    ("refs/tags/vv1.0.0", None),  # only one leading v is stripped
+    ("refs/tags/v1.0", None),
+    ("refs/tags/v1.0.0-01", None),
+    ("refs/heads/v1.0.0", None),
+])
+def test_semver_from_tag(ref: str, expected: str | None) -> None:
+    if expected is None:
+        with pytest.raises(VersionError):
+            resolve_semver("", ref)
+    else:
+        assert resolve_semver("", ref) == expected
+
+
+def test_version_input_wins_over_the_tag() -> None:
+    assert resolve_semver("3.0.0", "refs/tags/v1.0.0") == "3.0.0"
+
+
+def test_oci_tag_replaces_plus() -> None:
+    assert oci_tag("1.0.0+a.b") == "1.0.0_a.b" and oci_tag("1.0.0-rc.1") == "1.0.0-rc.1"
+
+
+@pytest.mark.parametrize(("text", "host", "name"), [
+    ("oci://ghcr.io/acme/hello", "ghcr.io", "acme/hello"),
+    ("ghcr.io/acme/hello", "ghcr.io", "acme/hello"),
+    ("oci://127.0.0.1:5000/a/b/c", "127.0.0.1:5000", "a/b/c"),
+    ("localhost/x", "localhost", "x"),
+    ("[::1]:5000/x", "[::1]:5000", "x"),
+])
+def test_repository_references(text: str, host: str, name: str) -> None:
+    repo = parse_repository(text, "x")
+    assert (repo.host, repo.name) == (host, name)
+
+
+@pytest.mark.parametrize("text", ["oci://ghcr.io", "ghcr.io/Acme/x", "ghcr.io/x@sha256:00", "https://x/y"])
+def test_bad_repository_references(text: str) -> None:
+    with pytest.raises(InputError):
+        parse_repository(text, "x")
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1:5000", True), ("127.8.9.1", True), ("localhost:1", True), ("[::1]:5000", True),
+    ("ghcr.io", False), ("10.0.0.1:5000", False), ("registry:5000", False),
+])
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    assert is_loopback_host(host) is loopback
+
+
+def test_commands_escape_data_and_properties() -> None:
+    out = io.StringIO()
+    runner = Runner({}, out)
+    runner.error("50% done\nnext line", title="a: b, c", file="x,y.json")
+    assert out.getvalue() == "::error title=a%3A b%2C c,file=x%2Cy.json::50%25 done%0Anext line\n"
+
+
+def test_mask_every_line_of_a_multiline_secret() -> None:
+    out = io.StringIO()
+    Runner({}, out).mask("line-one\nline-two\n")
+    assert set(out.getvalue().splitlines()) == {
+        "::add-mask::line-one", "::add-mask::line-two", "::add-mask::line-one%0Aline-two",
+    }
+
+
+def test_outputs_use_a_delimiter_no_value_can_forge(tmp_path: Path) -> None:
+    path = tmp_path / "out"
+    runner = Runner({"GITHUB_OUTPUT": str(path)}, io.StringIO())
+    runner.set_outputs({"a": "x\nEOF\nb=forged", "c": ""})
+    assert parse_outputs(path.read_text()) == {"a": "x\nEOF\nb=forged", "c": ""}
+
+
+def test_inputs_in_both_spellings() -> None:
+    runner = Runner({"INPUT_PACKAGE-ID": " pkg_a ", "INPUT_DRY_RUN": "true"})
+    assert runner.input("package-id") == "pkg_a" and runner.input("dry-run") == "true"
+    assert runner.input("workspace") == ""
+
+
+def test_json_equality_is_strict_about_types() -> None:
+    assert same_json({"a": [1, {"b": True}]}, {"a": [1.0, {"b": True}]})
+    assert not same_json({"a": True}, {"a": 1})
+    assert not same_json([0], [False])
+    assert not same_json({"a": 1}, {"a": 1, "b": 2})
+
+
+def test_defaults_when_inputs_are_absent(tmp_path: Path) -> None:
+    env = {"INPUT_PACKAGE-ID": "pkg_x", "AKUA_API_TOKEN": "t", "GITHUB_WORKSPACE": str(tmp_path),
+           "GITHUB_ACTOR": "octocat", "GITHUB_TOKEN": "ghs_x", "INPUT_API-URL": ""}
+    settings = load_settings(Runner(env), tmp_path)
+    assert settings.api_url == DEFAULT_API_URL and settings.package_dir == tmp_path
+    assert settings.schema_file == tmp_path / "exported/inputs.schema.json"
+    assert settings.credentials.username == "octocat" and settings.credentials.password == "ghs_x"
+    assert not settings.dry_run and not settings.plain_http and settings.repository is None
+    assert settings.workspace == "" and "ghs_x" not in repr(settings) and "'t'" not in repr(settings)
+
+
+def test_environment_settings_of_akuas_tools(tmp_path: Path) -> None:
+    env = {"INPUT_PACKAGE-ID": "pkg_x", "AKUA_API_TOKEN": "t", "AKUA_WORKSPACE_ID": "ws_a",
+           "AKUA_API_BASE_URL": "https://eu.api.akua.dev/v1/"}
+    settings = load_settings(Runner(env), tmp_path)
+    assert settings.workspace == "ws_a" and settings.api_url == "https://eu.api.akua.dev/v1"
+
+
+def test_symlink_out_of_the_workspace_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "pkg").symlink_to(tmp_path)
+    env = {"INPUT_PACKAGE-ID": "pkg_x", "AKUA_API_TOKEN": "t", "GITHUB_WORKSPACE": str(tmp_path / "ws"),
+           "INPUT_PATH": "pkg"}
+    with pytest.raises(InputError, match="outside the workspace"):
+        load_settings(Runner(env), tmp_path)
+
+
+def test_schema_checks_follow_the_declared_dialect_and_local_refs() -> None:
+    from akua_publish.errors import SchemaError
+    from akua_publish.schema import check_schema
+
+    draft7 = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+              "definitions": {"port": {"type": "integer"}},
+              "properties": {"p": {"$ref": "#/definitions/port", "default": 80},
+                             "default": {"type": "string", "default": "a property named default"}}}
+    check_schema(draft7, "s.json")
+    draft7["properties"]["p"]["default"] = "eighty"
+    with pytest.raises(SchemaError, match="/properties/p/default"):
+        check_schema(draft7, "s.json")
+    with pytest.raises(SchemaError, match="/items/0/default"):
+        check_schema({"type": "object", "properties": {}, "items": [{"type": "integer", "default": "x"}]} |
+                     {"$schema": "http://json-schema.org/draft-07/schema#"}, "s.json")
