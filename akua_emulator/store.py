@@ -34,6 +34,8 @@ class Store:
     versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     imports: dict[tuple[str, str], str] = field(default_factory=dict)
     compatibility: dict[str, Any] = field(default_factory=dict)  # by version id
+    # The workspace's registry connections: registry host -> (user, password) Akua reads with.
+    registry_connections: dict[str, tuple[str, str]] = field(default_factory=dict)
     calls: list[tuple[str, str, int, str]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
 

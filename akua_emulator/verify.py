@@ -31,7 +31,8 @@ def _fail(message: str, *path: str) -> ApiError:
     return ApiError(422, message, list(path))
 
 
-def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any) -> None:
+def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
+                    connections: dict[str, tuple[str, str]]) -> None:
     try:
         repo = parse_repository(oci_ref, "oci_ref")
     except Exception:
@@ -39,6 +40,7 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any) -> N
     scheme = "http" if repo.is_loopback else "https"
     base = f"{scheme}://{repo.host}/v2/{repo.name}"
     session = requests.Session()
+    session.auth = connections.get(repo.host)
     try:
         manifest_response = session.get(
             f"{base}/manifests/{ref}", headers={"Accept": MANIFEST_MEDIA_TYPE}, timeout=30

@@ -89,18 +89,23 @@ class RegistryClient:
         oras's default token backend mistakes a Basic realm for a token URL, so
         the registry's own challenge on ``/v2/`` decides.
         """
-        if credentials.anonymous:
-            return "token"
-        url = f"{self._prefix}://{self.repository.host}/v2/"
+        host = self.repository.host
         try:
-            challenge = make_session().get(url).headers.get("WWW-Authenticate", "")
+            challenge = make_session().get(f"{self._prefix}://{host}/v2/").headers.get("WWW-Authenticate", "")
         except requests.RequestException as exc:
             raise RegistryUnavailableError(
-                f"Cannot connect to the registry {self.repository.host}: {_reason(exc)}.",
+                f"Cannot connect to the registry {host}: {_reason(exc)}.",
                 "Check the repository host, and `plain-http` for an HTTP-only registry; "
                 "then re-run the job.",
             ) from None
-        return "basic" if challenge.lower().startswith("basic") else "token"
+        if not challenge.lower().startswith("basic"):
+            return "token"
+        if credentials.anonymous:
+            raise RegistryAuthError(
+                f"The registry {host} requires a user name and password, and none were given.",
+                CREDENTIAL_HINT,
+            )
+        return "basic"
 
     def _container(self, reference: str) -> oras.container.Container:
         container = oras.container.Container(

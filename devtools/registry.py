@@ -22,8 +22,8 @@ def free_port() -> int:
 class LocalRegistry:
     """Starts ``docker-registry serve`` with its own storage; stops and cleans it on exit."""
 
-    def __init__(self, auth_yaml: str = "") -> None:
-        self._auth_yaml = auth_yaml
+    def __init__(self, basic_auth: tuple[str, str] | None = None) -> None:
+        self._basic_auth = basic_auth
         self._dir = Path(tempfile.mkdtemp(prefix="akua-registry-"))
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
@@ -34,11 +34,19 @@ class LocalRegistry:
         if binary is None:
             raise RuntimeError("docker-registry is not installed (apt-get install docker-registry)")
         config = self._dir / "registry.yml"
+        auth_yaml = ""
+        if self._basic_auth:
+            user, password = self._basic_auth
+            hashed = subprocess.run(  # the password goes in on stdin, never on a command line
+                ["htpasswd", "-niB", user], input=password, capture_output=True, text=True, check=True
+            ).stdout
+            (self._dir / "htpasswd").write_text(hashed)
+            auth_yaml = f"auth: {{htpasswd: {{realm: akua-tests, path: {self._dir / 'htpasswd'}}}}}\n"
         config.write_text(
             "version: 0.1\n"
             "log: {level: error}\n"
             f"storage: {{filesystem: {{rootdirectory: {self._dir / 'data'}}}, delete: {{enabled: true}}}}\n"
-            f"http: {{addr: {self.host}}}\n" + self._auth_yaml
+            f"http: {{addr: {self.host}}}\n" + auth_yaml
         )
         log = open(self._dir / "registry.log", "wb")
         self._process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log)
@@ -48,9 +56,10 @@ class LocalRegistry:
                 raise RuntimeError((self._dir / "registry.log").read_text())
             try:
                 requests.get(f"http://{self.host}/v2/", timeout=1)
-                return self
             except requests.ConnectionError:
                 time.sleep(0.1)
+            else:
+                return self
         raise RuntimeError("docker-registry did not start within 30 s")
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
@@ -61,7 +70,7 @@ class LocalRegistry:
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def tags(self, name: str) -> list[str]:
-        response = requests.get(f"http://{self.host}/v2/{name}/tags/list", timeout=10)
+        response = requests.get(f"http://{self.host}/v2/{name}/tags/list", auth=self._basic_auth, timeout=10)
         if response.status_code == 404:
             return []
         response.raise_for_status()
@@ -70,6 +79,6 @@ class LocalRegistry:
     def manifest_digest(self, name: str, reference: str) -> str | None:
         response = requests.head(
             f"http://{self.host}/v2/{name}/manifests/{reference}",
-            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}, timeout=10,
+            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}, auth=self._basic_auth, timeout=10,
         )
         return response.headers.get("Docker-Content-Digest") if response.ok else None
