@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh Debian machine (as root):
-# Debian's Distribution registry (and htpasswd for its Basic-auth mode) and a virtualenv with the pinned Python packages.
+# Debian's Distribution registry (and htpasswd for its Basic-auth mode), a virtualenv
+# with the pinned Python packages (act and the linters among them) and, with --docker,
+# a Docker engine and debootstrap for the image and act tests.
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +10,10 @@ cd "$(dirname "$0")/.."
 need=()
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
+if [ "${1:-}" = "--docker" ]; then
+  command -v dockerd >/dev/null || need+=(docker.io)
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,103 @@
+"""Image figures, measured side by side in one run: size, build times, start-up.
+
+Prints the image's size against its base image, cold / warm / code-change build
+times, and the time from ``docker run`` to the action's first log line next to
+the time a bare ``python -c pass`` takes in the same image. Exits non-zero when
+a target is missed: at most 80 MB above the base, first line within 1 s.
+
+    .venv/bin/python -m bench.image
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from devtools.action import ROOT
+from devtools.docker_env import base_image_name, docker, ensure_base_image, ensure_engine
+
+IMAGE = "akua-publish-bench:latest"
+MAX_GROWTH_MB = 80
+MAX_FIRST_LINE_S = 1.0
+RUNS = 5
+
+
+def size_mb(image: str) -> float:
+    return int(docker("image", "inspect", image, "--format", "{{.Size}}").stdout) / 1e6
+
+
+def timed(*command: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def first_line_after(command: list[str]) -> float:
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    process.stdout.readline()
+    elapsed = time.perf_counter() - started
+    process.wait()
+    return elapsed
+
+
+def main() -> int:
+    ensure_engine()
+    base = ensure_base_image()
+    with tempfile.TemporaryDirectory(prefix="akua-bench-") as work:
+        context = Path(work)
+        for name in ("Dockerfile", ".dockerignore", "requirements.txt", "entrypoint.py"):
+            shutil.copy(ROOT / name, context / name)
+        shutil.copytree(ROOT / "akua_publish", context / "akua_publish",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        cold = timed("docker", "build", "--no-cache", "-q", "-t", IMAGE, str(context))
+        warm = timed("docker", "build", "-q", "-t", IMAGE, str(context))
+        init = context / "akua_publish" / "__init__.py"
+        init.write_text(init.read_text() + f"\n# bench {time.time()}\n")
+        code_change = timed("docker", "build", "-q", "-t", IMAGE, str(context))
+
+    run = ["docker", "run", "--rm", "-e", "INPUT_PACKAGE-ID=pkg_bench", "-e", "AKUA_API_TOKEN=not-a-secret",
+           "-e", "GITHUB_REF=refs/tags/v1.0.0"]
+    action = statistics.median(first_line_after([*run, IMAGE]) for _ in range(RUNS))
+    bare = statistics.median(
+        first_line_after([*run, "--entrypoint", "python", IMAGE, "-c", "print()"]) for _ in range(RUNS)
+    )
+    imports = docker("run", "--rm", "--entrypoint", "python", IMAGE, "-X", "importtime", "-c",
+                     "import sys; sys.path.insert(0, '/action'); import akua_publish.main").stderr
+    import_us = sum(int(line.split("|")[1]) for line in imports.splitlines()
+                    if line.startswith("import time:") and line.split("|")[1].strip().isdigit()
+                    and not line.split("|")[2].startswith("  "))
+
+    base_mb, image_mb = size_mb(base_image_name()), size_mb(IMAGE)
+    growth = image_mb - base_mb
+    rows = [
+        ("base image", f"{base} ({base_mb:.1f} MB)", ""),
+        ("action image", f"{image_mb:.1f} MB", f"+{growth:.1f} MB over base (target <= {MAX_GROWTH_MB})"),
+        ("cold build (--no-cache)", f"{cold:.2f} s", ""),
+        ("warm build (no change)", f"{warm:.2f} s", f"{warm / cold:.2f}x cold"),
+        ("rebuild after code change", f"{code_change:.2f} s", f"{code_change / cold:.2f}x cold"),
+        ("docker run -> first log line", f"{action:.3f} s", f"target <= {MAX_FIRST_LINE_S} s"),
+        ("docker run -> bare python print", f"{bare:.3f} s", f"action/bare = {action / bare:.2f}x"),
+        ("import of akua_publish.main", f"{import_us / 1e6:.3f} s", "(python -X importtime, top level)"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>14}  {note}")
+    missed = []
+    if growth > MAX_GROWTH_MB:
+        missed.append(f"image grows the base by {growth:.1f} MB")
+    if action > MAX_FIRST_LINE_S:
+        missed.append(f"first log line after {action:.3f} s")
+    for item in missed:
+        print(f"TARGET MISSED: {item}", file=sys.stderr)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

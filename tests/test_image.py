@@ -1,0 +1,71 @@
+"""The action's image: pinned base, root, lean, and a dependency layer that survives code changes."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devtools.action import ROOT
+from devtools.docker_env import docker, ensure_base_image, ensure_engine
+
+IMAGE = "akua-publish-test:image"
+
+
+@pytest.fixture(scope="module")
+def image() -> Iterator[str]:
+    ensure_engine()
+    ensure_base_image()
+    docker("build", "-q", "-t", IMAGE, str(ROOT))
+    yield IMAGE
+
+
+def test_base_image_is_pinned_to_an_exact_version_tag() -> None:
+    froms = re.findall(r"^FROM\s+(\S+)", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    assert len(froms) == 1 and re.fullmatch(r"python:3\.\d+\.\d+-slim-bookworm", froms[0]), froms
+
+
+def test_image_runs_as_root_with_python_settings(image: str) -> None:
+    config = json.loads(docker("image", "inspect", image, "--format", "{{json .Config}}").stdout)
+    assert config.get("User", "") in ("", "root", "0")
+    assert docker("run", "--rm", "--entrypoint", "id", image, "-u").stdout.strip() == "0"
+    assert {"PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1"} <= set(config["Env"])
+    assert config["Entrypoint"] == ["python", "/action/entrypoint.py"]
+
+
+def test_image_holds_only_the_runtime_dependencies_and_the_code(image: str) -> None:
+    listing = docker("run", "--rm", "--entrypoint", "sh", image, "-c",
+                     "cd /action && find . -type f | sort; test ! -e /root/.cache/pip && echo no-pip-cache").stdout
+    files = listing.split()
+    assert "no-pip-cache" in files
+    assert all(f.startswith(("./akua_publish/", "./entrypoint.py", "./requirements.txt")) or f == "no-pip-cache"
+               for f in files), files
+    assert not any(f.endswith(".pyc") for f in files)
+    frozen = docker("run", "--rm", "--entrypoint", "python", image, "-m", "pip", "freeze", "--all").stdout
+    installed = {line.lower() for line in frozen.split() if "==" in line and not line.startswith(("pip==",
+                                                                                                    "setuptools=="))}
+    pinned = {line.lower() for line in (ROOT / "requirements.txt").read_text().split() if "==" in line}
+    assert installed == pinned
+
+
+def test_code_only_change_reuses_the_dependency_layer(image: str, tmp_path: Path) -> None:
+    context = tmp_path / "context"
+    context.mkdir()
+    for name in ("Dockerfile", ".dockerignore", "requirements.txt", "entrypoint.py"):
+        shutil.copy(ROOT / name, context / name)
+    shutil.copytree(ROOT / "akua_publish", context / "akua_publish",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    docker("build", "-t", "akua-publish-test:layers", str(context))
+    (context / "akua_publish" / "__init__.py").write_text(
+        (context / "akua_publish" / "__init__.py").read_text() + f"\n# code-only change {secrets.token_hex(8)}\n")
+    rebuilt = docker("build", "-t", "akua-publish-test:layers", str(context)).stdout
+    steps = re.split(r"^Step \d+/\d+ : ", rebuilt, flags=re.MULTILINE)
+    pip_step = next(s for s in steps if s.startswith("RUN pip install"))
+    code_step = next(s for s in steps if s.startswith("COPY akua_publish/"))
+    assert "Using cache" in pip_step, rebuilt
+    assert "Using cache" not in code_step, rebuilt
