@@ -39,10 +39,11 @@ def engine_running() -> bool:
     return shutil.which("docker") is not None and docker("info", check=False).returncode == 0
 
 
-def ensure_engine(log_path: Path = Path(tempfile.gettempdir()) / "akua-publish-dockerd.log") -> None:
+def ensure_engine() -> None:
     """Start ``dockerd`` by hand when no engine answers (there is no init system here)."""
     if engine_running():
         return
+    log_path = Path(tempfile.gettempdir()) / "akua-publish-dockerd.log"
     if shutil.which("dockerd") is None:
         raise RuntimeError("dockerd is not installed (apt-get install docker.io)")
     with open(log_path, "ab") as log:
