@@ -35,6 +35,17 @@ def test_actionlint_on_every_workflow() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_action_yml_follows_githubs_metadata_schema() -> None:
+    done = run(str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-actions", "action.yml")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_workflows_follow_githubs_workflow_schema() -> None:
+    workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.y*ml"))
+    done = run(str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def _action() -> dict:
     return yaml.safe_load((ROOT / "action.yml").read_text())
 
