@@ -14,17 +14,18 @@ import json
 import tarfile
 import tempfile
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import requests
 
+from akua_publish.errors import KclExportError
+from akua_publish.kcl_export import export_input_schema
 from akua_publish.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
 from akua_publish.reference import parse_repository
 from akua_publish.schema import same_json
 
 from .openapi import ApiError
-
-EXPORTED_SCHEMA = "exported/inputs.schema.json"
 
 
 def _fail(message: str, *path: str) -> ApiError:
@@ -74,7 +75,7 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
     with tempfile.TemporaryFile() as blob:
         _download(session, f"{base}/blobs/{layer['digest']}", layer["digest"], blob)
         blob.seek(0)
-        files = _read_members(blob, ("akua.toml", "package.k", EXPORTED_SCHEMA))
+        files = _read_members(blob, ("akua.toml", "package.k"))
     if "package.k" not in files:
         raise _fail("package.k is missing from the archive root", "body", "ref")
     if "akua.toml" not in files:
@@ -85,7 +86,7 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
         raise _fail("akua.toml in the artifact has no [package].version", "body", "ref") from None
     if declared != semver:
         raise _fail(f"semver {semver} does not match akua.toml version {declared}", "body", "semver")
-    exported = _exported_schema(files)
+    exported = _exported_schema(files["package.k"])
     if not same_json(exported, input_schema):
         raise _fail(
             "input_schema differs from the schema exported from the artifact's package.k",
@@ -117,12 +118,13 @@ def _read_members(blob: Any, names: tuple[str, ...]) -> dict[str, bytes]:
     return found
 
 
-def _exported_schema(files: dict[str, bytes]) -> Any:
-    """The schema the artifact exports (its exported/inputs.schema.json)."""
-    if EXPORTED_SCHEMA not in files:
-        raise _fail(f"The artifact has no {EXPORTED_SCHEMA} to compare input_schema with",
-                    "body", "input_schema")
-    try:
-        return json.loads(files[EXPORTED_SCHEMA])
-    except ValueError:
-        raise _fail(f"{EXPORTED_SCHEMA} in the artifact is not JSON", "body", "input_schema") from None
+def _exported_schema(package_k: bytes) -> Any:
+    """What Akua exports from the artifact's package.k (the same exporter the action uses)."""
+    with tempfile.TemporaryDirectory(prefix="akua-emulator-") as work:
+        path = Path(work, "package.k")
+        path.write_bytes(package_k)
+        try:
+            return export_input_schema(path, "package.k")
+        except KclExportError as exc:
+            raise _fail(f"Cannot export the input schema from package.k: {exc.message}",
+                        "body", "input_schema") from None

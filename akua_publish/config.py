@@ -20,6 +20,7 @@ from .version_body import parse_compatibility
 DEFAULT_API_URL = "https://api.akua.dev/v1"
 DEFAULT_PATH = "."
 DEFAULT_SCHEMA = "exported/inputs.schema.json"
+DEFAULT_SCHEMA_CHECK = "strict"
 PACKAGE_ID = re.compile(r"pkg_[A-Za-z0-9_-]{1,50}", re.ASCII)
 WORKSPACE_ID = re.compile(r"ws_[A-Za-z0-9_-]{1,50}", re.ASCII)
 SECRET_INPUTS = ("api-token", "registry-password")
@@ -42,6 +43,7 @@ class Settings:
     version: str
     compatibility: dict | None
     dry_run: bool
+    schema_check: str
     github_ref: str
     source_url: str
     revision: str
@@ -110,6 +112,7 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         version=runner.input("version"),
         compatibility=parse_compatibility(runner.input("compatibility")),
         dry_run=_flag(runner.input("dry-run"), "dry-run"),
+        schema_check=_schema_check(runner.input("schema-check")),
         github_ref=runner.env("GITHUB_REF"),
         source_url=f"{server.rstrip('/')}/{repo_name}" if repo_name else "",
         revision=runner.env("GITHUB_SHA"),
@@ -123,6 +126,16 @@ def _flag(text: str, name: str) -> bool:
     if value == "true":
         return True
     raise InputError(f"The `{name}` input is `{text}`.", f"Set {name} to true or false.")
+
+
+def _schema_check(text: str) -> str:
+    value = text.lower() or DEFAULT_SCHEMA_CHECK
+    if value not in ("strict", "warn", "off"):
+        raise InputError(
+            f"The `schema-check` input is `{text}`.",
+            "Set schema-check to strict (the default), warn or off.",
+        )
+    return value
 
 
 def _api_url(text: str) -> str:

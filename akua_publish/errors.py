@@ -19,11 +19,13 @@ class PublishError(Exception):
     title = "akua-publish failed"
     exit_code = EXIT_USER
 
-    def __init__(self, message: str, hint: str = "", *, file: str | None = None) -> None:
+    def __init__(self, message: str, hint: str = "", *, file: str | None = None,
+                 line: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.file = file
+        self.line = line
 
 
 class RetryableError(PublishError):
@@ -46,6 +48,14 @@ class PackageError(PublishError):
 
 class SchemaError(PublishError):
     title = "Invalid input schema"
+
+
+class KclExportError(PublishError):
+    title = "Cannot export the input schema from package.k"
+
+
+class SchemaDriftError(PublishError):
+    title = "Exported schema is stale"
 
 
 class RequestBodyError(PublishError):

@@ -47,7 +47,7 @@ def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> i
 
 def report_failure(runner: Runner, exc: PublishError) -> None:
     text = exc.message + (f" Fix: {exc.hint}" if exc.hint else "")
-    runner.error(text, title=exc.title, file=exc.file or "")
+    runner.error(text, title=exc.title, file=exc.file or "", line=exc.line)
     runner.summary(
         f"### :x: Akua publish failed: {exc.title}\n\n{exc.message}\n\n"
         + (f"**How to fix:** {exc.hint}\n" if exc.hint else "")
@@ -61,6 +61,7 @@ def success_summary(outcome: Outcome) -> str:
         ("Digest", f"`{outcome.digest}`"),
         ("OCI ref", f"`{outcome.oci_ref}`"),
         ("Version id", f"`{outcome.version_id}`" if outcome.version_id else "-"),
+        ("Input schema", outcome.schema_origin),
         ("Status", f"**{outcome.status}**"),
     ]
     heading = {

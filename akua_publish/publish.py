@@ -26,7 +26,7 @@ from .package import check_version_matches, load_package
 from .packing import pack
 from .reference import Repository, parse_repository
 from .runner import Runner
-from .schema import load_schema
+from .schema_source import resolve_input_schema
 from .version_body import PLACEHOLDER_REF, build_body, check_body
 from .versioning import oci_tag, resolve_semver
 
@@ -40,6 +40,7 @@ class Outcome:
     digest: str
     oci_ref: str
     status: str
+    schema_origin: str
     version_id: str = ""
     published_at: str = ""
 
@@ -60,9 +61,10 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
         semver = resolve_semver(settings.version, settings.github_ref)
         package = load_package(settings.package_dir, settings.package_shown)
         check_version_matches(package, semver, settings.package_shown)
-        schema = load_schema(settings.schema_file, settings.schema_shown)
+        input_schema = resolve_input_schema(settings, runner)
+        schema = input_schema.schema
         check_body(build_body(semver, PLACEHOLDER_REF, schema, settings.compatibility))
-        runner.info(f"{package.name} {semver}: akua.toml, package.k and {settings.schema_shown} are valid.")
+        runner.info(f"{package.name} {semver}: akua.toml, package.k and the input schema are valid.")
 
     with runner.group("Check the package in Akua"):
         from .akua_api import AkuaClient
@@ -87,6 +89,7 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
         digest=artifact.digest,
         oci_ref=repository.oci_ref(artifact.digest),
         status="dry-run",
+        schema_origin=input_schema.origin,
     )
     if settings.dry_run:
         runner.info("Dry run: nothing was pushed to the registry and nothing was registered in Akua.")

@@ -57,8 +57,8 @@ class Runner:
     def warning(self, message: str, title: str = "") -> None:
         self._command("warning", message, title=title)
 
-    def error(self, message: str, title: str = "", file: str = "") -> None:
-        self._command("error", message, title=title, file=file)
+    def error(self, message: str, title: str = "", file: str = "", line: int | None = None) -> None:
+        self._command("error", message, title=title, file=file, line=str(line) if line and file else "")
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:

@@ -155,3 +155,29 @@ def same_json(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return a == b
     return type(a) is type(b) and a == b
+
+
+def schema_diff(file_schema: Any, exported: Any, where: str = "", limit: int = 20) -> list[str]:
+    """Readable differences (JSON pointer: how), key order ignored, at most ``limit`` lines."""
+    lines: list[str] = []
+    _diff(file_schema, exported, where, lines)
+    return lines[:limit] + ([f"... and {len(lines) - limit} more"] if len(lines) > limit else [])
+
+
+def _diff(old: Any, new: Any, where: str, lines: list[str]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(old.keys() | new.keys()):
+            at = where + pointer([key])
+            if key not in new:
+                lines.append(f"{at}: in the file, not in package.k's export ({_short(old[key])})")
+            elif key not in old:
+                lines.append(f"{at}: in package.k's export, not in the file ({_short(new[key])})")
+            else:
+                _diff(old[key], new[key], at, lines)
+    elif not same_json(old, new):
+        lines.append(f"{where or '/'}: the file has {_short(old)}, package.k exports {_short(new)}")
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 80 else text[:77] + "..."

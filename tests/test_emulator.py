@@ -18,7 +18,9 @@ from akua_publish.spec import spec, validator
 from conftest import WORKSPACE_ID, Akua, Target
 from devtools.registry import LocalRegistry
 
-SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "title": "Input"}
+PACKAGE_K = b'schema Input:\n    a?: int\n    """How many."""\n'
+SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "title": "Input",
+          "properties": {"a": {"type": "integer", "description": "How many."}}}  # what PACKAGE_K exports
 
 
 def call(akua: Akua, method: str, path: str, token: str | None = "default", **kwargs: Any) -> requests.Response:
@@ -80,11 +82,10 @@ def push_raw(registry: LocalRegistry, repo: str, tag: str, files: dict[str, byte
     return "sha256:" + hashlib.sha256(manifest).hexdigest()
 
 
-def good_files(version: str = "1.0.0", schema: dict | None = None) -> dict[str, bytes]:
+def good_files(version: str = "1.0.0", package_k: bytes = PACKAGE_K) -> dict[str, bytes]:
     return {
         "akua.toml": f'[package]\nname = "x"\nversion = "{version}"\n'.encode(),
-        "package.k": b"schema Input:\n    a?: int\n",
-        "exported/inputs.schema.json": json.dumps(schema or SCHEMA).encode(),
+        "package.k": package_k,
     }
 
 
@@ -120,7 +121,11 @@ def test_create_version_verifies_and_records(akua: Akua, target: Target) -> None
     ("package-k-not-at-root", {k: v for k, v in good_files().items() if k != "package.k"} | {"sub/package.k": b"x"},
      {}, "1.0.0", "package.k is missing"),
     ("semver-differs", good_files("1.0.1"), {}, "1.0.0", "does not match akua.toml"),
-    ("schema-differs", good_files(schema={"type": "object", "title": "Other"}), {}, "1.0.0", "input_schema differs"),
+    ("schema-differs", good_files(package_k=b"schema Input:\n    b: str\n"), {}, "1.0.0", "input_schema differs"),
+    ("package-k-without-input", good_files(package_k=b"schema Other:\n    b: str\n"), {}, "1.0.0",
+     "declares no `schema Input`"),
+    ("package-k-syntax-error", good_files(package_k=b"schema Input:\n    b: str =\n"), {}, "1.0.0",
+     "InvalidSyntax"),
 ])
 def test_create_version_rejects_what_akua_rejects(akua: Akua, target: Target, case: str, files, kwargs,
                                                     semver: str, needle: str) -> None:

@@ -93,7 +93,9 @@ CASES = [
     Case("path-does-not-exist", ("`nope` does not exist",), inputs={"path": "nope"}),
     Case("path-outside-workspace", ("leads outside the workspace",), inputs={"path": "../.."}),
     Case("path-absolute", ("absolute path",), inputs={"path": "/etc"}),
-    Case("schema-missing", ("does not exist", "akua pkg export"), prepare=remove(SCHEMA), file=SCHEMA),
+    Case("schema-missing-and-check-off", ("does not exist", "akua pkg export"), prepare=remove(SCHEMA),
+         inputs={"schema-check": "off"}, file=SCHEMA),
+    Case("schema-check-unknown", ("`schema-check` input is `loose`",), inputs={"schema-check": "loose"}),
     Case("schema-outside-workspace", ("leads outside",), inputs={"schema": "../../../x.json"}),
     Case("schema-not-json", ("not valid JSON", "line 1, column 2"), prepare=write(SCHEMA, "{"), file=SCHEMA),
     Case("schema-is-an-array", ("JSON list, not an object",), prepare=write(SCHEMA, "[]"), file=SCHEMA),
@@ -189,7 +191,7 @@ def test_akua_rejects_a_schema_that_is_not_the_exported_one(publish, target: Tar
     exported = json.loads((workspace / SCHEMA).read_text())
     exported["properties"]["port"]["default"] = 9090
     (workspace / "pkg" / "handwritten.schema.json").write_text(json.dumps(exported))
-    run = publish(inputs={"schema": "handwritten.schema.json"})
+    run = publish(inputs={"schema": "handwritten.schema.json", "schema-check": "off"})
     assert run.returncode == 1, run.log
     [line] = error_lines(run)
     assert "HTTP 422" in line and "input_schema differs" in line and "registry connection" in line

@@ -47,10 +47,16 @@ def test_image_holds_only_the_runtime_dependencies_and_the_code(image: str) -> N
                for f in files), files
     assert not any(f.endswith(".pyc") for f in files)
     frozen = docker("run", "--rm", "--entrypoint", "python", image, "-m", "pip", "freeze", "--all").stdout
-    installed = {line.lower() for line in frozen.split() if "==" in line and not line.startswith(("pip==",
-                                                                                                    "setuptools=="))}
-    pinned = {line.lower() for line in (ROOT / "requirements.txt").read_text().split() if "==" in line}
+    installed = {_canonical(line) for line in frozen.split() if "==" in line and not line.startswith(("pip==",
+                                                                                                        "setuptools=="))}
+    pinned = {_canonical(line) for line in (ROOT / "requirements.txt").read_text().split() if "==" in line}
     assert installed == pinned
+
+
+def _canonical(requirement: str) -> str:
+    """PEP 503 name normalisation: kcl_lib and kcl-lib are the same project."""
+    name, _, version = requirement.partition("==")
+    return re.sub(r"[-_.]+", "-", name).lower() + "==" + version
 
 
 def test_code_only_change_reuses_the_dependency_layer(image: str, tmp_path: Path) -> None:

@@ -64,7 +64,8 @@ def test_action_defaults_match_the_code() -> None:
     inputs = _action()["inputs"]
     expected = {
         "package-id": None, "api-token": "", "workspace": "", "api-url": "",
-        "path": config.DEFAULT_PATH, "schema": config.DEFAULT_SCHEMA, "repository": "",
+        "path": config.DEFAULT_PATH, "schema": config.DEFAULT_SCHEMA,
+        "schema-check": config.DEFAULT_SCHEMA_CHECK, "repository": "",
         "registry-username": "${{ github.actor }}", "registry-password": "${{ github.token }}",
         "plain-http": "false", "version": "", "compatibility": "", "dry-run": "false",
     }
