@@ -26,6 +26,13 @@ def root(properties: dict, required: list[str] | None = None, **extra: object) -
     return out
 
 
+PROBE = {"type": "object", "description": "A health probe.", "required": ["path"],
+         "properties": {"path": {"type": "string", "default": "/healthz", "description": "HTTP path."},
+                        "period": {"type": "integer"}}}
+CONTAINER = {"type": "object", "description": "One container.", "required": ["image", "ports"],
+             "properties": {"image": {"type": "string"}, "probe": PROBE,
+                            "ports": {"type": "array", "items": {"type": "integer"}, "default": [80]}}}
+
 CASES = {
     "basic-types-and-required": (
         """
@@ -131,28 +138,9 @@ schema Input:
     backup: Probe | str
 ''',
         root({
-            "main": {"type": "object", "description": "The main container.", "required": ["image", "ports"],
-                     "properties": {
-                         "image": {"type": "string"},
-                         "probe": {"type": "object", "description": "A health probe.", "required": ["path"],
-                                   "properties": {"path": {"type": "string", "default": "/healthz",
-                                                           "description": "HTTP path."},
-                                                  "period": {"type": "integer"}}},
-                         "ports": {"type": "array", "items": {"type": "integer"}, "default": [80]}}},
-            "sidecars": {"type": "array", "items": {
-                "type": "object", "description": "One container.", "required": ["image", "ports"],
-                "properties": {
-                    "image": {"type": "string"},
-                    "probe": {"type": "object", "description": "A health probe.", "required": ["path"],
-                              "properties": {"path": {"type": "string", "default": "/healthz",
-                                                      "description": "HTTP path."},
-                                             "period": {"type": "integer"}}},
-                    "ports": {"type": "array", "items": {"type": "integer"}, "default": [80]}}}},
-            "backup": {"oneOf": [
-                {"type": "object", "description": "A health probe.", "required": ["path"],
-                 "properties": {"path": {"type": "string", "default": "/healthz", "description": "HTTP path."},
-                                "period": {"type": "integer"}}},
-                {"type": "string"}]},
+            "main": {**CONTAINER, "description": "The main container."},
+            "sidecars": {"type": "array", "items": CONTAINER},
+            "backup": {"oneOf": [PROBE, {"type": "string"}]},
         # The compiler folds a multi-line docstring's lines into one.
         }, ["main", "backup"], description="The app.  Multi-line docs."),
     ),
