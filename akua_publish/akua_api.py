@@ -21,7 +21,7 @@ from .errors import (
     AkuaUnavailableError,
     PublishError,
 )
-from .http_session import make_session
+from .http_session import RetryPolicy, make_session
 
 PAGE_LIMIT = 100
 MAX_PAGES = 1000
@@ -43,9 +43,16 @@ class _Bearer(requests.auth.AuthBase):
 
 
 class AkuaClient:
-    def __init__(self, base_url: str, token: str, workspace: str) -> None:
+    """Reads and the one POST; transient failures are retried by the session.
+
+    The POST is retried too: Akua takes no idempotency key, so a retried POST
+    whose first attempt was committed answers 409, which ``publish`` resolves by
+    looking the version up. A retry can therefore never create a duplicate.
+    """
+
+    def __init__(self, base_url: str, token: str, workspace: str, policy: RetryPolicy) -> None:
         self._base = base_url.rstrip("/")
-        self._session = make_session(USER_AGENT)
+        self._session = make_session(policy, frozenset({"GET", "HEAD", "POST"}), USER_AGENT)
         self._session.auth = _Bearer(token)
         self._workspace = workspace
         if workspace:

@@ -21,6 +21,9 @@ DEFAULT_API_URL = "https://api.akua.dev/v1"
 DEFAULT_PATH = "."
 DEFAULT_SCHEMA = "exported/inputs.schema.json"
 DEFAULT_SCHEMA_CHECK = "strict"
+DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_DEADLINE = 300.0
+DEFAULT_TIMEOUT = 60.0
 PACKAGE_ID = re.compile(r"pkg_[A-Za-z0-9_-]{1,50}", re.ASCII)
 WORKSPACE_ID = re.compile(r"ws_[A-Za-z0-9_-]{1,50}", re.ASCII)
 SECRET_INPUTS = ("api-token", "registry-password")
@@ -44,6 +47,9 @@ class Settings:
     compatibility: dict | None
     dry_run: bool
     schema_check: str
+    max_attempts: int
+    deadline: float
+    timeout: float
     github_ref: str
     source_url: str
     revision: str
@@ -113,6 +119,9 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         compatibility=parse_compatibility(runner.input("compatibility")),
         dry_run=_flag(runner.input("dry-run"), "dry-run"),
         schema_check=_schema_check(runner.input("schema-check")),
+        max_attempts=int(_number(runner.input("max-attempts"), "max-attempts", DEFAULT_MAX_ATTEMPTS, 1, 20)),
+        deadline=_number(runner.input("deadline"), "deadline", DEFAULT_DEADLINE, 1, 3600),
+        timeout=_number(runner.input("timeout"), "timeout", DEFAULT_TIMEOUT, 1, 600),
         github_ref=runner.env("GITHUB_REF"),
         source_url=f"{server.rstrip('/')}/{repo_name}" if repo_name else "",
         revision=runner.env("GITHUB_SHA"),
@@ -126,6 +135,22 @@ def _flag(text: str, name: str) -> bool:
     if value == "true":
         return True
     raise InputError(f"The `{name}` input is `{text}`.", f"Set {name} to true or false.")
+
+
+def _number(text: str, name: str, default: float, low: float, high: float) -> float:
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high or (name == "max-attempts" and not value.is_integer()):
+        raise InputError(
+            f"The `{name}` input is `{text}`.",
+            f"Set {name} to a {'whole ' if name == 'max-attempts' else ''}number from {low:g} to {high:g}, "
+            f"or leave it empty for {default:g}.",
+        )
+    return value
 
 
 def _schema_check(text: str) -> str:

@@ -1,22 +1,101 @@
-"""One way to make HTTP sessions: with timeouts and bounded retries.
+"""HTTP sessions with timeouts and one retry policy for every outside party.
 
-``requests`` has no default timeout, so a stalled server would hang the job;
-every session made here applies one to each request. Only requests that are
-safe to repeat are retried, by urllib3's own Retry, with backoff that honours
-``Retry-After``.
+``requests`` has no default timeout, so a stalled server would hang the job:
+every session made here applies connect and read timeouts to each request.
+Transient failures (connection errors, timeouts, 408, 429, 500, 502, 503,
+504) are retried by urllib3's own ``Retry``, with exponential backoff, jitter
+and ``Retry-After`` (capped), within a number of attempts and an overall
+deadline; each retry is logged as a warning. Other 4xx answers are never
+retried. Operations that cannot simply be re-sent (a blob upload whose
+connection dropped half-way) are restarted whole by ``RetryPolicy.run``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
-CONNECT_TIMEOUT = 10.0
-READ_TIMEOUT = 60.0
-RETRY_STATUSES = (408, 429, 500, 502, 503, 504)
+from .errors import RetryableError
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+T = TypeVar("T")
+
+
+def _quiet(_: str) -> None:
+    """Default warning sink: adapters used outside a run log nothing."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to wait for answers and how hard to try again."""
+
+    attempts: int = 5  # tries per request or operation, the first included
+    deadline: float = 300.0  # no retry starts once this many seconds have passed
+    timeout: float = 60.0  # read timeout of each request
+    connect_timeout: float = 10.0
+    backoff: float = 1.0  # first wait; doubled on each retry, with jitter
+    max_wait: float = 30.0  # cap of one wait, Retry-After included
+    warn: Callable[[str], None] = field(default=_quiet, compare=False)
+    started: float = field(default_factory=time.monotonic, compare=False)
+
+    def expired(self) -> bool:
+        return time.monotonic() - self.started >= self.deadline
+
+    def wait_before(self, attempt: int) -> float:
+        """Seconds to wait before try number ``attempt`` (2, 3, ...): doubling, with jitter."""
+        return min(self.max_wait, self.backoff * 2 ** (attempt - 2)) * random.uniform(0.5, 1.0)
+
+    def run(self, operation: Callable[[], T], what: str) -> T:
+        """Run ``operation`` again from the start when it fails in a way worth a retry."""
+        attempt = 1
+        while True:
+            try:
+                return operation()
+            except RetryableError as exc:
+                attempt += 1
+                if attempt > self.attempts or self.expired():
+                    raise
+                wait = self.wait_before(attempt)
+                self.warn(f"{what} failed: {exc.message} Retrying in {wait:.1f} s "
+                          f"(attempt {attempt} of {self.attempts}).")
+                time.sleep(wait)
+
+
+class _PolicyRetry(Retry):
+    """urllib3's Retry, bounded by the policy's deadline, capped waits, and a warning per retry."""
+
+    policy: RetryPolicy
+
+    def new(self, **kwargs: Any) -> _PolicyRetry:
+        fresh = super().new(**kwargs)
+        fresh.policy = self.policy
+        return fresh
+
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.policy.max_wait)
+
+    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
+                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
+        fresh = super().increment(method, url, response, error, _pool, _stacktrace)
+        if self.policy.expired():
+            raise MaxRetryError(_pool, url or "", error or ValueError("retry deadline passed"))
+        host = f"{_pool.host}:{_pool.port}" if _pool is not None else "the server"
+        reason = f"HTTP {response.status}" if response is not None and response.status else type(
+            error).__name__ if error else "an error"
+        done = len(fresh.history)
+        self.policy.warn(f"{method} {host}{urlsplit(url or '').path} failed ({reason}); "
+                         f"retrying (attempt {done + 1} of {self.policy.attempts}).")
+        return fresh
 
 
 class TimeoutSession(requests.Session):
@@ -31,20 +110,24 @@ class TimeoutSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def make_session(user_agent: str = "", attempts: int = 3) -> TimeoutSession:
-    session = TimeoutSession((CONNECT_TIMEOUT, READ_TIMEOUT))
-    retry = Retry(
-        total=attempts,
-        connect=attempts,
-        read=0,
-        status=attempts,
+def make_session(policy: RetryPolicy, methods: frozenset[str], user_agent: str = "") -> TimeoutSession:
+    """A session that retries ``methods`` (connection failures of any request are always retried)."""
+    session = TimeoutSession((policy.connect_timeout, policy.timeout))
+    retry = _PolicyRetry(
+        total=policy.attempts - 1,
+        connect=policy.attempts - 1,
+        read=policy.attempts - 1,
+        status=policy.attempts - 1,
+        other=0,
         status_forcelist=RETRY_STATUSES,
-        allowed_methods=frozenset({"GET", "HEAD"}),
-        backoff_factor=0.5,
-        backoff_max=10,
+        allowed_methods=methods,
+        backoff_factor=policy.backoff,
+        backoff_max=policy.max_wait,
+        backoff_jitter=policy.backoff / 2,
         respect_retry_after_header=True,
         raise_on_status=False,
     )
+    retry.policy = policy
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

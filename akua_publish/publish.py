@@ -21,6 +21,7 @@ from .errors import (
     TagConflictError,
     VersionConflictError,
 )
+from .http_session import RetryPolicy
 from .manifest import build_artifact, oci_annotations
 from .package import check_version_matches, load_package
 from .packing import pack
@@ -57,6 +58,8 @@ class Outcome:
 
 
 def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
+    policy = RetryPolicy(attempts=settings.max_attempts, deadline=settings.deadline, timeout=settings.timeout,
+                         warn=lambda message: runner.warning(message, title="Retrying"))
     with runner.group("Check the package"):
         semver = resolve_semver(settings.version, settings.github_ref)
         package = load_package(settings.package_dir, settings.package_shown)
@@ -69,7 +72,7 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
     with runner.group("Check the package in Akua"):
         from .akua_api import AkuaClient
 
-        akua = AkuaClient(settings.api_url, settings.api_token, settings.workspace)
+        akua = AkuaClient(settings.api_url, settings.api_token, settings.workspace, policy)
         repository = choose_repository(akua.get_package(settings.package_id), settings.repository)
         runner.info(f"Akua package {settings.package_id} publishes to oci://{repository}.")
 
@@ -99,7 +102,7 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
         from .registry import RegistryClient
 
         plain_http = settings.plain_http or repository.is_loopback
-        registry = RegistryClient(repository, settings.credentials, plain_http)
+        registry = RegistryClient(repository, settings.credentials, plain_http, policy)
         existing = registry.tag_digest(tag)
         if existing == artifact.digest:
             runner.info(f"Tag {tag} already holds {existing}: nothing to upload.")

@@ -2,11 +2,13 @@
 
 oras-py does the blob uploads and the registry auth handshakes; this module
 works around the parts of it that would hurt a CI job (see the README's notes):
-credentials come only from the action's inputs (never ``~/.docker/config.json``),
-the auth backend follows the registry's own challenge (Basic or bearer token),
-every request has timeouts and oras's blanket retry loop is replaced by bounded
-retries of safe requests, uploads stream in chunks GHCR accepts, and the
-manifest goes out as the exact bytes whose sha256 is the reported digest.
+credentials come only from the action's inputs (never ``~/.docker/config.json``);
+the auth backend follows the registry's own challenge (Basic or bearer token);
+for token registries a pull-and-push token is fetched up front (oras would reuse
+a pull-only one for the upload); every request has timeouts and oras's blanket
+retry loop is replaced by the action's retry policy; uploads stream in chunks
+GHCR accepts and restart whole when a connection drops; and the manifest goes
+out as the exact bytes whose sha256 is the reported digest.
 """
 
 from __future__ import annotations
@@ -14,17 +16,19 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import oras.auth.utils
 import oras.container
 import oras.provider
 import requests
 
 from .errors import RegistryAuthError, RegistryRejectedError, RegistryUnavailableError
-from .http_session import make_session
+from .http_session import RETRY_STATUSES, RetryPolicy, make_session
 from .manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, Artifact
 from .packing import PackedLayer
 from .reference import Credentials, Repository
 
 CHUNK_SIZE = 4 * 1024 * 1024  # GHCR refuses chunks over 4 MiB
+READ_METHODS = frozenset({"GET", "HEAD"})
 MANIFEST_ACCEPT = ", ".join((
     MANIFEST_MEDIA_TYPE,
     "application/vnd.oci.image.index.v1+json",
@@ -34,6 +38,11 @@ MANIFEST_ACCEPT = ", ".join((
 CREDENTIAL_HINT = (
     "Check the `registry-username` and `registry-password` inputs. For GHCR the defaults "
     "(github.actor and github.token) work when the job has `permissions: packages: write`."
+)
+PUSH_HINT = (
+    "Give the credentials push (write) access to the repository. On GHCR with the default "
+    "github.token, add `permissions: packages: write` to the job and, for an existing package, "
+    "grant this repository write access in the package's settings."
 )
 
 
@@ -48,19 +57,20 @@ class _Oras(oras.provider.Registry):
         except requests.Timeout:
             raise RegistryUnavailableError(
                 f"The registry {host} did not answer {method} in time.",
-                "Check the registry's status and re-run the job.",
+                "Check the registry's status and re-run the job (or raise the `timeout` input).",
             ) from None
-        except requests.ConnectionError as exc:
+        except requests.RequestException as exc:
             raise RegistryUnavailableError(
-                f"Cannot connect to the registry {host}: {_reason(exc)}.",
+                f"Cannot talk to the registry {host}: {_reason(exc)}.",
                 "Check the repository host, and `plain-http` for an HTTP-only registry; "
                 "then re-run the job.",
             ) from None
         except ValueError:  # oras: the registry asked for credentials it cannot supply
-            raise _auth_error(host, 401) from None
+            raise _auth_error(host, 401, method, "") from None
         if response.status_code in (401, 403):
-            raise _auth_error(host, response.status_code)
-        if response.status_code in (408, 429) or response.status_code >= 500:
+            raise _auth_error(host, response.status_code, method,
+                              response.headers.get("WWW-Authenticate", ""))
+        if response.status_code in RETRY_STATUSES:
             raise RegistryUnavailableError(
                 f"The registry {host} answered {method} with HTTP {response.status_code}.",
                 "The registry is failing or throttling; re-run the job later.",
@@ -69,12 +79,20 @@ class _Oras(oras.provider.Registry):
 
 
 class RegistryClient:
-    def __init__(self, repository: Repository, credentials: Credentials, plain_http: bool) -> None:
+    def __init__(self, repository: Repository, credentials: Credentials, plain_http: bool,
+                 policy: RetryPolicy) -> None:
         self.repository = repository
+        self._policy = policy
         self._prefix = "http" if plain_http else "https"
-        backend = self._auth_backend(credentials)
+        session = make_session(policy, READ_METHODS)
+        challenge = self._challenge(session)
+        backend = "basic" if challenge.lower().startswith("basic") else "token"
+        if backend == "basic" and credentials.anonymous:
+            raise RegistryAuthError(
+                f"The registry {repository.host} requires a user name and password, and none were given.",
+                CREDENTIAL_HINT,
+            )
         client = _Oras(hostname=repository.host, insecure=plain_http, auth_backend=backend)
-        session = make_session()
         session.cookies.set_policy(client.session.cookies.get_policy())
         client.session = session
         client.auth.session = session
@@ -82,30 +100,52 @@ class RegistryClient:
         if not credentials.anonymous:
             client.auth.set_basic_auth(credentials.username, credentials.password)
         self._client = client
+        if challenge.lower().startswith("bearer"):
+            self._fetch_push_token(session, challenge, credentials)
 
-    def _auth_backend(self, credentials: Credentials) -> str:
-        """Basic-auth registries need oras's "basic" backend; everything else, "token".
-
-        oras's default token backend mistakes a Basic realm for a token URL, so
-        the registry's own challenge on ``/v2/`` decides.
-        """
+    def _challenge(self, session: requests.Session) -> str:
+        """The registry's ``WWW-Authenticate`` on ``/v2/`` ("" for an open registry)."""
         host = self.repository.host
         try:
-            challenge = make_session().get(f"{self._prefix}://{host}/v2/").headers.get("WWW-Authenticate", "")
+            return session.get(f"{self._prefix}://{host}/v2/").headers.get("WWW-Authenticate", "")
         except requests.RequestException as exc:
             raise RegistryUnavailableError(
                 f"Cannot connect to the registry {host}: {_reason(exc)}.",
                 "Check the repository host, and `plain-http` for an HTTP-only registry; "
                 "then re-run the job.",
             ) from None
-        if not challenge.lower().startswith("basic"):
-            return "token"
-        if credentials.anonymous:
-            raise RegistryAuthError(
-                f"The registry {host} requires a user name and password, and none were given.",
-                CREDENTIAL_HINT,
+
+    def _fetch_push_token(self, session: requests.Session, challenge: str, credentials: Credentials) -> None:
+        """Ask the token service for pull and push up front (oras would reuse a pull-only token)."""
+        header = oras.auth.utils.parse_auth_header(challenge)
+        params = {"scope": f"repository:{self.repository.name}:pull,push"}
+        if header.service:
+            params["service"] = header.service
+        auth = None if credentials.anonymous else (credentials.username, credentials.password)
+        host = self.repository.host
+        try:
+            answer = session.get(str(header.realm), params=params, auth=auth)
+        except requests.RequestException as exc:
+            raise RegistryUnavailableError(
+                f"Cannot reach the token service of the registry {host}: {_reason(exc)}.",
+                "Re-run the job later.",
+            ) from None
+        if answer.status_code in (401, 403):
+            raise _auth_error(host, 401, "GET", "")
+        if answer.status_code != 200:
+            raise RegistryUnavailableError(
+                f"The token service of the registry {host} answered HTTP {answer.status_code}.",
+                "Re-run the job later.",
             )
-        return "basic"
+        try:
+            body = answer.json()
+            token = body.get("token") or body.get("access_token")
+        except (ValueError, AttributeError):
+            token = None
+        if not token:
+            raise RegistryRejectedError(f"The token service of the registry {host} sent no token.",
+                                        "Check that the registry is an OCI distribution registry.")
+        self._client.auth.set_token_auth(token)
 
     def _container(self, reference: str) -> oras.container.Container:
         container = oras.container.Container(
@@ -144,15 +184,24 @@ class RegistryClient:
         )
         for path, media_type, digest, size in blobs:
             descriptor = {"mediaType": media_type, "digest": digest, "size": size}
-            response = self._client.upload_blob(
-                str(path), container, descriptor, do_chunked=True, chunk_size=CHUNK_SIZE
+
+            def upload(path: str = str(path), descriptor: dict = descriptor) -> None:
+                response = self._client.upload_blob(
+                    path, container, descriptor, do_chunked=True, chunk_size=CHUNK_SIZE
+                )
+                _expect(response, (200, 201, 202), f"upload of blob {descriptor['digest']}")
+
+            self._policy.run(upload, f"Upload of blob {digest[:19]}")
+
+        def put_manifest() -> Any:
+            response = self._client.do_request(
+                self._manifest_url(tag), "PUT", data=artifact.manifest,
+                headers={"Content-Type": MANIFEST_MEDIA_TYPE},
             )
-            _expect(response, (200, 201, 202), f"upload of blob {digest}")
-        response = self._client.do_request(
-            self._manifest_url(tag), "PUT", data=artifact.manifest,
-            headers={"Content-Type": MANIFEST_MEDIA_TYPE},
-        )
-        _expect(response, (200, 201), f"upload of the manifest for tag {tag}")
+            _expect(response, (200, 201), f"upload of the manifest for tag {tag}")
+            return response
+
+        response = self._policy.run(put_manifest, f"Upload of the manifest for tag {tag}")
         stored = response.headers.get("Docker-Content-Digest", artifact.digest)
         if stored != artifact.digest:
             raise RegistryRejectedError(
@@ -171,7 +220,7 @@ def _expect(response: Any, ok: tuple[int, ...], what: str) -> None:
     try:
         errors = response.json().get("errors") or []
         detail = "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, dict))
-    except ValueError:
+    except (ValueError, AttributeError):
         pass
     raise RegistryRejectedError(
         f"The registry refused the {what}: HTTP {response.status_code}"
@@ -181,12 +230,13 @@ def _expect(response: Any, ok: tuple[int, ...], what: str) -> None:
     )
 
 
-def _auth_error(host: str | None, status: int) -> RegistryAuthError:
-    if status == 403:
+def _auth_error(host: str | None, status: int, method: str, challenge: str) -> RegistryAuthError:
+    writing = method in ("POST", "PUT", "PATCH", "DELETE")
+    if status == 403 or "insufficient_scope" in challenge or (writing and status == 401):
         return RegistryAuthError(
-            f"The registry {host} denied access (HTTP 403): the credentials may not push "
-            "to this repository.",
-            CREDENTIAL_HINT,
+            f"The registry {host} accepted the credentials but denied {method}: they may read "
+            "but not push to this repository (push permission is missing).",
+            PUSH_HINT,
         )
     return RegistryAuthError(
         f"The registry {host} requires authentication and rejected the credentials given "
@@ -198,7 +248,8 @@ def _auth_error(host: str | None, status: int) -> RegistryAuthError:
 def _reason(exc: Exception) -> str:
     text = str(exc)
     for marker in ("Connection refused", "Name or service not known", "timed out",
-                   "Temporary failure in name resolution", "Connection reset"):
+                   "Temporary failure in name resolution", "Connection reset", "Connection aborted",
+                   "Max retries exceeded"):
         if marker in text:
             return marker.lower()
     return type(exc).__name__

@@ -148,9 +148,13 @@ CASES = [
     Case("repository-differs-from-akuas", ("oci://ghcr.io/acme/other", "Akua reads this package"),
          inputs={"repository": "oci://ghcr.io/acme/other"}),
     Case("akua-unreachable", ("Cannot reach the Akua API", "api-url"), code=75,
-         inputs={"api-url": f"http://127.0.0.1:{free_port()}/v1"}),
+         inputs={"api-url": f"http://127.0.0.1:{free_port()}/v1", "max-attempts": "2"}),
     # 5. the registry
-    Case("registry-unreachable", ("Cannot connect to the registry",), code=75, prepare=closed_registry),
+    Case("registry-unreachable", ("Cannot connect to the registry",), code=75, prepare=closed_registry,
+         inputs={"max-attempts": "2"}),
+    Case("max-attempts-zero", ("`max-attempts` input is `0`",), inputs={"max-attempts": "0"}),
+    Case("deadline-not-a-number", ("`deadline` input is `soon`",), inputs={"deadline": "soon"}),
+    Case("timeout-too-long", ("`timeout` input is `9999`",), inputs={"timeout": "9999"}),
 ]
 
 
@@ -207,9 +211,9 @@ def test_read_only_token_cannot_register(publish, target: Target) -> None:
 
 
 def test_post_after_push_failing_says_a_rerun_finishes(publish, target: Target) -> None:
-    target.akua.server.fail_posts = 1
+    target.akua.server.fail_posts = 2
     try:
-        run = publish()
+        run = publish(inputs={"max-attempts": "2"})
     finally:
         target.akua.server.fail_posts = 0
     assert run.returncode == 75, run.log

@@ -68,6 +68,8 @@ def test_action_defaults_match_the_code() -> None:
         "schema-check": config.DEFAULT_SCHEMA_CHECK, "repository": "",
         "registry-username": "${{ github.actor }}", "registry-password": "${{ github.token }}",
         "plain-http": "false", "version": "", "compatibility": "", "dry-run": "false",
+        "max-attempts": str(config.DEFAULT_MAX_ATTEMPTS), "deadline": f"{config.DEFAULT_DEADLINE:g}",
+        "timeout": f"{config.DEFAULT_TIMEOUT:g}",
     }
     assert {name: spec.get("default") for name, spec in inputs.items()} == expected
     assert inputs["package-id"]["required"] is True
