@@ -10,6 +10,7 @@ schema the artifact exports.
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 import tarfile
 import tempfile
@@ -40,8 +41,7 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
         raise _fail(f"Package source {oci_ref} is not an OCI repository") from None
     scheme = "http" if repo.is_loopback else "https"
     base = f"{scheme}://{repo.host}/v2/{repo.name}"
-    session = requests.Session()
-    session.auth = connections.get(repo.host)
+    session = _RegistrySession(connections.get(repo.host), repo.name)
     try:
         manifest_response = session.get(
             f"{base}/manifests/{ref}", headers={"Accept": MANIFEST_MEDIA_TYPE}, timeout=30
@@ -92,6 +92,31 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
             "input_schema differs from the schema exported from the artifact's package.k",
             "body", "input_schema",
         )
+
+
+class _RegistrySession(requests.Session):
+    """Reads with the workspace's registry connection: HTTP Basic, or a bearer token got with it."""
+
+    def __init__(self, credentials: tuple[str, str] | None, name: str) -> None:
+        super().__init__()
+        self._credentials, self._name = credentials, name
+
+    def get(self, url: str | bytes, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        response = super().get(url, **kwargs)
+        challenge = response.headers.get("WWW-Authenticate", "")
+        if response.status_code != 401 or not self._credentials:
+            return response
+        if challenge.lower().startswith("basic"):
+            self.auth = self._credentials
+        elif challenge.lower().startswith("bearer"):
+            params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+            answer = requests.get(params.get("realm", ""), auth=self._credentials, timeout=30,
+                                  params={"service": params.get("service", ""),
+                                          "scope": f"repository:{self._name}:pull"})
+            if answer.status_code != 200:
+                return response
+            self.headers["Authorization"] = f"Bearer {answer.json().get('token')}"
+        return super().get(url, **kwargs)
 
 
 def _download(session: requests.Session, url: str, digest: str, sink: Any) -> None:

@@ -49,6 +49,8 @@ PUSH_HINT = (
 class _Oras(oras.provider.Registry):
     """oras-py's client with its own retry loop removed and failures classified."""
 
+    anonymous = True
+
     def do_request(self, url: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:
         single_attempt = oras.provider.Registry.do_request.__wrapped__  # type: ignore[attr-defined]
         host = self.hostname
@@ -66,10 +68,10 @@ class _Oras(oras.provider.Registry):
                 "then re-run the job.",
             ) from None
         except ValueError:  # oras: the registry asked for credentials it cannot supply
-            raise _auth_error(host, 401, method, "") from None
+            raise _auth_error(host, 401, method, "", self.anonymous) from None
         if response.status_code in (401, 403):
             raise _auth_error(host, response.status_code, method,
-                              response.headers.get("WWW-Authenticate", ""))
+                              response.headers.get("WWW-Authenticate", ""), self.anonymous)
         if response.status_code in RETRY_STATUSES:
             raise RegistryUnavailableError(
                 f"The registry {host} answered {method} with HTTP {response.status_code}.",
@@ -99,6 +101,7 @@ class RegistryClient:
         client.auth.prefix = self._prefix
         if not credentials.anonymous:
             client.auth.set_basic_auth(credentials.username, credentials.password)
+            client.anonymous = False
         self._client = client
         if challenge.lower().startswith("bearer"):
             self._fetch_push_token(session, challenge, credentials)
@@ -131,7 +134,7 @@ class RegistryClient:
                 "Re-run the job later.",
             ) from None
         if answer.status_code in (401, 403):
-            raise _auth_error(host, 401, "GET", "")
+            raise _auth_error(host, 401, "GET", "", credentials.anonymous)
         if answer.status_code != 200:
             raise RegistryUnavailableError(
                 f"The token service of the registry {host} answered HTTP {answer.status_code}.",
@@ -230,7 +233,13 @@ def _expect(response: Any, ok: tuple[int, ...], what: str) -> None:
     )
 
 
-def _auth_error(host: str | None, status: int, method: str, challenge: str) -> RegistryAuthError:
+def _auth_error(host: str | None, status: int, method: str, challenge: str, anonymous: bool) -> RegistryAuthError:
+    if anonymous:
+        return RegistryAuthError(
+            f"The registry {host} requires credentials for this repository, and none were given "
+            f"(HTTP {status} on {method}).",
+            CREDENTIAL_HINT,
+        )
     writing = method in ("POST", "PUT", "PATCH", "DELETE")
     if status == 403 or "insufficient_scope" in challenge or (writing and status == 401):
         return RegistryAuthError(

@@ -12,6 +12,8 @@ from types import TracebackType
 
 import requests
 
+from devtools.token_server import TokenServer
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -22,8 +24,9 @@ def free_port() -> int:
 class LocalRegistry:
     """Starts ``docker-registry serve`` with its own storage; stops and cleans it on exit."""
 
-    def __init__(self, basic_auth: tuple[str, str] | None = None) -> None:
+    def __init__(self, basic_auth: tuple[str, str] | None = None, token_server: TokenServer | None = None) -> None:
         self._basic_auth = basic_auth
+        self._token_server = token_server
         self._dir = Path(tempfile.mkdtemp(prefix="akua-registry-"))
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
@@ -42,6 +45,8 @@ class LocalRegistry:
             ).stdout
             (self._dir / "htpasswd").write_text(hashed)
             auth_yaml = f"auth: {{htpasswd: {{realm: akua-tests, path: {self._dir / 'htpasswd'}}}}}\n"
+        elif self._token_server:
+            auth_yaml = self._token_server.registry_auth_yaml()
         config.write_text(
             "version: 0.1\n"
             "log: {level: error}\n"
@@ -69,16 +74,23 @@ class LocalRegistry:
             self._process.wait(timeout=10)
         shutil.rmtree(self._dir, ignore_errors=True)
 
+    def _auth(self, name: str) -> dict[str, object]:
+        """How the tests themselves read the registry (not through the action)."""
+        if self._token_server:
+            token = self._token_server.mint("tests", [f"repository:{name}:pull"], admin=True)
+            return {"headers": {"Authorization": f"Bearer {token}"}}
+        return {"auth": self._basic_auth}
+
     def tags(self, name: str) -> list[str]:
-        response = requests.get(f"http://{self.host}/v2/{name}/tags/list", auth=self._basic_auth, timeout=10)
+        response = requests.get(f"http://{self.host}/v2/{name}/tags/list", timeout=10, **self._auth(name))
         if response.status_code == 404:
             return []
         response.raise_for_status()
         return sorted(response.json().get("tags") or [])
 
     def manifest_digest(self, name: str, reference: str) -> str | None:
-        response = requests.head(
-            f"http://{self.host}/v2/{name}/manifests/{reference}",
-            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}, auth=self._basic_auth, timeout=10,
-        )
+        kwargs = self._auth(name)
+        headers = {"Accept": "application/vnd.oci.image.manifest.v1+json", **kwargs.pop("headers", {})}
+        response = requests.head(f"http://{self.host}/v2/{name}/manifests/{reference}", headers=headers,
+                                 timeout=10, **kwargs)
         return response.headers.get("Docker-Content-Digest") if response.ok else None

@@ -1,0 +1,125 @@
+"""Registries as users have them: HTTP Basic (htpasswd) and bearer tokens with enforced scopes.
+
+The open registry is the one every other test pushes to. Here the same publish
+runs against Distribution behind htpasswd and behind a token service of the
+tests' own that grants only the scopes a user holds, as GHCR, Docker Hub and
+Harbor do.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import WORKSPACE_ID, Akua, Target, error_lines, parse_annotation
+from devtools.registry import LocalRegistry
+from devtools.token_server import TokenServer
+
+PUSHER = "publisher"
+PASSWORD = "pw-" + secrets.token_hex(12)
+READER = "reader"
+READER_PASSWORD = "ro-" + secrets.token_hex(12)
+
+
+@pytest.fixture(scope="module")
+def token_server() -> Iterator[TokenServer]:
+    server = TokenServer({PUSHER: (PASSWORD, {"pull", "push"}), READER: (READER_PASSWORD, {"pull"})})
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def registries(token_server: TokenServer) -> Iterator[dict[str, LocalRegistry]]:
+    with LocalRegistry(basic_auth=(PUSHER, PASSWORD)) as basic, LocalRegistry(token_server=token_server) as token:
+        yield {"basic": basic, "token": token}
+
+
+@pytest.fixture(params=["basic", "token"])
+def private_target(request: pytest.FixtureRequest, registries: dict[str, LocalRegistry], akua: Akua) -> Target:
+    registry = registries[request.param]
+    repo = f"private/hello-{secrets.token_hex(4)}"
+    source = {"kind": "oci", "oci_ref": f"oci://{registry.host}/{repo}"}
+    return Target(registry, akua, akua.store.add_package(WORKSPACE_ID, "hello", source), repo)
+
+
+def creds(user: str = PUSHER, password: str = PASSWORD) -> dict[str, str]:
+    return {"registry-username": user, "registry-password": password}
+
+
+def run_private(publish, target: Target, token_server: TokenServer, inputs: dict[str, str],
+                env: dict[str, str] | None = None):
+    run = publish(inputs={"package-id": target.package_id, "max-attempts": "2", **inputs}, env=env)
+    assert run.leaked(token_server.issued) == [], "a registry token leaked"
+    return run
+
+
+def test_publish_with_credentials_and_a_registry_connection(
+        publish, private_target: Target, token_server: TokenServer, tmp_path: Path) -> None:
+    connections = private_target.akua.store.registry_connections
+    connections[private_target.registry.host] = (PUSHER, PASSWORD)
+    docker_config = tmp_path / ".docker"
+    docker_config.mkdir()
+    (docker_config / "config.json").write_text(json.dumps({"auths": {private_target.registry.host: {
+        "auth": "d3Jvbmc6Y3JlZGVudGlhbHM="}}}))  # wrong:credentials, must not override the inputs
+    try:
+        run = run_private(publish, private_target, token_server, creds(),
+                          env={"HOME": str(tmp_path), "DOCKER_CONFIG": str(docker_config)})
+    finally:
+        del connections[private_target.registry.host]
+    assert run.returncode == 0, run.log
+    assert run.outputs["digest"] == private_target.registry.manifest_digest(private_target.repo, "0.3.0")
+    assert [v["ref"] for v in private_target.created()] == [run.outputs["digest"]]
+
+
+def test_without_a_registry_connection_akua_cannot_read_the_artifact(
+        publish, private_target: Target, token_server: TokenServer) -> None:
+    run = run_private(publish, private_target, token_server, creds())
+    assert run.returncode == 1, run.log
+    _, message = parse_annotation(error_lines(run)[0])
+    assert "HTTP 422" in message and "registry connection" in message
+    assert private_target.tags() == ["0.3.0"] and private_target.created() == []
+
+
+@pytest.mark.parametrize(("inputs", "needle"), [
+    (creds(password="not-the-password"), "rejected the credentials"),
+    (creds(user="someone-else"), "rejected the credentials"),
+])
+def test_wrong_credentials_fail_fast(publish, private_target: Target, token_server: TokenServer,
+                                     inputs: dict[str, str], needle: str) -> None:
+    started = time.monotonic()
+    run = run_private(publish, private_target, token_server, inputs)
+    assert time.monotonic() - started < 20, "a credential error must not be retried for minutes"
+    assert run.returncode == 1, run.log
+    props, message = parse_annotation(error_lines(run)[0])
+    assert props["title"] == "Registry rejected the credentials"
+    assert needle in message and private_target.registry.host in message and "registry-password" in message
+    assert "Retrying" not in run.log
+    private_target.assert_untouched()
+
+
+def test_no_credentials_for_a_private_registry(publish, private_target: Target, token_server: TokenServer) -> None:
+    run = run_private(publish, private_target, token_server, creds(user="", password=""))
+    assert run.returncode == 1, run.log
+    props, message = parse_annotation(error_lines(run)[0])
+    assert props["title"] == "Registry rejected the credentials" and private_target.registry.host in message
+    assert "none were given" in message
+    private_target.assert_untouched()
+
+
+def test_pull_only_token_says_push_permission_is_missing(
+        publish, registries: dict[str, LocalRegistry], akua: Akua, token_server: TokenServer) -> None:
+    registry = registries["token"]
+    repo = f"private/hello-{secrets.token_hex(4)}"
+    target = Target(registry, akua, akua.store.add_package(
+        WORKSPACE_ID, "hello", {"kind": "oci", "oci_ref": f"oci://{registry.host}/{repo}"}), repo)
+    run = run_private(publish, target, token_server, creds(READER, READER_PASSWORD))
+    assert run.returncode == 1, run.log
+    props, message = parse_annotation(error_lines(run)[0])
+    assert props["title"] == "Registry rejected the credentials"
+    assert "push permission is missing" in message and "permissions: packages: write" in message
+    target.assert_untouched()
