@@ -10,8 +10,8 @@ schema the artifact exports.
 from __future__ import annotations
 
 import hashlib
-import re
 import json
+import re
 import tarfile
 import tempfile
 import tomllib
