@@ -1,10 +1,9 @@
-"""Run the emulator: ``python -m akua_emulator --config state.json [--port N]``.
+"""Run the emulator: ``python -m akua_emulator --config packages.json [--port N]``.
 
-The config file holds the tokens (so they never appear on a command line) and
-the packages to start with:
-``{"tokens": {"<token>": {"workspaces": ["ws_..."], "write": true}},
-   "packages": [{"id": "pkg_...", "name": "...", "workspace_id": "ws_...",
-                 "oci_ref": "oci://host/name"}]}``
+The config file holds the packages to start with:
+``{"packages": [{"id": "pkg_...", "name": "...", "workspace_id": "ws_...", "oci_ref": "oci://host/name"}]}``.
+Tokens come from the environment variable ``AKUA_EMULATOR_TOKENS``, never from
+a command line or a file: ``{"<token>": {"workspaces": ["ws_..."], "write": true}}``.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 
 from .server import Emulator
@@ -20,14 +20,14 @@ from .store import Grant, Store
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m akua_emulator")
-    parser.add_argument("--config", required=True, help="JSON file with tokens and packages")
+    parser.add_argument("--config", required=True, help="JSON file with the packages")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument("--error-envelope", choices=("spec", "simple"), default="spec")
     args = parser.parse_args()
     with open(args.config, encoding="utf-8") as handle:
         config = json.load(handle)
     store = Store()
-    for token, grant in config.get("tokens", {}).items():
+    for token, grant in json.loads(os.environ.get("AKUA_EMULATOR_TOKENS") or "{}").items():
         store.grants[token] = Grant(tuple(grant["workspaces"]), bool(grant.get("write", True)))
     for package in config.get("packages", []):
         store.add_package(package["workspace_id"], package["name"],

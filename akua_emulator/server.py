@@ -5,18 +5,20 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .faults import FaultPlan
 from .openapi import ApiError, Call, RequestValidator
 from .store import Grant, Store
 from .verify import verify_artifact
 
-ERROR_CODES = {401: 7001, 403: 7003, 404: 7002, 405: 7005, 409: 7009, 422: 7022, 503: 7503}
+ERROR_CODES = {401: 7001, 403: 7003, 404: 7002, 405: 7005, 409: 7009, 422: 7022}
 SIMPLE_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                409: "conflict", 422: "unprocessable_entity", 503: "unavailable"}
+                409: "conflict", 422: "unprocessable_entity"}
 
 
 class Emulator(ThreadingHTTPServer):
@@ -26,7 +28,7 @@ class Emulator(ThreadingHTTPServer):
                  error_envelope: str = "spec") -> None:
         self.store = store
         self.error_envelope = error_envelope
-        self.fail_posts = 0  # fault switch: answer the next N POSTs with 503, as an outage would
+        self.faults = FaultPlan()  # switches to fail requests as a real outage would
         self.validator = RequestValidator()
         super().__init__((host, port), _Handler)
 
@@ -150,10 +152,16 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
+        fault = self.server.faults.take(self.command, parts.path)
+        extra: dict[str, str] = {}
+        if fault and fault.action in ("drop", "stall"):
+            time.sleep(fault.seconds if fault.action == "stall" else 0)
+            self.close_connection = True
+            return
         try:
-            if self.command == "POST" and self.server.fail_posts > 0:
-                self.server.fail_posts -= 1
-                raise ApiError(503, "Service temporarily unavailable")
+            if fault and fault.action == "status":
+                extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                raise ApiError(fault.status, "Service temporarily unavailable (injected fault)")
             operation, path_params = self.server.validator.route(self.command, parts.path)
             grant, workspace = self._authorize(headers)
             call = self.server.validator.parse(
@@ -165,8 +173,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.store.calls.append(
             (self.command, parts.path, status, headers.get("user-agent", ""))
         )
+        if fault and fault.action == "commit-drop":
+            self.close_connection = True
+            return
         data = json.dumps(payload).encode()
         self.send_response(status)
+        for name, value in extra.items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

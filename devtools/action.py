@@ -46,8 +46,12 @@ def parse_outputs(text: str) -> dict[str, str]:
     return outputs
 
 
+# Root without the capabilities that let it read any file: unreadable files stay unreadable.
+WITHOUT_DAC_OVERRIDE = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+
+
 def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | None = None,
-               timeout: float = 300) -> ActionRun:
+               timeout: float = 300, honour_permissions: bool = False) -> ActionRun:
     with tempfile.TemporaryDirectory(prefix="akua-runner-") as runner_dir:
         output_file = Path(runner_dir, "output")
         summary_file = Path(runner_dir, "summary")
@@ -65,8 +69,9 @@ def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | No
         }
         full_env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
         full_env.update(env or {})
+        prefix = WITHOUT_DAC_OVERRIDE if honour_permissions else []
         done = subprocess.run(
-            [sys.executable, str(ROOT / "entrypoint.py")], cwd=workspace, env=full_env,
+            [*prefix, sys.executable, str(ROOT / "entrypoint.py")], cwd=workspace, env=full_env,
             capture_output=True, text=True, timeout=timeout, check=False,
         )
         output_text = output_file.read_text()

@@ -25,6 +25,7 @@ class Case:
     prepare: Callable[[Path, Target], dict[str, str] | None] | None = None
     code: int = 1
     file: str = ""
+    honour_permissions: bool = False  # run as root without the power to read any file
 
 
 def write(rel: str, text: str | bytes) -> Callable[[Path, Target], None]:
@@ -47,6 +48,29 @@ def edit_schema(change: Callable[[dict], object]) -> Callable[[Path, Target], No
         path.write_text(json.dumps(schema))
 
     return prepare
+
+
+def unreadable(rel: str) -> Callable[[Path, Target], None]:
+    def prepare(root: Path, _: Target) -> None:
+        path = root / rel
+        if not path.exists():
+            path.write_text("private\n")
+        path.chmod(0)
+
+    return prepare
+
+
+def symlink(rel: str, to: str) -> Callable[[Path, Target], None]:
+    def prepare(root: Path, _: Target) -> None:
+        (root / rel).unlink(missing_ok=True)
+        (root / rel).symlink_to(to)
+
+    return prepare
+
+
+def empty_package(root: Path, _: Target) -> dict[str, str]:
+    (root / "empty").mkdir()
+    return {"path": "empty"}
 
 
 def other_package(workspace_id: str, source: dict) -> Callable[[Path, Target], dict[str, str]]:
@@ -93,6 +117,22 @@ CASES = [
     Case("path-does-not-exist", ("`nope` does not exist",), inputs={"path": "nope"}),
     Case("path-outside-workspace", ("leads outside the workspace",), inputs={"path": "../.."}),
     Case("path-absolute", ("absolute path",), inputs={"path": "/etc"}),
+    Case("path-symlink-leading-out", ("leads outside the workspace",), prepare=symlink("out", "/etc"),
+         inputs={"path": "out"}),
+    Case("schema-symlink-leading-out", ("leads outside the workspace",),
+         prepare=symlink("pkg/exported/inputs.schema.json", "/etc/hostname")),
+    Case("empty-package-directory", ("empty/akua.toml is missing",), prepare=empty_package, file="empty/akua.toml"),
+    Case("unreadable-file-in-the-package", ("vendor/charts/hello/values.yaml in the package cannot be read",
+                                            "Permission denied"),
+         prepare=unreadable("pkg/vendor/charts/hello/values.yaml"), honour_permissions=True),
+    Case("unreadable-directory-in-the-package", ("vendor/charts/hello/templates of the package cannot be read",),
+         prepare=unreadable("pkg/vendor/charts/hello/templates"), honour_permissions=True),
+    Case("unreadable-akua-toml", ("pkg/akua.toml cannot be read: Permission denied",), prepare=unreadable(TOML),
+         honour_permissions=True, file=TOML),
+    Case("unreadable-schema", ("cannot be read: Permission denied",), prepare=unreadable(SCHEMA),
+         honour_permissions=True, file=SCHEMA),
+    Case("package-k-not-utf8", ("pkg/package.k",), prepare=write("pkg/package.k", b"schema Input:\n    a: \xff\n"),
+         file="pkg/package.k"),
     Case("schema-missing-and-check-off", ("does not exist", "akua pkg export"), prepare=remove(SCHEMA),
          inputs={"schema-check": "off"}, file=SCHEMA),
     Case("schema-check-unknown", ("`schema-check` input is `loose`",), inputs={"schema-check": "loose"}),
@@ -126,6 +166,8 @@ CASES = [
     Case("package-id-too-long", ("not an Akua package id",), inputs={"package-id": "pkg_" + "a" * 51}),
     Case("no-token", ("No Akua API token", "secrets.AKUA_API_TOKEN"), env={"AKUA_API_TOKEN": ""}),
     Case("workspace-wrong-shape", ("not an Akua workspace id",), inputs={"workspace": "acme"}),
+    Case("workspace-too-long", ("not an Akua workspace id",), inputs={"workspace": "ws_" + "a" * 51}),
+    Case("package-id-with-path-characters", ("not an Akua package id",), inputs={"package-id": "pkg_../../x"}),
     Case("api-url-plain-http-remote", ("plain http", "unencrypted"),
          inputs={"api-url": "http://api.example.com/v1"}),
     Case("api-url-not-a-url", ("not an http(s) URL",), inputs={"api-url": "api.akua.dev"}),
@@ -164,7 +206,7 @@ def test_error_is_clear_and_nothing_is_done(case: Case, publish, target: Target,
     if case.prepare:
         inputs.update(case.prepare(workspace, target) or {})
     try:
-        run = publish(inputs=inputs, env=case.env)
+        run = publish(inputs=inputs, env=case.env, honour_permissions=case.honour_permissions)
     finally:
         target.akua.server.error_envelope = "spec"
     assert run.returncode == case.code, run.log
@@ -208,18 +250,3 @@ def test_read_only_token_cannot_register(publish, target: Target) -> None:
     [line] = error_lines(run)
     assert "HTTP 403" in line and "read-only" in line
     assert target.created() == []
-
-
-def test_post_after_push_failing_says_a_rerun_finishes(publish, target: Target) -> None:
-    target.akua.server.fail_posts = 2
-    try:
-        run = publish(inputs={"max-attempts": "2"})
-    finally:
-        target.akua.server.fail_posts = 0
-    assert run.returncode == 75, run.log
-    [line] = error_lines(run)
-    assert "HTTP 503" in line and "re-running the job will find it there" in line
-    assert target.tags() == ["0.3.0"] and target.created() == []
-    again = publish()
-    assert again.returncode == 0 and again.outputs["status"] == "published", again.log
-    assert "nothing to upload" in again.log
