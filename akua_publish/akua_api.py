@@ -21,7 +21,8 @@ from .errors import (
     AkuaUnavailableError,
     PublishError,
 )
-from .http_session import RetryPolicy, make_session
+from .http_session import make_session
+from .retry import RetryPolicy
 
 PAGE_LIMIT = 100
 MAX_PAGES = 1000

@@ -13,8 +13,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import queue
 import stat
 import tarfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -23,6 +25,9 @@ from .errors import PackageError
 
 SKIPPED_DIRS = frozenset({"deploy", "rendered", "out", "target", "node_modules", "dist"})
 SKIPPED_FILES = frozenset({"inputs.yaml"})
+BATCH = 64 * 1024  # bytes handed to the gzip thread at a time
+QUEUE_BATCHES = 16  # at most 1 MiB waits for the gzip thread
+COPY_BUFFER = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -69,11 +74,13 @@ def pack(root: Path, out_dir: Path) -> PackedLayer:
     with open(target, "wb") as raw:
         sink = _HashingWriter(raw)
         with (
-            gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6) as gz,
-            tarfile.open(fileobj=gz, mode="w|", format=tarfile.PAX_FORMAT) as tar,
+            _Compressor(sink) as compressor,
+            tarfile.open(fileobj=compressor, mode="w|", format=tarfile.PAX_FORMAT) as tar,
         ):
+            tar.copybufsize = COPY_BUFFER
             for rel in files:
                 _add_file(tar, root, rel)
+                tar.members.clear()  # a stream never looks back: keep no header per file
     return PackedLayer(
         path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=len(files)
     )
@@ -115,6 +122,52 @@ class _ExactReader:
             )
         self._left -= len(data)
         return data
+
+
+class _Compressor:
+    """gzip in a second thread, fed in batches through a bounded queue: tar | gzip, in one process.
+
+    zlib releases the GIL while it compresses, so building tar headers and
+    compressing overlap as the two processes of ``tar | gzip`` do. The queue
+    holds a few batches at most: memory stays bounded whatever the package size.
+    """
+
+    def __init__(self, sink: _HashingWriter) -> None:
+        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6)
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_BATCHES)
+        self._batch = bytearray()
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="akua-gzip", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._failure is None:
+                try:
+                    self._gzip.write(batch)
+                except BaseException as exc:  # handed to the writer thread in close()
+                    self._failure = exc
+
+    def write(self, data: bytes) -> int:
+        if self._failure is not None:
+            raise self._failure
+        self._batch += data
+        if len(self._batch) >= BATCH:
+            self._queue.put(bytes(self._batch))
+            self._batch.clear()
+        return len(data)
+
+    def __enter__(self) -> _Compressor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._batch:
+            self._queue.put(bytes(self._batch))
+        self._queue.put(None)
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        self._gzip.close()
 
 
 class _HashingWriter:

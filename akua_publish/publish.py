@@ -21,11 +21,11 @@ from .errors import (
     TagConflictError,
     VersionConflictError,
 )
-from .http_session import RetryPolicy
 from .manifest import build_artifact, oci_annotations
 from .package import check_version_matches, load_package
 from .packing import pack
 from .reference import Repository, parse_repository
+from .retry import RetryPolicy
 from .runner import Runner
 from .schema_source import resolve_input_schema
 from .version_body import PLACEHOLDER_REF, build_body, check_body

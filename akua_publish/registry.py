@@ -22,10 +22,11 @@ import oras.provider
 import requests
 
 from .errors import RegistryAuthError, RegistryRejectedError, RegistryUnavailableError
-from .http_session import RETRY_STATUSES, RetryPolicy, make_session
+from .http_session import RETRY_STATUSES, make_session
 from .manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, Artifact
 from .packing import PackedLayer
 from .reference import Credentials, Repository
+from .retry import RetryPolicy
 
 CHUNK_SIZE = 4 * 1024 * 1024  # GHCR refuses chunks over 4 MiB
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -189,8 +190,10 @@ class RegistryClient:
             descriptor = {"mediaType": media_type, "digest": digest, "size": size}
 
             def upload(path: str = str(path), descriptor: dict = descriptor) -> None:
+                # One PUT for a blob that fits in one request, else PATCHes of at most 4 MiB.
                 response = self._client.upload_blob(
-                    path, container, descriptor, do_chunked=True, chunk_size=CHUNK_SIZE
+                    path, container, descriptor, do_chunked=descriptor["size"] > CHUNK_SIZE,
+                    chunk_size=CHUNK_SIZE,
                 )
                 _expect(response, (200, 201, 202), f"upload of blob {descriptor['digest']}")
 

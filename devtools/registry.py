@@ -24,7 +24,9 @@ def free_port() -> int:
 class LocalRegistry:
     """Starts ``docker-registry serve`` with its own storage; stops and cleans it on exit."""
 
-    def __init__(self, basic_auth: tuple[str, str] | None = None, token_server: TokenServer | None = None) -> None:
+    def __init__(self, basic_auth: tuple[str, str] | None = None, token_server: TokenServer | None = None,
+                 access_log: bool = False) -> None:
+        self._access_log = access_log
         self._basic_auth = basic_auth
         self._token_server = token_server
         self._dir = Path(tempfile.mkdtemp(prefix="akua-registry-"))
@@ -49,7 +51,7 @@ class LocalRegistry:
             auth_yaml = self._token_server.registry_auth_yaml()
         config.write_text(
             "version: 0.1\n"
-            "log: {level: error}\n"
+            f"log: {{level: error, accesslog: {{disabled: {'false' if self._access_log else 'true'}}}}}\n"
             f"storage: {{filesystem: {{rootdirectory: {self._dir / 'data'}}}, delete: {{enabled: true}}}}\n"
             f"http: {{addr: {self.host}}}\n" + auth_yaml
         )
@@ -80,6 +82,11 @@ class LocalRegistry:
             token = self._token_server.mint("tests", [f"repository:{name}:pull"], admin=True)
             return {"headers": {"Authorization": f"Bearer {token}"}}
         return {"auth": self._basic_auth}
+
+    def requests_seen(self, method: str, path_part: str) -> int:
+        """How many ``method`` requests whose path holds ``path_part`` the access log shows."""
+        log = (self._dir / "registry.log").read_text(errors="replace")
+        return sum(1 for line in log.splitlines() if f'"{method} ' in line and path_part in line)
 
     def tags(self, name: str) -> list[str]:
         response = requests.get(f"http://{self.host}/v2/{name}/tags/list", timeout=10, **self._auth(name))

@@ -33,8 +33,12 @@ def proxy(registry: LocalRegistry) -> Iterator[FaultProxy]:
 
 
 @pytest.fixture
-def faulty(proxy: FaultProxy, registry: LocalRegistry, akua: Akua) -> Iterator[Target]:
-    """A package whose recorded repository is reached through the fault proxy."""
+def faulty(proxy: FaultProxy, registry: LocalRegistry, akua: Akua, workspace: Path) -> Iterator[Target]:
+    """A package whose recorded repository is reached through the fault proxy.
+
+    It carries 6 MiB of incompressible data, so its layer goes up in several PATCHes.
+    """
+    (workspace / "pkg" / "vendor" / "blob.bin").write_bytes(os.urandom(6 * 1024 * 1024))
     repo = f"faults/hello-{secrets.token_hex(4)}"
     source = {"kind": "oci", "oci_ref": f"oci://{proxy.host}/{repo}"}
     yield Target(registry, akua, akua.store.add_package(WORKSPACE_ID, "hello", source), repo)
@@ -120,7 +124,7 @@ def test_after_akua_comes_back_a_rerun_finishes_the_job(publish, faulty: Target,
 
 def test_uploads_stream_in_chunks_ghcr_accepts(publish, faulty: Target, proxy: FaultProxy,
                                                workspace: Path) -> None:
-    (workspace / "pkg" / "vendor" / "blob.bin").write_bytes(os.urandom(10 * 1024 * 1024))
+    (workspace / "pkg" / "vendor" / "blob.bin").write_bytes(os.urandom(10 * 1024 * 1024))  # over the 6 MiB
     run = publish(inputs={"package-id": faulty.package_id})
     assert run.returncode == 0, run.log
     chunks = [size for method, path, _, size in proxy.log if method == "PATCH" and faulty.repo in path]

@@ -1,0 +1,274 @@
+"""Publishing big packages: the action against tar|gzip and curl, side by side, in one run.
+
+For packages of 1 MB, 100 MB and 1 GB (mostly incompressible data plus many
+1 KB files) it measures, against a local Distribution registry on loopback:
+packing against ``tar -c | gzip -6``; pushing against one monolithic
+``curl -T`` PUT of the same blob; the whole run (entrypoint start to outputs,
+against the emulator) against both baselines together; the action's peak RSS;
+a re-run of the published version; and start-up (first log line, import time
+of each dependency). It writes ``bench/results/perf.md`` and ``perf.png`` and
+exits non-zero when a target is missed.
+
+    .venv/bin/python -m bench.perf [--sizes 1,100,1024]      (sizes in MiB)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from akua_emulator import Emulator, Grant, Store
+from akua_publish.manifest import build_artifact
+from akua_publish.packing import pack
+from akua_publish.reference import Credentials, parse_repository
+from akua_publish.registry import RegistryClient
+from akua_publish.retry import RetryPolicy
+from devtools.action import ROOT
+from devtools.registry import LocalRegistry
+
+RESULTS = ROOT / "bench" / "results"
+SMALL_FILE = 1024
+TARGETS = {"pack": 1.3, "push": 1.3, "run": 1.5}
+MAX_RSS_MB, RSS_SPREAD_MB, RERUN_SLACK_S, FIRST_LINE_S = 100, 20, 1.0, 1.0
+
+
+@dataclass
+class Row:
+    size_mb: int
+    tar_gzip: float = 0
+    pack: float = 0
+    curl: float = 0
+    push: float = 0
+    run: float = 0
+    rerun: float = 0
+    rerun_uploads: int = 0
+    rss_mb: float = 0
+    first_line: float = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def make_package(root: Path, size_mb: int) -> None:
+    """akua.toml, package.k, its schema, many 1 KB files and incompressible data."""
+    example = ROOT / "examples" / "hello"
+    root.mkdir(parents=True)
+    for name in ("package.k", "exported"):
+        (shutil.copytree if (example / name).is_dir() else shutil.copy)(example / name, root / name)
+    (root / "akua.toml").write_text('[package]\nname = "bench"\nversion = "0.3.0"\nedition = "akua.dev/v1alpha1"\n')
+    small = min(10_000, size_mb * 1024 * 1024 // (2 * SMALL_FILE))
+    for i in range(small):
+        folder = root / "vendor" / f"chart-{i // 500:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"file-{i:05d}.yaml").write_bytes(os.urandom(SMALL_FILE // 2).hex().encode())
+    remaining = size_mb * 1024 * 1024 - small * SMALL_FILE
+    with open(root / "data.bin", "wb") as handle:
+        while remaining > 0:
+            step = min(remaining, 16 * 1024 * 1024)
+            handle.write(os.urandom(step))
+            remaining -= step
+
+
+def timed(command: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, shell=True, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def curl_put(registry: LocalRegistry, repo: str, blob: Path, digest: str) -> float:
+    start = requests.post(f"http://{registry.host}/v2/{repo}/blobs/uploads/", timeout=30)
+    location = start.headers["Location"]
+    url = location if location.startswith("http") else f"http://{registry.host}{location}"
+    url += ("&" if "?" in url else "?") + f"digest={digest}"
+    return timed(f"curl -sf -T {blob} -H 'Content-Type: application/octet-stream' '{url}'")
+
+
+def run_action(workspace: Path, package_id: str, api_url: str, token: str) -> tuple[float, float, float, str]:
+    """(seconds, seconds to first log line, peak RSS MB, log) of one run of entrypoint.py."""
+    env = {"PATH": os.environ["PATH"], "GITHUB_WORKSPACE": str(workspace), "GITHUB_REF": "refs/tags/v0.3.0",
+           "AKUA_API_TOKEN": token, "INPUT_PACKAGE-ID": package_id, "INPUT_API-URL": api_url,
+           "INPUT_PATH": "pkg", "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, str(ROOT / "entrypoint.py")], cwd=workspace, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak = PeakRss(process.pid)
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    first_line = time.perf_counter() - started
+    rest = process.stdout.read()
+    code = process.wait()
+    elapsed = time.perf_counter() - started
+    log = (first + rest).decode(errors="replace")
+    if code != 0:
+        raise RuntimeError(f"the action failed:\n{log}")
+    return elapsed, first_line, peak.stop(), log
+
+
+class PeakRss:
+    """The process's own high-water RSS (VmHWM), read from /proc while it runs.
+
+    ``ru_maxrss`` of a child is no good here: it counts the parent's pages the
+    child had before ``exec``. VmHWM belongs to the new program's memory and
+    only grows, so the last reading taken is its peak (to within one poll).
+    """
+
+    def __init__(self, pid: int) -> None:
+        self._path = Path(f"/proc/{pid}/status")
+        self._kb = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._done.is_set():
+            try:
+                for line in self._path.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self._kb = max(self._kb, int(line.split()[1]))
+            except (OSError, ValueError):
+                return
+            time.sleep(0.01)
+
+    def stop(self) -> float:
+        self._done.set()
+        self._thread.join()
+        return self._kb / 1024
+
+
+def measure(size_mb: int, *, registry: LocalRegistry, store: Store, emulator: Emulator, token: str,
+            work: Path) -> Row:
+    row = Row(size_mb)
+    workspace = work / f"ws-{size_mb}"
+    make_package(workspace / "pkg", size_mb)
+    row.tar_gzip = timed(f"tar -C {workspace} -c pkg | gzip -6 > {work / 'baseline.tar.gz'}")
+    (work / "ours").mkdir(exist_ok=True)
+    started = time.perf_counter()
+    layer = pack(workspace / "pkg", work / "ours")
+    row.pack = time.perf_counter() - started
+    row.curl = curl_put(registry, f"bench/curl-{size_mb}-{secrets.token_hex(3)}", layer.path, layer.digest)
+    repo = parse_repository(f"{registry.host}/bench/push-{size_mb}-{secrets.token_hex(3)}", "bench")
+    client = RegistryClient(repo, Credentials("", ""), True, RetryPolicy())
+    started = time.perf_counter()
+    client.push("0.3.0", layer, build_artifact(layer, "bench", {}))
+    row.push = time.perf_counter() - started
+
+    name = f"bench/run-{size_mb}-{secrets.token_hex(3)}"
+    package_id = store.add_package("ws_bench", "bench", {"kind": "oci", "oci_ref": f"oci://{registry.host}/{name}"})
+    row.run, row.first_line, row.rss_mb, _ = run_action(workspace, package_id, emulator.base_url, token)
+    before = registry.requests_seen("PATCH", name) + registry.requests_seen("PUT", name)
+    row.rerun, _, _, log = run_action(workspace, package_id, emulator.base_url, token)
+    row.rerun_uploads = registry.requests_seen("PATCH", name) + registry.requests_seen("PUT", name) - before
+    if "status: already-published" not in log:
+        row.notes.append("re-run did not report already-published")
+    shutil.rmtree(workspace)
+    return row
+
+
+def import_times() -> list[tuple[str, float]]:
+    found = []
+    for module in ("requests", "jsonschema", "oras.provider", "kcl_lib.api", "akua_publish.main"):
+        out = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True,
+                             text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stderr
+        last = [line for line in out.splitlines() if line.startswith("import time:")][-1]
+        found.append((module, int(last.split("|")[1]) / 1e6))
+    return found
+
+
+def report(rows: list[Row], imports: list[tuple[str, float]]) -> list[str]:
+    missed: list[str] = []
+    lines = [
+        "| package | tar \\| gzip -6 | akua pack | ratio | curl -T PUT | akua push | ratio | whole run | "
+        "run / (tar+curl) | peak RSS | re-run | re-run uploads | first log line |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    smallest = min(rows, key=lambda r: r.size_mb)
+    for r in rows:
+        ratios = {"pack": r.pack / r.tar_gzip, "push": r.push / r.curl, "run": r.run / (r.tar_gzip + r.curl)}
+        lines.append(
+            f"| {r.size_mb} MiB | {r.tar_gzip:.2f} s | {r.pack:.2f} s | {ratios['pack']:.2f}x | {r.curl:.2f} s | "
+            f"{r.push:.2f} s | {ratios['push']:.2f}x | {r.run:.2f} s | {ratios['run']:.2f}x | {r.rss_mb:.0f} MB | "
+            f"{r.rerun:.2f} s | {r.rerun_uploads} | {r.first_line:.3f} s |")
+        for name, ratio in ratios.items():
+            if ratio > TARGETS[name]:
+                missed.append(f"{r.size_mb} MiB: {name} is {ratio:.2f}x its baseline (target {TARGETS[name]}x)")
+        if r.rss_mb > MAX_RSS_MB or r.rss_mb - smallest.rss_mb > RSS_SPREAD_MB:
+            missed.append(f"{r.size_mb} MiB: peak RSS {r.rss_mb:.0f} MB ({smallest.rss_mb:.0f} MB at "
+                          f"{smallest.size_mb} MiB)")
+        if r.rerun_uploads or r.rerun > r.pack + RERUN_SLACK_S:
+            missed.append(f"{r.size_mb} MiB: re-run took {r.rerun:.2f} s with {r.rerun_uploads} uploads "
+                          f"(target: none, at most packing + {RERUN_SLACK_S} s)")
+        if r.first_line > FIRST_LINE_S:
+            missed.append(f"{r.size_mb} MiB: first log line after {r.first_line:.3f} s")
+        missed += [f"{r.size_mb} MiB: {note}" for note in r.notes]
+    lines += ["", "| import | seconds |", "|---|---|"]
+    lines += [f"| `{module}` | {seconds:.3f} |" for module, seconds in imports]
+    lines += ["", f"Targets: pack <= {TARGETS['pack']}x, push <= {TARGETS['push']}x, whole run <= "
+              f"{TARGETS['run']}x of tar+curl; peak RSS <= {MAX_RSS_MB} MB and within {RSS_SPREAD_MB} MB of the "
+              f"smallest package; re-run uploads nothing and costs at most packing + {RERUN_SLACK_S:g} s; first "
+              f"log line within {FIRST_LINE_S:g} s.",
+              "", "Missed: " + ("; ".join(missed) if missed else "none")]
+    return lines, missed
+
+
+def chart(rows: list[Row], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r.size_mb for r in rows]
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    for label, values, style in (
+        ("akua-publish whole run", [r.run for r in rows], "o-"),
+        ("akua pack", [r.pack for r in rows], "s-"),
+        ("akua push", [r.push for r in rows], "^-"),
+        ("tar | gzip -6", [r.tar_gzip for r in rows], "s--"),
+        ("curl -T (one PUT)", [r.curl for r in rows], "^--"),
+        ("tar|gzip + curl", [r.tar_gzip + r.curl for r in rows], "o--"),
+    ):
+        axis.plot(sizes, values, style, label=label)
+    axis.set_xscale("log")
+    axis.set_yscale("log")
+    axis.set_xlabel("package size (MiB)")
+    axis.set_ylabel("seconds")
+    axis.set_title("Publishing time against package size (loopback registry)")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1,100,1024", help="package sizes in MiB, comma-separated")
+    sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
+    token = "sk_akua_bench_" + secrets.token_hex(12)
+    store = Store()
+    store.grants[token] = Grant(("ws_bench",))
+    rows = []
+    with LocalRegistry(access_log=True) as registry, tempfile.TemporaryDirectory(prefix="akua-perf-") as work:
+        emulator = Emulator(store).start()
+        for size in sizes:
+            rows.append(measure(size, registry=registry, store=store, emulator=emulator, token=token,
+                                work=Path(work)))
+            print(f"measured {size} MiB", flush=True)
+        emulator.shutdown()
+    lines, missed = report(rows, import_times())
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "perf.md").write_text("# akua-publish performance\n\n" + "\n".join(lines) + "\n")
+    chart(rows, RESULTS / "perf.png")
+    print("\n".join(lines))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
