@@ -123,3 +123,17 @@ def test_file_that_changes_while_packed_is_refused(tmp_path: Path) -> None:
     reader = packing._ExactReader(Growing(b"short"), 10, "data.bin")
     with pytest.raises(PackageError, match="changed size"):
         reader.read(10)
+
+
+def test_pack_restores_the_interpreter_switch_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    before = sys.getswitchinterval()
+    make_tree(tmp_path / "p")
+    (tmp_path / "o").mkdir()
+    pack(tmp_path / "p", tmp_path / "o")
+    assert sys.getswitchinterval() == before
+    monkeypatch.setattr(packing, "list_files", lambda root: ["akua.toml", "vanished.txt"])
+    with pytest.raises(PackageError):
+        pack(tmp_path / "p", tmp_path / "o")
+    assert sys.getswitchinterval() == before
