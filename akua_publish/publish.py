@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import Settings
@@ -21,15 +21,19 @@ from .errors import (
     TagConflictError,
     VersionConflictError,
 )
-from .manifest import build_artifact, oci_annotations
+from .manifest import Artifact, build_artifact, oci_annotations
 from .package import check_version_matches, load_package
-from .packing import pack
+from .packing import PackedLayer, pack
 from .reference import Repository, parse_repository
 from .retry import RetryPolicy
 from .runner import Runner
 from .schema_source import resolve_input_schema
 from .version_body import PLACEHOLDER_REF, build_body, check_body
 from .versioning import oci_tag, resolve_semver
+
+if TYPE_CHECKING:  # imported for real in the phase that needs them (start-up time)
+    from .akua_api import AkuaClient
+    from .registry import RegistryClient
 
 
 @dataclass(frozen=True)
@@ -103,20 +107,8 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
 
         plain_http = settings.plain_http or repository.is_loopback
         registry = RegistryClient(repository, settings.credentials, plain_http, policy)
-        existing = registry.tag_digest(tag)
-        if existing == artifact.digest:
-            runner.info(f"Tag {tag} already holds {existing}: nothing to upload.")
-        elif existing:
-            raise TagConflictError(
-                f"oci://{repository}:{tag} already holds {existing}, not {artifact.digest}; "
-                "nothing was overwritten.",
-                "Published versions are immutable: bump the version in akua.toml and tag again. "
-                "If the earlier push was a mistake and was never registered in Akua, delete the "
-                "tag from the registry first.",
-            )
-        else:
-            registry.push(tag, layer, artifact)
-            runner.info(f"Pushed {outcome.oci_ref}")
+        push_unless_present(registry, tag, layer, artifact, runner)
+        runner.info(f"The registry holds {outcome.oci_ref}")
 
     with runner.group("Register the version in Akua"):
         try:
@@ -129,11 +121,33 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
             raise
 
 
+def push_unless_present(registry: RegistryClient, tag: str, layer: PackedLayer, artifact: Artifact,
+                        runner: Runner) -> None:
+    """Upload only when the tag is absent: the same digest is a re-run, another one a conflict."""
+    existing = registry.tag_digest(tag)
+    if existing == artifact.digest:
+        runner.info(f"Tag {tag} already holds {existing}: nothing to upload.")
+        return
+    if existing:
+        raise TagConflictError(
+            f"oci://{registry.repository}:{tag} already holds {existing}, not {artifact.digest}; "
+            "nothing was overwritten.",
+            "Published versions are immutable: bump the version in akua.toml and tag again. "
+            "If the earlier push was a mistake and was never registered in Akua, delete the "
+            "tag from the registry first.",
+        )
+    registry.push(tag, layer, artifact)
+
+
 def register(
-    akua: Any, schema: dict[str, Any], compatibility: dict[str, Any] | None, outcome: Outcome,
+    akua: AkuaClient, schema: dict[str, Any], compatibility: dict[str, Any] | None, outcome: Outcome,
     runner: Runner,
 ) -> Outcome:
-    """POST the version once; a 409 is resolved by looking the semver up."""
+    """POST the version (the session retries it); a 409 is resolved by looking the semver up.
+
+    Akua takes no idempotency key, so after a retried POST whose first attempt was
+    committed, a 409 with the same digest is this run's own version.
+    """
     body = build_body(outcome.semver, outcome.digest, schema, compatibility)
     version = akua.create_version(outcome.package_id, body)
     status = "published"
