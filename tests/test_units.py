@@ -182,3 +182,21 @@ def test_emulator_cli_takes_tokens_from_the_environment(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_bug_is_reported_plainly_with_its_own_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from akua_publish import main as entry
+    from akua_publish.errors import EXIT_INTERNAL
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("unexpected state")
+
+    monkeypatch.setattr(entry, "publish", broken)
+    monkeypatch.chdir(tmp_path)
+    env = {"INPUT_PACKAGE-ID": "pkg_x", "AKUA_API_TOKEN": "t", "GITHUB_WORKSPACE": str(tmp_path)}
+    for debug, traceback_shown in (("", False), ("1", True)):
+        out = io.StringIO()
+        assert entry.main({**env, "RUNNER_DEBUG": debug}, out) == EXIT_INTERNAL
+        text = out.getvalue()
+        assert "::error title=akua-publish internal error::Internal error in akua-publish: RuntimeError" in text
+        assert ("Traceback" in text) is traceback_shown
