@@ -23,6 +23,7 @@ def image() -> Iterator[str]:
     ensure_base_image()
     docker("build", "-q", "-t", IMAGE, str(ROOT))
     yield IMAGE
+    docker("image", "prune", "-f", check=False)  # the layers the rebuild test left dangling
 
 
 def test_base_image_is_pinned_to_an_exact_version_tag() -> None:

@@ -200,3 +200,16 @@ def test_a_bug_is_reported_plainly_with_its_own_exit_code(tmp_path: Path, monkey
         text = out.getvalue()
         assert "::error title=akua-publish internal error::Internal error in akua-publish: RuntimeError" in text
         assert ("Traceback" in text) is traceback_shown
+
+
+def test_every_secret_is_masked_before_any_other_line(tmp_path: Path) -> None:
+    from akua_publish.main import main
+
+    env = {"INPUT_PACKAGE-ID": "bad id", "INPUT_API-TOKEN": "tok-input", "AKUA_API_TOKEN": "tok-env",
+           "INPUT_REGISTRY-PASSWORD": "reg-pass", "GITHUB_TOKEN": "ghs-token", "GITHUB_WORKSPACE": str(tmp_path)}
+    out = io.StringIO()
+    assert main(env, out) == 1
+    lines = out.getvalue().splitlines()
+    masks = [line for line in lines[:4] if line.startswith("::add-mask::")]
+    assert sorted(masks) == sorted(f"::add-mask::{s}" for s in ("tok-input", "tok-env", "reg-pass", "ghs-token"))
+    assert not any(s in line for line in lines[4:] for s in ("tok-input", "tok-env", "reg-pass", "ghs-token"))
