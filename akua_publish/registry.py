@@ -190,11 +190,14 @@ class RegistryClient:
             descriptor = {"mediaType": media_type, "digest": digest, "size": size}
 
             def upload(path: str = str(path), descriptor: dict = descriptor) -> None:
-                # One PUT for a blob that fits in one request, else PATCHes of at most 4 MiB.
-                response = self._client.upload_blob(
-                    path, container, descriptor, do_chunked=descriptor["size"] > CHUNK_SIZE,
-                    chunk_size=CHUNK_SIZE,
-                )
+                if descriptor["size"] <= CHUNK_SIZE:
+                    # Fits one request: POST and PUT it. Asking first whether the registry has it
+                    # would cost as much as sending it (the tag was absent, so it rarely has).
+                    response = self._client.put_upload(path, container, descriptor)
+                else:  # ask first, then PATCHes of at most 4 MiB, streamed from the file
+                    response = self._client.upload_blob(
+                        path, container, descriptor, do_chunked=True, chunk_size=CHUNK_SIZE
+                    )
                 _expect(response, (200, 201, 202), f"upload of blob {descriptor['digest']}")
 
             self._policy.run(upload, f"Upload of blob {digest[:19]}")
