@@ -151,7 +151,7 @@ def measure(size_mb: int, *, registry: LocalRegistry, store: Store, emulator: Em
     workspace = work / f"ws-{size_mb}"
     make_package(workspace / "pkg", size_mb)
     (work / "ours").mkdir(exist_ok=True)
-    repeats = 7 if size_mb <= 10 else 1  # small runs are short: take the median of several
+    repeats = 7 if size_mb <= 10 else 3 if size_mb <= 200 else 1  # short runs: the median of several
     tar_times, pack_times, curl_times, push_times = [], [], [], []
     for _ in range(repeats):
         tar_times.append(timed(f"tar -C {workspace} -c pkg | gzip -6 > {work / 'baseline.tar.gz'}"))
