@@ -192,7 +192,7 @@ class RegistryClient:
             def upload(path: str = str(path), descriptor: dict = descriptor) -> None:
                 if descriptor["size"] <= CHUNK_SIZE:
                     # Fits one request: POST and PUT it. Asking first whether the registry has it
-                    # would cost as much as sending it (the tag was absent, so it rarely has).
+                    # would cost as much as sending it (the tag is new, so it rarely has).
                     response = self._client.put_upload(path, container, descriptor)
                 else:  # ask first, then PATCHes of at most 4 MiB, streamed from the file
                     response = self._client.upload_blob(
