@@ -40,6 +40,7 @@ CREDENTIAL_HINT = (
     "Check the `registry-username` and `registry-password` inputs. For GHCR the defaults "
     "(github.actor and github.token) work when the job has `permissions: packages: write`."
 )
+UNREACHABLE_HINT = "Check the repository host, and `plain-http` for an HTTP-only registry; then re-run the job."
 PUSH_HINT = (
     "Give the credentials push (write) access to the repository. On GHCR with the default "
     "github.token, add `permissions: packages: write` to the job and, for an existing package, "
@@ -65,8 +66,7 @@ class _Oras(oras.provider.Registry):
         except requests.RequestException as exc:
             raise RegistryUnavailableError(
                 f"Cannot talk to the registry {host}: {_reason(exc)}.",
-                "Check the repository host, and `plain-http` for an HTTP-only registry; "
-                "then re-run the job.",
+                UNREACHABLE_HINT,
             ) from None
         except ValueError:  # oras: the registry asked for credentials it cannot supply
             raise _auth_error(host, 401, method, "", self.anonymous) from None
@@ -115,8 +115,7 @@ class RegistryClient:
         except requests.RequestException as exc:
             raise RegistryUnavailableError(
                 f"Cannot connect to the registry {host}: {_reason(exc)}.",
-                "Check the repository host, and `plain-http` for an HTTP-only registry; "
-                "then re-run the job.",
+                UNREACHABLE_HINT,
             ) from None
 
     def _fetch_push_token(self, session: requests.Session, challenge: str, credentials: Credentials) -> None:
