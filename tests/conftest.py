@@ -106,9 +106,9 @@ def publish(workspace: Path, target: Target):
         secrets_used = target.akua.secrets + [
             v for k, v in full_inputs.items() if k in ("api-token", "registry-password") and v
         ]
-        for secret in result.leaked(secrets_used):
-            LEAKS.append(("action output", secret[:6] + "..."))
-        assert result.leaked(secrets_used) == [], result.log
+        leaked = result.leaked(secrets_used)
+        LEAKS.extend(("action output", secret[:6] + "...") for secret in leaked)
+        assert leaked == [], result.log
         assert "Traceback" not in result.log, result.log
         checked = root or workspace
         for path in checked.rglob("*"):
