@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import InputError
+from .package import join_shown
 from .reference import Credentials, Repository, is_loopback_host, parse_repository
 from .runner import Runner
 from .version_body import parse_compatibility
@@ -39,6 +40,7 @@ class Settings:
     package_dir: Path
     package_shown: str
     schema_file: Path
+    schema_rel: str  # as given, relative to the package directory
     schema_shown: str
     repository: Repository | None
     credentials: Credentials
@@ -94,7 +96,7 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
     package_shown = runner.input("path") or DEFAULT_PATH
     package_dir = _inside(root, root, package_shown, "path")
     schema_rel = runner.input("schema") or DEFAULT_SCHEMA
-    schema_shown = schema_rel if package_shown in ("", ".") else f"{package_shown.rstrip('/')}/{schema_rel}"
+    schema_shown = join_shown(package_shown, schema_rel)
     schema_file = _inside(root, package_dir, schema_rel, "schema")
     repo_text = runner.input("repository")
     repository = parse_repository(repo_text, "The `repository` input") if repo_text else None
@@ -108,6 +110,7 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         package_dir=package_dir,
         package_shown=package_shown,
         schema_file=schema_file,
+        schema_rel=schema_rel,
         schema_shown=schema_shown,
         repository=repository,
         credentials=Credentials(
@@ -119,7 +122,8 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         compatibility=parse_compatibility(runner.input("compatibility")),
         dry_run=_flag(runner.input("dry-run"), "dry-run"),
         schema_check=_schema_check(runner.input("schema-check")),
-        max_attempts=int(_number(runner.input("max-attempts"), "max-attempts", DEFAULT_MAX_ATTEMPTS, 1, 20)),
+        max_attempts=int(_number(runner.input("max-attempts"), "max-attempts", DEFAULT_MAX_ATTEMPTS, 1, 20,
+                                 whole=True)),
         deadline=_number(runner.input("deadline"), "deadline", DEFAULT_DEADLINE, 1, 3600),
         timeout=_number(runner.input("timeout"), "timeout", DEFAULT_TIMEOUT, 1, 600),
         github_ref=runner.env("GITHUB_REF"),
@@ -137,17 +141,17 @@ def _flag(text: str, name: str) -> bool:
     raise InputError(f"The `{name}` input is `{text}`.", f"Set {name} to true or false.")
 
 
-def _number(text: str, name: str, default: float, low: float, high: float) -> float:
+def _number(text: str, name: str, default: float, low: float, high: float, *, whole: bool = False) -> float:
     if not text:
         return default
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not low <= value <= high or (name == "max-attempts" and not value.is_integer()):
+    if not low <= value <= high or (whole and not value.is_integer()):
         raise InputError(
             f"The `{name}` input is `{text}`.",
-            f"Set {name} to a {'whole ' if name == 'max-attempts' else ''}number from {low:g} to {high:g}, "
+            f"Set {name} to a {'whole ' if whole else ''}number from {low:g} to {high:g}, "
             f"or leave it empty for {default:g}.",
         )
     return value

@@ -77,7 +77,7 @@ def export_input_schema(path: Path, shown: str) -> dict[str, Any]:
             "Declare `schema Input:` in package.k with the package's inputs as attributes.",
             file=shown,
         )
-    root = _schema(mapping["Input"], source, shown)
+    root = _schema(mapping["Input"], source)
     root["$schema"] = DIALECT
     root["title"] = "Input"
     return _sorted(root)
@@ -159,12 +159,12 @@ def _default(text: str) -> Any:
         return text
 
 
-def _schema(kcl: Any, source: _Source, shown: str) -> dict[str, Any]:
+def _schema(kcl: Any, source: _Source) -> dict[str, Any]:
     attrs = source.schemas.get(kcl.schema_name, {})
     properties: dict[str, Any] = {}
     for name, prop in kcl.properties.items():
         attr = attrs.get(name, _Attr())
-        sub = _type(prop, attr.ty, source, shown)
+        sub = _type(prop, attr.ty, source)
         if prop.default:
             sub["default"] = _default(prop.default)
         if attr.doc:
@@ -180,7 +180,7 @@ def _schema(kcl: Any, source: _Source, shown: str) -> dict[str, Any]:
     return out
 
 
-def _type(kcl: Any, ty: dict[str, Any] | None, source: _Source, shown: str) -> dict[str, Any]:
+def _type(kcl: Any, ty: dict[str, Any] | None, source: _Source) -> dict[str, Any]:
     """One KCL type as JSON Schema; ``ty`` is the same type in the AST, where known."""
     kind = kcl.type
     ty_value = (ty or {}).get("value") or {}
@@ -193,17 +193,17 @@ def _type(kcl: Any, ty: dict[str, Any] | None, source: _Source, shown: str) -> d
         return {"type": BASIC[base], "const": const}
     if kind == "list":
         inner = (ty_value.get("inner_type") or {}).get("node") if (ty or {}).get("type") == "List" else None
-        return {"type": "array", "items": _type(kcl.item, inner, source, shown)}
+        return {"type": "array", "items": _type(kcl.item, inner, source)}
     if kind == "dict":
         inner = (ty_value.get("value_type") or {}).get("node") if (ty or {}).get("type") == "Dict" else None
-        return {"type": "object", "additionalProperties": _type(kcl.item, inner, source, shown)}
+        return {"type": "object", "additionalProperties": _type(kcl.item, inner, source)}
     if kind == "union":
         elements = ty_value.get("type_elements") or [] if (ty or {}).get("type") == "Union" else []
         nodes = [e["node"] for e in elements] if len(elements) == len(kcl.union_types) else [None] * len(
             kcl.union_types)
-        return {"oneOf": [_type(u, n, source, shown) for u, n in zip(kcl.union_types, nodes, strict=True)]}
+        return {"oneOf": [_type(u, n, source) for u, n in zip(kcl.union_types, nodes, strict=True)]}
     if kind == "schema":
-        return _schema(kcl, source, shown)
+        return _schema(kcl, source)
     if kind == "any":
         written = _names(ty_value) if (ty or {}).get("type") == "Named" else []
         if written and ".".join(written) not in source.schemas:

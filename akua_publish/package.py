@@ -34,7 +34,7 @@ def load_package(root: Path, shown: str) -> PackageInfo:
         )
     manifest = _require_file(root, "akua.toml", shown)
     _require_file(root, "package.k", shown)
-    where = _join(shown, "akua.toml")
+    where = join_shown(shown, "akua.toml")
     text = _read_text(manifest, where)
     try:
         data = tomllib.loads(text)
@@ -76,7 +76,7 @@ def load_package(root: Path, shown: str) -> PackageInfo:
 def check_version_matches(package: PackageInfo, semver: str, shown: str) -> None:
     """Akua compares the version with ``akua.toml`` inside the artifact: catch it here."""
     if package.version != semver:
-        where = _join(shown, "akua.toml")
+        where = join_shown(shown, "akua.toml")
         raise VersionError(
             f"The version to publish is {semver}, but {where} says "
             f"[package].version = {package.version!r}.",
@@ -90,9 +90,9 @@ def _require_file(root: Path, name: str, shown: str) -> Path:
     path = root / name
     if path.is_symlink() or not path.is_file():
         raise PackageError(
-            f"{_join(shown, name)} is missing (or is not a regular file).",
+            f"{join_shown(shown, name)} is missing (or is not a regular file).",
             f"An Akua package needs {name} at its root; check the `path` input.",
-            file=_join(shown, name),
+            file=join_shown(shown, name),
         )
     return path
 
@@ -112,5 +112,6 @@ def _read_text(path: Path, where: str) -> str:
         ) from None
 
 
-def _join(shown: str, name: str) -> str:
+def join_shown(shown: str, name: str) -> str:
+    """``name`` inside the package directory, as messages show it (relative to the workspace)."""
     return name if shown in ("", ".") else f"{shown.rstrip('/')}/{name}"

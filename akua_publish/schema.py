@@ -157,10 +157,10 @@ def same_json(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def schema_diff(file_schema: Any, exported: Any, where: str = "", limit: int = 20) -> list[str]:
+def schema_diff(file_schema: Any, exported: Any, limit: int = 20) -> list[str]:
     """Readable differences (JSON pointer: how), key order ignored, at most ``limit`` lines."""
     lines: list[str] = []
-    _diff(file_schema, exported, where, lines)
+    _diff(file_schema, exported, "", lines)
     return lines[:limit] + ([f"... and {len(lines) - limit} more"] if len(lines) > limit else [])
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from .config import Settings
 from .errors import KclExportError, SchemaDriftError
 from .kcl_export import export_input_schema
+from .package import join_shown
 from .runner import Runner
 from .schema import check_schema, load_schema, schema_diff
 
@@ -25,7 +26,7 @@ class InputSchema:
 
 def resolve_input_schema(settings: Settings, runner: Runner) -> InputSchema:
     package_k = settings.package_dir / "package.k"
-    shown_k = "package.k" if settings.package_shown in ("", ".") else f"{settings.package_shown.rstrip('/')}/package.k"
+    shown_k = join_shown(settings.package_shown, "package.k")
     mode = settings.schema_check
     present = settings.schema_file.is_file() or settings.schema_file.is_symlink()
     if not present and mode != "off":
@@ -48,8 +49,6 @@ def resolve_input_schema(settings: Settings, runner: Runner) -> InputSchema:
     if not differences:
         runner.info(f"{settings.schema_shown} matches the schema exported from {shown_k}.")
         return InputSchema(schema, origin + f" (matches `{shown_k}`)")
-    rel = settings.schema_shown[len(settings.package_shown.rstrip("/")) + 1:] \
-        if settings.package_shown not in ("", ".") else settings.schema_shown
     text = (f"{settings.schema_shown} is not the schema {shown_k} exports, so Akua would reject the "
             "version: " + "; ".join(differences) + ".")
     if mode == "warn":
@@ -57,7 +56,7 @@ def resolve_input_schema(settings: Settings, runner: Runner) -> InputSchema:
         return InputSchema(schema, origin + f" (differs from `{shown_k}`: schema-check warn)")
     raise SchemaDriftError(
         text,
-        f"Re-export it with `akua pkg export --out {rel}` and commit it, or delete the file and let "
+        f"Re-export it with `akua pkg export --out {settings.schema_rel}` and commit it, or delete the file and let "
         "akua-publish export the schema from package.k.",
         file=settings.schema_shown,
     )
