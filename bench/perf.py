@@ -27,8 +27,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-
 from akua_emulator import Emulator, Grant, Store
 from akua_publish.manifest import build_artifact
 from akua_publish.packing import pack
@@ -86,10 +84,7 @@ def timed(command: str) -> float:
 
 
 def curl_put(registry: LocalRegistry, repo: str, blob: Path, digest: str) -> float:
-    start = requests.post(f"http://{registry.host}/v2/{repo}/blobs/uploads/", timeout=30)
-    location = start.headers["Location"]
-    url = location if location.startswith("http") else f"http://{registry.host}{location}"
-    url += ("&" if "?" in url else "?") + f"digest={digest}"
+    url = registry.monolithic_upload_url(repo, digest)
     return timed(f"curl -sf -T {blob} -H 'Content-Type: application/octet-stream' '{url}'")
 
 

@@ -83,6 +83,13 @@ class LocalRegistry:
             return {"headers": {"Authorization": f"Bearer {token}"}}
         return {"auth": self._basic_auth}
 
+    def monolithic_upload_url(self, name: str, digest: str) -> str:
+        """Open an upload session; the URL a single PUT of the whole blob completes."""
+        location = requests.post(f"http://{self.host}/v2/{name}/blobs/uploads/", timeout=30,
+                                 **self._auth(name)).headers["Location"]
+        url = location if location.startswith("http") else f"http://{self.host}{location}"
+        return url + ("&" if "?" in url else "?") + f"digest={digest}"
+
     def requests_seen(self, method: str, path_part: str) -> int:
         """How many ``method`` requests whose path holds ``path_part`` the access log shows."""
         log = (self._dir / "registry.log").read_text(errors="replace")

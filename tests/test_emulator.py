@@ -65,10 +65,7 @@ def push_raw(registry: LocalRegistry, repo: str, tag: str, files: dict[str, byte
     base = f"http://{registry.host}/v2/{repo}"
     for blob in (layer, config):
         digest = "sha256:" + hashlib.sha256(blob).hexdigest()
-        location = requests.post(f"{base}/blobs/uploads/", timeout=10).headers["Location"]
-        sep = "&" if "?" in location else "?"
-        url = location if location.startswith("http") else f"http://{registry.host}{location}"
-        requests.put(f"{url}{sep}digest={digest}", data=blob, timeout=10).raise_for_status()
+        requests.put(registry.monolithic_upload_url(repo, digest), data=blob, timeout=10).raise_for_status()
     manifest = json.dumps({
         "schemaVersion": 2, "mediaType": manifest_type,
         "config": {"mediaType": CONFIG_MEDIA_TYPE, "digest": "sha256:" + hashlib.sha256(config).hexdigest(),
