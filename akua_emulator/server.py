@@ -90,7 +90,8 @@ class Emulator(ThreadingHTTPServer):
             if any(v["semver"] == body["semver"] for v in self.store.versions[package["id"]]):
                 raise ApiError(409, f"Version {body['semver']} already exists", ["body", "semver"])
             verify_artifact(package["source"]["oci_ref"], body["semver"], body["ref"],
-                            body["input_schema"], self.store.registry_connections)
+                            body["input_schema"], self.store.registry_connections,
+                            tls=self.store.registry_tls)
             version = self.store.record_version(
                 package["id"], body["semver"], body["ref"], body["input_schema"]
             )
@@ -109,7 +110,8 @@ class Emulator(ThreadingHTTPServer):
                 raise ApiError(409, f"Package {body['name']} already exists", ["body", "name"])
             version = body["version"]
             verify_artifact(body["oci_ref"], version["semver"], version["ref"],
-                            version["input_schema"], self.store.registry_connections)
+                            version["input_schema"], self.store.registry_connections,
+                            tls=self.store.registry_tls)
             package_id = self.store.add_package(
                 workspace, body["name"], {"kind": "oci", "oci_ref": body["oci_ref"]},
                 seed_version=False,

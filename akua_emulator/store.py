@@ -36,6 +36,8 @@ class Store:
     compatibility: dict[str, Any] = field(default_factory=dict)  # by version id
     # The workspace's registry connections: registry host -> (user, password) Akua reads with.
     registry_connections: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Registries Akua reaches over HTTPS with a CA of their own: host -> CA bundle (PEM file).
+    registry_tls: dict[str, str] = field(default_factory=dict)
     calls: list[tuple[str, str, int, str]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
 

@@ -14,12 +14,12 @@ import json
 import re
 import tarfile
 import tempfile
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from akua_publish import akua_toml
 from akua_publish.errors import KclExportError
 from akua_publish.kcl_export import export_input_schema
 from akua_publish.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
@@ -34,14 +34,18 @@ def _fail(message: str, *path: str) -> ApiError:
 
 
 def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
-                    connections: dict[str, tuple[str, str]]) -> None:
+                    connections: dict[str, tuple[str, str]], *, tls: dict[str, str] | None = None) -> None:
+    """``tls`` maps registry hosts served over HTTPS (loopback ones included) to the CA file to trust."""
     try:
         repo = parse_repository(oci_ref, "oci_ref")
     except Exception:
         raise _fail(f"Package source {oci_ref} is not an OCI repository") from None
-    scheme = "http" if repo.is_loopback else "https"
+    tls = tls or {}
+    scheme = "http" if repo.is_loopback and repo.host not in tls else "https"
     base = f"{scheme}://{repo.host}/v2/{repo.name}"
     session = _RegistrySession(connections.get(repo.host), repo.name)
+    if repo.host in tls:
+        session.verify = tls[repo.host]
     try:
         manifest_response = session.get(
             f"{base}/manifests/{ref}", headers={"Accept": MANIFEST_MEDIA_TYPE}, timeout=30
@@ -81,9 +85,12 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
     if "akua.toml" not in files:
         raise _fail("akua.toml is missing from the archive root", "body", "ref")
     try:
-        declared = tomllib.loads(files["akua.toml"].decode("utf-8"))["package"]["version"]
-    except (ValueError, KeyError, TypeError):
-        raise _fail("akua.toml in the artifact has no [package].version", "body", "ref") from None
+        manifest, problems = akua_toml.parse(files["akua.toml"].decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _fail("akua.toml in the artifact is not UTF-8", "body", "ref") from None
+    if problems:
+        raise _fail("akua.toml in the artifact is invalid: " + "; ".join(p for p, _ in problems), "body", "ref")
+    declared = manifest["package"]["version"]
     if declared != semver:
         raise _fail(f"semver {semver} does not match akua.toml version {declared}", "body", "semver")
     exported = _exported_schema(files["package.k"])
@@ -102,6 +109,7 @@ class _RegistrySession(requests.Session):
         self._credentials, self._name = credentials, name
 
     def get(self, url: str | bytes, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("verify", self.verify)  # else REQUESTS_CA_BUNDLE of the environment would win
         response = super().get(url, **kwargs)
         challenge = response.headers.get("WWW-Authenticate", "")
         if response.status_code != 401 or not self._credentials:
@@ -110,7 +118,7 @@ class _RegistrySession(requests.Session):
             self.auth = self._credentials
         elif challenge.lower().startswith("bearer"):
             params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
-            answer = requests.get(params.get("realm", ""), auth=self._credentials, timeout=30,
+            answer = requests.get(params.get("realm", ""), auth=self._credentials, timeout=30, verify=self.verify,
                                   params={"service": params.get("service", ""),
                                           "scope": f"repository:{self._name}:pull"})
             if answer.status_code != 200:

@@ -18,10 +18,11 @@ from .errors import (
     AkuaAuthError,
     AkuaNotFoundError,
     AkuaRejectedError,
+    AkuaTlsError,
     AkuaUnavailableError,
     PublishError,
 )
-from .http_session import make_session
+from .http_session import RETRY_STATUSES, TimeoutSession, connection_reason, retry_after, tls_problem
 from .retry import RetryPolicy
 
 PAGE_LIMIT = 100
@@ -44,18 +45,19 @@ class _Bearer(requests.auth.AuthBase):
 
 
 class AkuaClient:
-    """Reads and the one POST; transient failures are retried by the session.
+    """Reads and the one POST; transient failures are retried by the policy.
 
     The POST is retried too: Akua takes no idempotency key, so a retried POST
     whose first attempt was committed answers 409, which ``publish`` resolves by
     looking the version up. A retry can therefore never create a duplicate.
     """
 
-    def __init__(self, base_url: str, token: str, workspace: str, policy: RetryPolicy) -> None:
+    def __init__(self, base_url: str, token: str, workspace: str, policy: RetryPolicy,
+                 ca_bundle: str = "") -> None:
         self._base = base_url.rstrip("/")
-        self._session = make_session(policy, frozenset({"GET", "HEAD", "POST"}), USER_AGENT)
+        self._policy = policy
+        self._session = TimeoutSession(policy.timeouts, ca_bundle, USER_AGENT)
         self._session.auth = _Bearer(token)
-        self._workspace = workspace
         if workspace:
             self._session.headers["akua-context"] = workspace
 
@@ -74,12 +76,13 @@ class AkuaClient:
 
     def find_version(self, package_id: str, semver: str) -> dict[str, Any] | None:
         """Page through the versions (the API has no filter) for ``semver``."""
-        for version in self._versions(package_id):
+        for version in self.versions(package_id):
             if version.get("semver") == semver:
                 return version
         return None
 
-    def _versions(self, package_id: str) -> Iterator[dict[str, Any]]:
+    def versions(self, package_id: str) -> Iterator[dict[str, Any]]:
+        """Every version of the package, newest first, page by page."""
         cursor = ""
         for _ in range(MAX_PAGES):
             params: dict[str, Any] = {"limit": PAGE_LIMIT}
@@ -94,18 +97,39 @@ class AkuaClient:
                 return
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One request, tried again (up to the policy's attempts) when it fails transiently."""
+        return self._policy.run(lambda: self._attempt(method, path, **kwargs), f"{method} {path}")
+
+    def _attempt(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         try:
-            return self._session.request(method, self._base + path, **kwargs)
+            response = self._session.request(method, self._base + path, **kwargs)
         except requests.Timeout:
             raise AkuaUnavailableError(
                 f"The Akua API at {self._base} did not answer {method} {path} in time.",
-                "Check Akua's status and re-run the job.",
+                "Check Akua's status and re-run the job (or raise the `timeout` input).",
             ) from None
         except requests.RequestException as exc:
+            problem = tls_problem(exc)
+            if problem is not None:
+                raise AkuaTlsError(
+                    f"The TLS connection to the Akua API at {self._base} failed: {problem[1]}.",
+                    "Check `api-url`. For an API behind a private CA, point REQUESTS_CA_BUNDLE or "
+                    "SSL_CERT_FILE at the CA's PEM file (for the action, a file under the "
+                    "workspace: /github/workspace/...).",
+                ) from None
             raise AkuaUnavailableError(
-                f"Cannot reach the Akua API at {self._base}: {type(exc).__name__}.",
+                f"Cannot reach the Akua API at {self._base}: {connection_reason(exc)}.",
                 "Check the `api-url` input (default https://api.akua.dev/v1) and re-run the job.",
             ) from None
+        if response.status_code in RETRY_STATUSES:
+            error = AkuaUnavailableError(
+                f"Akua answered HTTP {response.status_code} to {method} {path}: "
+                f"{error_messages(response).rstrip('.')}.",
+                "Akua is failing or throttling; re-run the job later.",
+            )
+            error.retry_after = retry_after(response)
+            raise error
+        return response
 
     def _raise_for(self, response: requests.Response, package_id: str, action: str) -> None:
         status = response.status_code
@@ -135,8 +159,8 @@ class AkuaClient:
                 "it in the Akua workspace. If the schema differs, re-export it with "
                 "`akua pkg export` and commit it.",
             )
-        if status in (408, 429) or status >= 500:
-            raise AkuaUnavailableError(said, "Akua is failing or throttling; re-run the job later.")
+        if status >= 500:
+            raise AkuaUnavailableError(said, "Akua is failing; re-run the job later.")
         raise PublishError(said, "This answer is not part of Akua's API contract; report it.")
 
 

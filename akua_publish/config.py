@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import InputError
 from .package import join_shown
-from .reference import Credentials, Repository, is_loopback_host, parse_repository
+from .reference import RegistryLogin, Repository, is_loopback_host, parse_repository
 from .runner import Runner
 from .version_body import parse_compatibility
+from .versioning import parse_tag_pattern
 
 DEFAULT_API_URL = "https://api.akua.dev/v1"
 DEFAULT_PATH = "."
@@ -25,9 +27,10 @@ DEFAULT_SCHEMA_CHECK = "strict"
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_DEADLINE = 300.0
 DEFAULT_TIMEOUT = 60.0
+MAX_COMPATIBILITY_BYTES = 64 * 1024
 PACKAGE_ID = re.compile(r"pkg_[A-Za-z0-9_-]{1,50}", re.ASCII)
 WORKSPACE_ID = re.compile(r"ws_[A-Za-z0-9_-]{1,50}", re.ASCII)
-SECRET_INPUTS = ("api-token", "registry-password")
+SECRET_INPUTS = ("api-token", "registry-password", "github-token")
 SECRET_ENV = ("AKUA_API_TOKEN", "GITHUB_TOKEN")
 
 
@@ -43,10 +46,12 @@ class Settings:
     schema_rel: str  # as given, relative to the package directory
     schema_shown: str
     repository: Repository | None
-    credentials: Credentials
-    plain_http: bool
+    login: RegistryLogin
+    plain_http: bool | None  # None: plain HTTP on loopback only
+    ca_bundle: str  # REQUESTS_CA_BUNDLE or SSL_CERT_FILE, "" for the default trust store
     version: str
-    compatibility: dict | None
+    tag_pattern: re.Pattern[str] | None
+    compatibility: dict[str, Any] | None
     dry_run: bool
     schema_check: str
     max_attempts: int
@@ -113,13 +118,17 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         schema_rel=schema_rel,
         schema_shown=schema_shown,
         repository=repository,
-        credentials=Credentials(
+        login=RegistryLogin(
             username=runner.input("registry-username") or runner.env("GITHUB_ACTOR"),
-            password=runner.input("registry-password") or runner.env("GITHUB_TOKEN"),
+            password=runner.input("registry-password"),
+            github_token=runner.input("github-token") or runner.env("GITHUB_TOKEN"),
+            github_server=server,
         ),
-        plain_http=_flag(runner.input("plain-http"), "plain-http"),
+        plain_http=_flag(runner.input("plain-http"), "plain-http") if runner.input("plain-http") else None,
+        ca_bundle=_ca_bundle(runner),
         version=runner.input("version"),
-        compatibility=parse_compatibility(runner.input("compatibility")),
+        tag_pattern=parse_tag_pattern(runner.input("tag-pattern")),
+        compatibility=_compatibility(runner, root),
         dry_run=_flag(runner.input("dry-run"), "dry-run"),
         schema_check=_schema_check(runner.input("schema-check")),
         max_attempts=int(_number(runner.input("max-attempts"), "max-attempts", DEFAULT_MAX_ATTEMPTS, 1, 20,
@@ -130,6 +139,48 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         source_url=f"{server.rstrip('/')}/{repo_name}" if repo_name else "",
         revision=runner.env("GITHUB_SHA"),
     )
+
+
+def _compatibility(runner: Runner, root: Path) -> dict[str, Any] | None:
+    """The `compatibility` input, or the JSON file `compatibility-file` names (never both)."""
+    text, file_input = runner.input("compatibility"), runner.input("compatibility-file")
+    if not file_input:
+        return parse_compatibility(text, "The `compatibility` input")
+    if text:
+        raise InputError(
+            "Both `compatibility` and `compatibility-file` are set.",
+            "Keep one: the file for a large object, the input for a short one.",
+        )
+    path = _inside(root, root, file_input, "compatibility-file")
+    shown = f"`compatibility-file` {file_input}"
+    try:
+        if path.stat().st_size > MAX_COMPATIBILITY_BYTES:
+            raise InputError(f"The {shown} is over {MAX_COMPATIBILITY_BYTES} bytes.",
+                             "Point it at the version's compatibility object only.")
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8"
+        raise InputError(
+            f"The {shown} cannot be read: {reason}.",
+            "Give a JSON file relative to the repository root, e.g. compatibility-file: akua/compatibility.json.",
+        ) from None
+    return parse_compatibility(content, f"The {shown}")
+
+
+def _ca_bundle(runner: Runner) -> str:
+    """The CA bundle to trust instead of the default, from the variables requests and OpenSSL use."""
+    for name in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+        value = runner.env(name)
+        if value:
+            if not Path(value).is_file():
+                raise InputError(
+                    f"{name} is {value}, which is not a file.",
+                    "Point it at a PEM file of the CA certificates to trust. The action runs in a "
+                    "container: the file must be under the workspace (/github/workspace/...) or "
+                    "under RUNNER_TEMP (/github/runner_temp/...).",
+                )
+            return value
+    return ""
 
 
 def _flag(text: str, name: str) -> bool:

@@ -29,9 +29,13 @@ class PublishError(Exception):
 
 
 class RetryableError(PublishError):
-    """A failure of a service rather than of the input: worth a re-run."""
+    """A failure of a service rather than of the input: worth a re-run.
+
+    ``retry_after`` is the wait the service asked for (``Retry-After``), if any.
+    """
 
     exit_code = EXIT_RETRY
+    retry_after: float | None = None
 
 
 class InputError(PublishError):
@@ -44,6 +48,21 @@ class VersionError(PublishError):
 
 class PackageError(PublishError):
     title = "Invalid Akua package"
+
+
+class AkuaTomlError(PackageError):
+    """Every problem Akua's manifest parser would find in akua.toml, one annotation each."""
+
+    title = "Invalid akua.toml"
+
+    def __init__(self, file: str, problems: list[tuple[str, int | None]], hint: str) -> None:
+        message = f"{file} would be refused by Akua: " + "; ".join(text for text, _ in problems) + "."
+        super().__init__(message, hint, file=file, line=problems[0][1])
+        self.problems = problems
+
+
+class PackingError(PackageError):
+    title = "Cannot pack the package"
 
 
 class SchemaError(PublishError):
@@ -104,3 +123,23 @@ class RegistryRejectedError(PublishError):
 
 class RegistryUnavailableError(RetryableError):
     title = "Registry unavailable"
+
+
+class RegistryTlsError(PublishError):
+    title = "Registry TLS connection failed"
+
+
+class RegistryProtocolError(PublishError):
+    title = "Registry protocol mismatch"
+
+
+class AkuaTlsError(PublishError):
+    title = "Akua API TLS connection failed"
+
+
+class CredentialsWithheldError(PublishError):
+    title = "Registry credentials withheld"
+
+
+class RunnerFileError(PublishError):
+    title = "Cannot write a runner file"

@@ -1,91 +1,86 @@
-"""HTTP sessions with timeouts and one retry policy for every outside party.
+"""HTTP sessions with timeouts and trust settings, and what their failures mean.
 
 ``requests`` has no default timeout, so a stalled server would hang the job:
 every session made here applies connect and read timeouts to each request.
-Transient failures (connection errors, timeouts, 408, 429, 500, 502, 503,
-504) are retried by urllib3's own ``Retry``, with exponential backoff, jitter
-and ``Retry-After`` (capped), within a number of attempts and an overall
-deadline; each retry is logged as a warning. Other 4xx answers are never
-retried. Operations that cannot simply be re-sent (a blob upload whose
-connection dropped half-way) are restarted whole by ``RetryPolicy.run``.
+Sessions never retry on their own (urllib3's retries stay off): the adapters
+raise a ``RetryableError`` for a failure worth a retry and ``RetryPolicy.run``
+tries the whole operation again, so a request is tried at most ``max-attempts``
+times in all, never that number squared.
+
+TLS is always verified. A private CA comes from ``REQUESTS_CA_BUNDLE`` or
+``SSL_CERT_FILE`` (``Settings.ca_bundle``); ``requests`` alone would ignore
+the latter and trust only certifi's bundle.
 """
 
 from __future__ import annotations
 
+import re
+import time
+from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError
-from urllib3.util.retry import Retry
-
-from .retry import RetryPolicy
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-
-
-class _PolicyRetry(Retry):
-    """urllib3's Retry, bounded by the policy's deadline, capped waits, and a warning per retry."""
-
-    policy: RetryPolicy
-
-    def new(self, **kwargs: Any) -> _PolicyRetry:
-        fresh = super().new(**kwargs)
-        fresh.policy = self.policy
-        return fresh
-
-    def get_retry_after(self, response: Any) -> float | None:
-        seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, self.policy.max_wait)
-
-    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
-                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
-        fresh = super().increment(method, url, response, error, _pool, _stacktrace)
-        if self.policy.expired():
-            raise MaxRetryError(_pool, url or "", error or ValueError("retry deadline passed"))
-        host = f"{_pool.host}:{_pool.port}" if _pool is not None else "the server"
-        reason = f"HTTP {response.status}" if response is not None and response.status else type(
-            error).__name__ if error else "an error"
-        done = len(fresh.history)
-        self.policy.warn(f"{method} {host}{urlsplit(url or '').path} failed ({reason}); "
-                         f"retrying (attempt {done + 1} of {self.policy.attempts}).")
-        return fresh
+_PLAIN_HTTP_ANSWER = ("wrong_version_number", "wrong version number", "record layer failure",
+                      "packet length too long", "unknown protocol")
+_CERT_REASON = re.compile(r"certificate verify failed: ([^(']+)")
+_MISMATCH = re.compile(r"((?:Hostname|IP address) mismatch[^'\"]*)")
 
 
 class TimeoutSession(requests.Session):
-    """A session whose every request has connect and read timeouts."""
+    """A session whose every request has connect and read timeouts and the configured CA bundle."""
 
-    def __init__(self, timeout: tuple[float, float]) -> None:
+    def __init__(self, timeout: tuple[float, float], ca_bundle: str = "", user_agent: str = "") -> None:
         super().__init__()
         self._timeout = timeout
+        if ca_bundle:
+            self.verify = ca_bundle
+        if user_agent:
+            self.headers["User-Agent"] = user_agent
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
-        return super().request(method, url, *args, **kwargs)
+        if kwargs.get("verify") is None:
+            kwargs["verify"] = self.verify  # else REQUESTS_CA_BUNDLE of the environment would win
+        response: requests.Response = super().request(method, url, *args, **kwargs)
+        return response
 
 
-def make_session(policy: RetryPolicy, methods: frozenset[str], user_agent: str = "") -> TimeoutSession:
-    """A session that retries ``methods`` (connection failures of any request are always retried)."""
-    session = TimeoutSession((policy.connect_timeout, policy.timeout))
-    retry = _PolicyRetry(
-        total=policy.attempts - 1,
-        connect=policy.attempts - 1,
-        read=policy.attempts - 1,
-        status=policy.attempts - 1,
-        other=0,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=methods,
-        backoff_factor=policy.backoff,
-        backoff_max=policy.max_wait,
-        backoff_jitter=policy.backoff / 2,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
-    retry.policy = policy
-    adapter = HTTPAdapter(max_retries=retry)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    if user_agent:
-        session.headers["User-Agent"] = user_agent
-    return session
+def tls_problem(exc: requests.RequestException) -> tuple[str, str] | None:
+    """``(kind, detail)`` for a TLS failure, else None.
+
+    ``kind`` is ``"plain-http"`` when the server answered an https request in
+    plain HTTP, or ``"certificate"`` with what is wrong with the certificate.
+    """
+    if not isinstance(exc, requests.exceptions.SSLError):
+        return None
+    text = str(exc)
+    if any(marker in text.lower() for marker in _PLAIN_HTTP_ANSWER):
+        return "plain-http", "the server answered in plain HTTP, not TLS"
+    found = _CERT_REASON.search(text) or _MISMATCH.search(text)
+    return "certificate", (found.group(1).strip() if found else "the TLS handshake failed")
+
+
+def connection_reason(exc: Exception) -> str:
+    """A short, secret-free reason for a failed connection (URLs and headers left out)."""
+    text = str(exc)
+    for marker in ("Connection refused", "Name or service not known", "timed out",
+                   "Temporary failure in name resolution", "Connection reset", "Connection aborted",
+                   "Remote end closed connection", "No route to host"):
+        if marker in text:
+            return marker.lower()
+    return type(exc).__name__
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """Seconds the server asked to wait (``Retry-After``: seconds or an HTTP date), if any."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

@@ -80,7 +80,8 @@ def export_input_schema(path: Path, shown: str) -> dict[str, Any]:
     root = _schema(mapping["Input"], source)
     root["$schema"] = DIALECT
     root["title"] = "Input"
-    return _sorted(root)
+    exported: dict[str, Any] = _sorted(root)
+    return exported
 
 
 _HINT = "Or set `schema-check: off` and commit the schema `akua pkg export` writes."

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .config import load_settings, secrets_of
-from .errors import EXIT_INTERNAL, EXIT_OK, PublishError
+from .errors import EXIT_INTERNAL, EXIT_OK, AkuaTomlError, PublishError
 from .publish import Outcome, publish
 from .runner import Runner
 
@@ -38,16 +38,26 @@ def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> i
         if runner.env("RUNNER_DEBUG") == "1":
             traceback.print_exc(file=out)
         return EXIT_INTERNAL
-    runner.set_outputs(outcome.outputs())
-    runner.summary(success_summary(outcome))
     for name, value in outcome.outputs().items():
         runner.info(f"{name}: {value}")
+    try:
+        runner.set_outputs(outcome.outputs())
+    except PublishError as exc:
+        exc.hint += (f" The version itself is {outcome.status} ({outcome.oci_ref}); a re-run reports it "
+                     "as already-published and sets the outputs.")
+        report_failure(runner, exc)
+        return exc.exit_code
+    runner.summary(success_summary(outcome))
     return EXIT_OK
 
 
 def report_failure(runner: Runner, exc: PublishError) -> None:
-    text = exc.message + (f" Fix: {exc.hint}" if exc.hint else "")
-    runner.error(text, title=exc.title, file=exc.file or "", line=exc.line)
+    """One annotation per problem (``akua.toml`` may have several), then the summary."""
+    problems = exc.problems if isinstance(exc, AkuaTomlError) else [(exc.message, exc.line)]
+    for problem, line in problems:
+        text = f"{exc.file} would be refused by Akua: {problem}." if isinstance(exc, AkuaTomlError) else problem
+        runner.error(text + (f" Fix: {exc.hint}" if exc.hint else ""), title=exc.title, file=exc.file or "",
+                     line=line)
     runner.summary(
         f"### :x: Akua publish failed: {exc.title}\n\n{exc.message}\n\n"
         + (f"**How to fix:** {exc.hint}\n" if exc.hint else "")

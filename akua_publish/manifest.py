@@ -3,7 +3,9 @@
 The manifest digest is the sha256 of these exact bytes; the registry adapter
 sends them as they are, so the digest reported is the one the registry stores.
 Only annotations that are the same on a re-run are set: a re-run of the same
-commit must produce the same digest.
+commit must produce the same digest. The config records the artifact format,
+not the release of akua-publish that packed it, so the same content keeps its
+digest across patch and minor releases of the action.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from .packing import PackedLayer
 
 MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_MEDIA_TYPE = "application/vnd.akua.package.config.v1+json"
 CONTENT_MEDIA_TYPE = "application/vnd.akua.package.content.v1.tar+gzip"
+# The config's `akuaVersion`: bumped only when the same package would pack to other bytes
+# (packing rules, manifest shape), never with a release of akua-publish that keeps them.
+ARTIFACT_FORMAT = "akua-publish/1"
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,8 @@ def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def build_artifact(layer: PackedLayer, packer_version: str, annotations: dict[str, str]) -> Artifact:
-    config = _canonical({"akuaVersion": packer_version})
+def build_artifact(layer: PackedLayer, annotations: dict[str, str]) -> Artifact:
+    config = _canonical({"akuaVersion": ARTIFACT_FORMAT})
     manifest: dict[str, object] = {
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,
@@ -52,6 +58,15 @@ def build_artifact(layer: PackedLayer, packer_version: str, annotations: dict[st
     if annotations:
         manifest["annotations"] = dict(sorted(annotations.items()))
     return Artifact(config=config, manifest=_canonical(manifest))
+
+
+def content_layer_digest(manifest: dict[str, Any]) -> str | None:
+    """The digest of the first Akua content layer, as Akua's reader picks it; None if there is none."""
+    for layer in manifest.get("layers") or []:
+        if isinstance(layer, dict) and layer.get("mediaType") == CONTENT_MEDIA_TYPE:
+            digest = layer.get("digest")
+            return digest if isinstance(digest, str) else None
+    return None
 
 
 def oci_annotations(semver: str, source_url: str, revision: str) -> dict[str, str]:

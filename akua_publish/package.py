@@ -1,27 +1,24 @@
 """The Akua package on disk: ``akua.toml`` and ``package.k``.
 
-Only what Akua's reader relies on is checked here, so that a package Akua
-would refuse is refused before anything is pushed.
+``akua.toml`` is validated as Akua's manifest parser does (``akua_toml``), so
+that a package Akua would refuse is refused before anything is pushed.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PackageError, VersionError
-
-NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*", re.ASCII)
+from . import akua_toml
+from .errors import AkuaTomlError, PackageError, VersionError
 
 
 @dataclass(frozen=True)
 class PackageInfo:
+    """What the publish needs of ``akua.toml``: the name (compared with Akua's) and the version."""
+
     name: str
     version: str
-    edition: str
-    root: Path
 
 
 def load_package(root: Path, shown: str) -> PackageInfo:
@@ -35,42 +32,14 @@ def load_package(root: Path, shown: str) -> PackageInfo:
     manifest = _require_file(root, "akua.toml", shown)
     _require_file(root, "package.k", shown)
     where = join_shown(shown, "akua.toml")
-    text = _read_text(manifest, where)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PackageError(
-            f"{where} is not valid TOML: {exc}.", "Fix the TOML syntax.", file=where
-        ) from None
-    table = data.get("package")
-    if not isinstance(table, dict):
-        raise PackageError(
-            f"{where} has no [package] table.",
-            'Add [package] with name, version and edition = "akua.dev/v1alpha1".',
-            file=where,
+    data, problems = akua_toml.parse(_read_text(manifest, where))
+    if problems:
+        raise AkuaTomlError(
+            where, problems,
+            'Fix each key named. A minimal [package] is name = "hello", version = "1.2.3" and '
+            'edition = "akua.dev/v1alpha1".',
         )
-    name, version = table.get("name"), table.get("version")
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise PackageError(
-            f"{where}: [package].name is {name!r}; it must be letters, digits, `_` or `-` "
-            "and not start with `-`.",
-            "Set a valid package name.",
-            file=where,
-        )
-    if not isinstance(version, str) or not version:
-        raise PackageError(
-            f"{where}: [package].version is missing or not a string.",
-            'Set version = "1.2.3" (the version you tag).',
-            file=where,
-        )
-    edition = table.get("edition", "")
-    if not isinstance(edition, str):
-        raise PackageError(
-            f"{where}: [package].edition must be a string.",
-            'Use edition = "akua.dev/v1alpha1".',
-            file=where,
-        )
-    return PackageInfo(name=name, version=version, edition=edition, root=root)
+    return PackageInfo(name=data["package"]["name"], version=data["package"]["version"])
 
 
 def check_version_matches(package: PackageInfo, semver: str, shown: str) -> None:

@@ -20,9 +20,9 @@ import tarfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
-from .errors import PackageError
+from .errors import PackageError, PackingError
 
 SKIPPED_DIRS = frozenset({"deploy", "rendered", "out", "target", "node_modules", "dist"})
 SKIPPED_FILES = frozenset({"inputs.yaml"})
@@ -77,12 +77,14 @@ def pack(root: Path, out_dir: Path) -> PackedLayer:
         sink = _HashingWriter(raw)
         with (
             _Compressor(sink) as compressor,
-            tarfile.open(fileobj=compressor, mode="w|", format=tarfile.PAX_FORMAT) as tar,
+            # A "w|" stream only ever writes to its file object; the stubs ask for a full file.
+            tarfile.open(fileobj=cast("IO[bytes]", compressor), mode="w|", format=tarfile.PAX_FORMAT) as tar,
         ):
-            tar.copybufsize = COPY_BUFFER
+            # Both are plain attributes of CPython's TarFile that typeshed leaves out.
+            tar.copybufsize = COPY_BUFFER  # type: ignore[attr-defined]
             for rel in files:
                 _add_file(tar, root, rel)
-                tar.members.clear()  # a stream never looks back: keep no header per file
+                tar.members.clear()  # type: ignore[attr-defined]  # a stream never looks back: keep no headers
     return PackedLayer(
         path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=len(files)
     )
@@ -98,18 +100,33 @@ def _add_file(tar: tarfile.TarFile, root: Path, rel: str) -> None:
             "Make the file readable or remove it from the package.",
         ) from None
     with os.fdopen(fd, "rb") as handle:
-        st = os.fstat(handle.fileno())
+        before = os.fstat(handle.fileno())
         info = tarfile.TarInfo(rel)
-        info.size = st.st_size
-        info.mode = 0o755 if st.st_mode & stat.S_IXUSR else 0o644
+        info.size = before.st_size
+        info.mode = 0o755 if before.st_mode & stat.S_IXUSR else 0o644
         info.mtime = 0
         info.uid = info.gid = 0
         info.uname = info.gname = ""
-        tar.addfile(info, _ExactReader(handle, st.st_size, rel))
+        tar.addfile(info, _ExactReader(handle, before.st_size, rel))
+        after = os.fstat(handle.fileno())
+        grew = handle.read(1) != b""
+        if grew or _changed(before, after):
+            raise PackingError(
+                f"{rel} changed while it was being packed ({'it grew' if grew else 'its size or content changed'}); "
+                "the artifact would not match any state of the file, so nothing was pushed.",
+                "Make sure nothing writes to the package directory during the publish (a build step "
+                "still running, a log file inside the package), then re-run the job.",
+            )
+
+
+def _changed(before: os.stat_result, after: os.stat_result) -> bool:
+    """A write during the read shows in the size or the modification and change times."""
+    return (before.st_size, before.st_mtime_ns, before.st_ctime_ns) != (
+        after.st_size, after.st_mtime_ns, after.st_ctime_ns)
 
 
 class _ExactReader:
-    """Feeds tarfile exactly ``size`` bytes, failing loudly if the file changed."""
+    """Feeds tarfile exactly ``size`` bytes; a file that shrank fails the packing."""
 
     def __init__(self, handle: BinaryIO, size: int, rel: str) -> None:
         self._handle, self._left, self._rel = handle, size, rel
@@ -118,9 +135,9 @@ class _ExactReader:
         want = self._left if n < 0 else min(n, self._left)
         data = self._handle.read(want)
         if len(data) < want:
-            raise PackageError(
-                f"{self._rel} changed size while it was being packed.",
-                "Make sure nothing writes to the package directory during the publish.",
+            raise PackingError(
+                f"{self._rel} shrank while it was being packed; nothing was pushed.",
+                "Make sure nothing writes to the package directory during the publish, then re-run the job.",
             )
         self._left -= len(data)
         return data

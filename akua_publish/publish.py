@@ -1,8 +1,9 @@
 """The publish, step by step: check locally, check Akua, pack, push, register.
 
 Each step runs only when every earlier one passed, so a failure leaves nothing
-half-done: nothing is pushed before every local and Akua-side check passed,
-and nothing is registered that was not pushed.
+half-done: nothing is pushed before every local and Akua-side check passed
+(including whether Akua already has this semver, and with which artifact), and
+nothing is registered that was not pushed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
 from .config import Settings
 from .errors import (
     AkuaRejectedError,
@@ -21,7 +21,7 @@ from .errors import (
     TagConflictError,
     VersionConflictError,
 )
-from .manifest import Artifact, build_artifact, oci_annotations
+from .manifest import Artifact, build_artifact, content_layer_digest, oci_annotations
 from .package import check_version_matches, load_package
 from .packing import PackedLayer, pack
 from .reference import Repository, parse_repository
@@ -65,7 +65,7 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
     policy = RetryPolicy(attempts=settings.max_attempts, deadline=settings.deadline, timeout=settings.timeout,
                          warn=lambda message: runner.warning(message, title="Retrying"))
     with runner.group("Check the package"):
-        semver = resolve_semver(settings.version, settings.github_ref)
+        semver = resolve_semver(settings.version, settings.github_ref, settings.tag_pattern)
         package = load_package(settings.package_dir, settings.package_shown)
         check_version_matches(package, semver, settings.package_shown)
         input_schema = resolve_input_schema(settings, runner)
@@ -76,41 +76,54 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
     with runner.group("Check the package in Akua"):
         from .akua_api import AkuaClient
 
-        akua = AkuaClient(settings.api_url, settings.api_token, settings.workspace, policy)
-        repository = choose_repository(akua.get_package(settings.package_id), settings.repository)
-        runner.info(f"Akua package {settings.package_id} publishes to oci://{repository}.")
+        akua = AkuaClient(settings.api_url, settings.api_token, settings.workspace, policy, settings.ca_bundle)
+        recorded = akua.get_package(settings.package_id)
+        repository = choose_repository(recorded, settings.repository)
+        if recorded.get("name") != package.name:
+            runner.warning(
+                f"akua.toml names the package `{package.name}`, but Akua's package {settings.package_id} is "
+                f"`{recorded.get('name')}`. Check that `package-id` is the package you mean to publish.",
+                title="Package name differs from Akua's",
+            )
+        registered = akua.find_version(settings.package_id, semver)
+        runner.info(f"Akua package {settings.package_id} publishes to oci://{repository}; "
+                    + (f"Akua already has {semver} ({registered.get('ref')})." if registered
+                       else f"{semver} is not registered yet."))
 
     with runner.group("Pack"):
         layer = pack(settings.package_dir, work_dir)
-        annotations = oci_annotations(semver, settings.source_url, settings.revision)
-        artifact = build_artifact(layer, __version__, annotations)
+        artifact = build_artifact(layer, oci_annotations(semver, settings.source_url, settings.revision))
         runner.info(f"Packed {layer.files} files: layer {layer.digest} ({layer.size} bytes).")
         runner.info(f"Manifest digest: {artifact.digest}")
 
     tag = oci_tag(semver)
     outcome = Outcome(
-        package_id=settings.package_id,
-        package_name=package.name,
-        semver=semver,
-        tag=tag,
-        digest=artifact.digest,
-        oci_ref=repository.oci_ref(artifact.digest),
-        status="dry-run",
+        package_id=settings.package_id, package_name=package.name, semver=semver, tag=tag,
+        digest=artifact.digest, oci_ref=repository.oci_ref(artifact.digest), status="dry-run",
         schema_origin=input_schema.origin,
     )
     if settings.dry_run:
+        if registered and registered.get("ref") != artifact.digest:
+            runner.warning(f"Akua already has {semver} as {registered.get('ref')}, not {artifact.digest}: "
+                           "unless the registry holds the same content under that digest, a real run fails.",
+                           title=VersionConflictError.title)
         runner.info("Dry run: nothing was pushed to the registry and nothing was registered in Akua.")
         return outcome
 
     with runner.group(f"Push to oci://{repository}:{tag}"):
         from .registry import RegistryClient
 
-        plain_http = settings.plain_http or repository.is_loopback
-        registry = RegistryClient(repository, settings.credentials, plain_http, policy)
-        push_unless_present(registry, tag, layer, artifact, runner)
+        plain_http = repository.is_loopback if settings.plain_http is None else settings.plain_http
+        credentials = settings.login.for_host(repository.host)
+        registry = RegistryClient(repository, credentials, plain_http, policy, settings.ca_bundle)
+        digest = push_unless_present(registry, semver, layer, artifact, registered=registered,
+                                     runner=runner)
+        outcome = replace(outcome, digest=digest, oci_ref=repository.oci_ref(digest))
         runner.info(f"The registry holds {outcome.oci_ref}")
 
     with runner.group("Register the version in Akua"):
+        if registered:
+            return already_published(outcome, registered, runner)
         try:
             return register(akua, schema, settings.compatibility, outcome, runner)
         except RetryableError as exc:
@@ -121,59 +134,97 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
             raise
 
 
-def push_unless_present(registry: RegistryClient, tag: str, layer: PackedLayer, artifact: Artifact,
-                        runner: Runner) -> None:
-    """Upload only when the tag is absent: the same digest is a re-run, another one a conflict."""
-    existing = registry.tag_digest(tag)
-    if existing == artifact.digest:
-        runner.info(f"Tag {tag} already holds {existing}: nothing to upload.")
-        return
-    if existing:
-        raise TagConflictError(
-            f"oci://{registry.repository}:{tag} already holds {existing}, not {artifact.digest}; "
-            "nothing was overwritten.",
-            "Published versions are immutable: bump the version in akua.toml and tag again. "
-            "If the earlier push was a mistake and was never registered in Akua, delete the "
-            "tag from the registry first.",
-        )
-    registry.push(tag, layer, artifact)
+def push_unless_present(registry: RegistryClient, semver: str, layer: PackedLayer, artifact: Artifact,
+                        *, registered: dict[str, Any] | None, runner: Runner) -> str:
+    """Make the registry hold this content under ``tag``; return the manifest digest to register.
+
+    Content counts as this publish when the manifest digest is the same, or when
+    the manifest's content layer is this layer: the same package packed by
+    another release of akua-publish. When Akua already has the semver, its
+    recorded artifact must be this content, and the registry must still hold
+    it (a deleted tag is pushed again); anything else fails before any push.
+    """
+    tag = oci_tag(semver)
+    current = registry.manifest(tag)
+    if registered:
+        ref = str(registered.get("ref", ""))
+        stored = current if current and current.digest == ref else registry.manifest(ref)
+        if ref != artifact.digest and (stored is None or content_layer_digest(stored.content) != layer.digest):
+            raise VersionConflictError(
+                f"Akua already has {semver} with ref {ref}, but this build is {artifact.digest} "
+                f"(layer {layer.digest}); nothing was pushed.",
+                "Versions are immutable: publish the change as a new version (bump akua.toml and tag again).",
+            )
+        if current is not None and current.digest == ref:
+            runner.info(f"Tag {tag} already holds {ref}: nothing to upload.")
+        elif current is not None:
+            raise TagConflictError(
+                f"Akua's {semver} is {ref}, but oci://{registry.repository}:{tag} now holds "
+                f"{current.digest}; nothing was overwritten.",
+                "Someone re-tagged the version in the registry. Point the tag back at Akua's digest, or "
+                "publish a new version.",
+            )
+        elif stored is not None:
+            runner.info(f"Tag {tag} was deleted from the registry; tagging {ref} again.")
+            registry.put_manifest(tag, stored.raw)
+        else:
+            runner.info(f"The registry no longer holds {ref}; pushing it again.")
+            registry.push(tag, layer, artifact)
+        return ref
+    if current is None:
+        return registry.push(tag, layer, artifact)
+    if current.digest == artifact.digest:
+        runner.info(f"Tag {tag} already holds {current.digest}: nothing to upload.")
+        return current.digest
+    if content_layer_digest(current.content) == layer.digest:
+        runner.info(f"Tag {tag} holds {current.digest} with this very content (packed by another release of "
+                    "akua-publish): nothing to upload; registering that digest.")
+        return current.digest
+    raise TagConflictError(
+        f"oci://{registry.repository}:{tag} already holds {current.digest}, not {artifact.digest}; "
+        "nothing was overwritten.",
+        "Published versions are immutable: bump the version in akua.toml and tag again. "
+        "If the earlier push was a mistake and was never registered in Akua, delete the "
+        "tag from the registry first.",
+    )
+
+
+def already_published(outcome: Outcome, version: dict[str, Any], runner: Runner) -> Outcome:
+    runner.info(f"Version {outcome.semver} is already-published as {version.get('id')}.")
+    return replace(outcome, status="already-published", version_id=str(version.get("id", "")),
+                   published_at=str(version.get("published_at", "")))
 
 
 def register(
     akua: AkuaClient, schema: dict[str, Any], compatibility: dict[str, Any] | None, outcome: Outcome,
     runner: Runner,
 ) -> Outcome:
-    """POST the version (the session retries it); a 409 is resolved by looking the semver up.
+    """POST the version (retried by the policy); a 409 is resolved by looking the semver up.
 
     Akua takes no idempotency key, so after a retried POST whose first attempt was
     committed, a 409 with the same digest is this run's own version.
     """
     body = build_body(outcome.semver, outcome.digest, schema, compatibility)
     version = akua.create_version(outcome.package_id, body)
-    status = "published"
+    if version is not None:
+        runner.info(f"Version {outcome.semver} is published as {version.get('id')}.")
+        return replace(outcome, status="published", version_id=str(version.get("id", "")),
+                       published_at=str(version.get("published_at", "")))
+    runner.info(f"Akua already has {outcome.semver}; looking it up.")
+    version = akua.find_version(outcome.package_id, outcome.semver)
     if version is None:
-        runner.info(f"Akua already has {outcome.semver}; looking it up.")
-        version = akua.find_version(outcome.package_id, outcome.semver)
-        if version is None:
-            raise AkuaRejectedError(
-                f"Akua answered 409 Conflict for {outcome.semver}, but lists no such version.",
-                "Re-run the job; if it persists, contact Akua support with the package id.",
-            )
-        if version.get("ref") != outcome.digest:
-            raise VersionConflictError(
-                f"Akua already has {outcome.semver} with ref {version.get('ref')}, but this "
-                f"build is {outcome.digest}.",
-                "Versions are immutable: publish the change as a new version (bump "
-                "akua.toml and tag again).",
-            )
-        status = "already-published"
-    runner.info(f"Version {outcome.semver} is {status} as {version.get('id')}.")
-    return replace(
-        outcome,
-        status=status,
-        version_id=str(version.get("id", "")),
-        published_at=str(version.get("published_at", "")),
-    )
+        raise AkuaRejectedError(
+            f"Akua answered 409 Conflict for {outcome.semver}, but lists no such version.",
+            "Re-run the job; if it persists, contact Akua support with the package id.",
+        )
+    if version.get("ref") != outcome.digest:
+        raise VersionConflictError(
+            f"Akua already has {outcome.semver} with ref {version.get('ref')}, but this "
+            f"build is {outcome.digest}.",
+            "Versions are immutable: publish the change as a new version (bump "
+            "akua.toml and tag again).",
+        )
+    return already_published(outcome, version, runner)
 
 
 def choose_repository(package: dict[str, Any], requested: Repository | None) -> Repository:

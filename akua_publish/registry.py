@@ -1,184 +1,127 @@
 """The OCI registry adapter: the only module that imports ``oras``.
 
-oras-py does the blob uploads and the registry auth handshakes; this module
-works around the parts of it that would hurt a CI job (see the README's notes):
-credentials come only from the action's inputs (never ``~/.docker/config.json``);
-the auth backend follows the registry's own challenge (Basic or bearer token);
-for token registries a pull-and-push token is fetched up front (oras would reuse
-a pull-only one for the upload); every request has timeouts and oras's blanket
-retry loop is replaced by the action's retry policy; uploads stream in chunks
-GHCR accepts and restart whole when a connection drops; and the manifest goes
-out as the exact bytes whose sha256 is the reported digest.
+oras-py does the blob uploads (a single PUT, or 4 MiB PATCHes streamed from
+the file, which GHCR accepts); everything else is the action's own: every
+request oras makes goes through ``RegistryTransport`` (credentials only where
+they belong, timeouts, TLS with the configured CA, failures classified, no
+retry loop of oras's), the manifest goes out as the exact bytes whose sha256 is
+the reported digest, and tags are read directly.
+
+What this relies on in oras (checked by ``tests/test_oras_contract.py`` so that
+an oras release that changes it fails the tests, not a user's release): the
+upload methods ``put_upload`` and ``upload_blob(..., do_chunked, chunk_size)``
+send every request through ``Registry.do_request(url, method, data, headers,
+json, stream)``, use ``Registry.prefix`` for URLs, and never touch
+``Registry.session`` or ``Registry.auth`` when ``do_request`` is replaced.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import dataclass
 from typing import Any
 
-import oras.auth.utils
 import oras.container
 import oras.provider
 import requests
 
-from .errors import RegistryAuthError, RegistryRejectedError, RegistryUnavailableError
-from .http_session import RETRY_STATUSES, make_session
+from .errors import PublishError, RegistryRejectedError
 from .manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, Artifact
 from .packing import PackedLayer
 from .reference import Credentials, Repository
+from .registry_transport import RegistryTransport
 from .retry import RetryPolicy
 
 CHUNK_SIZE = 4 * 1024 * 1024  # GHCR refuses chunks over 4 MiB
-READ_METHODS = frozenset({"GET", "HEAD"})
 MANIFEST_ACCEPT = ", ".join((
     MANIFEST_MEDIA_TYPE,
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.v2+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
 ))
-CREDENTIAL_HINT = (
-    "Check the `registry-username` and `registry-password` inputs. For GHCR the defaults "
-    "(github.actor and github.token) work when the job has `permissions: packages: write`."
-)
-UNREACHABLE_HINT = "Check the repository host, and `plain-http` for an HTTP-only registry; then re-run the job."
-PUSH_HINT = (
-    "Give the credentials push (write) access to the repository. On GHCR with the default "
-    "github.token, add `permissions: packages: write` to the job and, for an existing package, "
-    "grant this repository write access in the package's settings."
-)
 
 
-class _Oras(oras.provider.Registry):
-    """oras-py's client with its own retry loop removed and failures classified."""
+class OrasContractError(PublishError):
+    """oras made a request outside ``do_request``: an oras release changed what this module relies on."""
 
-    anonymous = True
+    title = "akua-publish internal error"
+    exit_code = 70
 
-    def do_request(self, url: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:
-        single_attempt = oras.provider.Registry.do_request.__wrapped__  # type: ignore[attr-defined]
-        host = self.hostname
-        try:
-            response = single_attempt(self, url, method, *args, **kwargs)
-        except requests.Timeout:
-            raise RegistryUnavailableError(
-                f"The registry {host} did not answer {method} in time.",
-                "Check the registry's status and re-run the job (or raise the `timeout` input).",
-            ) from None
-        except requests.RequestException as exc:
-            raise RegistryUnavailableError(
-                f"Cannot talk to the registry {host}: {_reason(exc)}.",
-                UNREACHABLE_HINT,
-            ) from None
-        except ValueError:  # oras: the registry asked for credentials it cannot supply
-            raise _auth_error(host, 401, method, "", self.anonymous) from None
-        if response.status_code in (401, 403):
-            raise _auth_error(host, response.status_code, method,
-                              response.headers.get("WWW-Authenticate", ""), self.anonymous)
-        if response.status_code in RETRY_STATUSES:
-            raise RegistryUnavailableError(
-                f"The registry {host} answered {method} with HTTP {response.status_code}.",
-                "The registry is failing or throttling; re-run the job later.",
-            )
-        return response
+
+class _NoDirectRequests(requests.Session):
+    """The session handed to oras: any request oras makes around ``do_request`` fails closed."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        raise OrasContractError(
+            f"oras-py sent {method!r} around akua-publish's transport; nothing was sent.",
+            "This oras-py release changed an internal akua-publish relies on: please report it.",
+        )
+
+
+class _Oras(oras.provider.Registry):  # type: ignore[misc]  # oras ships no type information
+    """oras-py's client, with every request routed through the action's transport."""
+
+    def __init__(self, transport: RegistryTransport) -> None:
+        super().__init__(hostname=transport.host, insecure=transport.scheme == "http")
+        self.session = _NoDirectRequests()
+        self._transport = transport
+
+    def do_request(  # noqa: PLR0917 (oras's own signature, which its upload methods call)
+        self, url: str, method: str = "GET", data: dict[str, Any] | bytes | None = None,
+        headers: dict[str, str] | None = None, json: dict[str, Any] | None = None, stream: bool = False,
+    ) -> requests.Response:
+        return self._transport.request(method, url, data=data, headers=headers, json=json, stream=stream)
+
+
+@dataclass(frozen=True)
+class StoredManifest:
+    """A manifest as the registry holds it: its digest, exact bytes and parsed content."""
+
+    digest: str
+    raw: bytes
+    content: dict[str, Any]
 
 
 class RegistryClient:
     def __init__(self, repository: Repository, credentials: Credentials, plain_http: bool,
-                 policy: RetryPolicy) -> None:
+                 policy: RetryPolicy, ca_bundle: str = "") -> None:
         self.repository = repository
         self._policy = policy
-        self._prefix = "http" if plain_http else "https"
-        session = make_session(policy, READ_METHODS)
-        challenge = self._challenge(session)
-        backend = "basic" if challenge.lower().startswith("basic") else "token"
-        if backend == "basic" and credentials.anonymous:
-            raise RegistryAuthError(
-                f"The registry {repository.host} requires a user name and password, and none were given.",
-                CREDENTIAL_HINT,
-            )
-        client = _Oras(hostname=repository.host, insecure=plain_http, auth_backend=backend)
-        session.cookies.set_policy(client.session.cookies.get_policy())
-        client.session = session
-        client.auth.session = session
-        client.auth.prefix = self._prefix
-        if not credentials.anonymous:
-            client.auth.set_basic_auth(credentials.username, credentials.password)
-            client.anonymous = False
-        self._client = client
-        if challenge.lower().startswith("bearer"):
-            self._fetch_push_token(session, challenge, credentials)
+        self._transport = RegistryTransport(repository, credentials, plain_http, policy, ca_bundle)
+        self._transport.connect()
+        self._client = _Oras(self._transport)
 
-    def _challenge(self, session: requests.Session) -> str:
-        """The registry's ``WWW-Authenticate`` on ``/v2/`` ("" for an open registry)."""
-        host = self.repository.host
-        try:
-            return session.get(f"{self._prefix}://{host}/v2/").headers.get("WWW-Authenticate", "")
-        except requests.RequestException as exc:
-            raise RegistryUnavailableError(
-                f"Cannot connect to the registry {host}: {_reason(exc)}.",
-                UNREACHABLE_HINT,
-            ) from None
+    def _manifest_url(self, reference: str) -> str:
+        return self._transport.url(f"/v2/{self.repository.name}/manifests/{reference}")
 
-    def _fetch_push_token(self, session: requests.Session, challenge: str, credentials: Credentials) -> None:
-        """Ask the token service for pull and push up front (oras would reuse a pull-only token)."""
-        header = oras.auth.utils.parse_auth_header(challenge)
-        params = {"scope": f"repository:{self.repository.name}:pull,push"}
-        if header.service:
-            params["service"] = header.service
-        auth = None if credentials.anonymous else (credentials.username, credentials.password)
-        host = self.repository.host
-        try:
-            answer = session.get(str(header.realm), params=params, auth=auth)
-        except requests.RequestException as exc:
-            raise RegistryUnavailableError(
-                f"Cannot reach the token service of the registry {host}: {_reason(exc)}.",
-                "Re-run the job later.",
-            ) from None
-        if answer.status_code in (401, 403):
-            raise _auth_error(host, 401, "GET", "", credentials.anonymous)
-        if answer.status_code != 200:
-            raise RegistryUnavailableError(
-                f"The token service of the registry {host} answered HTTP {answer.status_code}.",
-                "Re-run the job later.",
-            )
-        try:
-            body = answer.json()
-            token = body.get("token") or body.get("access_token")
-        except (ValueError, AttributeError):
-            token = None
-        if not token:
-            raise RegistryRejectedError(f"The token service of the registry {host} sent no token.",
-                                        "Check that the registry is an OCI distribution registry.")
-        self._client.auth.set_token_auth(token)
+    def manifest(self, reference: str) -> StoredManifest | None:
+        """The manifest a tag or digest names, or None when the registry has none."""
 
-    def _container(self, reference: str) -> oras.container.Container:
-        container = oras.container.Container(
-            f"{self.repository.name}:{reference}", registry=self.repository.host
-        )
+        def get() -> requests.Response:
+            return self._transport.request("GET", self._manifest_url(reference),
+                                           headers={"Accept": MANIFEST_ACCEPT})
+
+        response = self._policy.run(get, f"GET of manifest {reference}")
+        if response.status_code == 404:
+            return None
+        _expect(response, (200,), f"GET of manifest {reference}")
+        raw = response.content
+        try:
+            content = json.loads(raw)
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            raise RegistryRejectedError(f"The registry answered GET of manifest {reference} with no JSON object.",
+                                        "Check that the repository points at an OCI distribution registry.")
+        return StoredManifest("sha256:" + hashlib.sha256(raw).hexdigest(), raw, content)
+
+    def push(self, tag: str, layer: PackedLayer, artifact: Artifact) -> str:
+        """Upload both blobs, then the manifest; return its digest."""
+        container = oras.container.Container(f"{self.repository.name}:{tag}", registry=self.repository.host)
         container.registry = self.repository.host
         container.namespace, _, container.repository = self.repository.name.rpartition("/")
         container.namespace = container.namespace or None
-        return container
-
-    def _manifest_url(self, reference: str) -> str:
-        return f"{self._prefix}://{self.repository.host}/v2/{self.repository.name}/manifests/{reference}"
-
-    def tag_digest(self, tag: str) -> str | None:
-        """The digest the tag points at now, or None when the tag does not exist."""
-        url = self._manifest_url(tag)
-        response = self._client.do_request(url, "HEAD", headers={"Accept": MANIFEST_ACCEPT})
-        if response.status_code == 404:
-            return None
-        _expect(response, (200,), f"HEAD of tag {tag}")
-        digest = response.headers.get("Docker-Content-Digest")
-        if digest:
-            return digest
-        body = self._client.do_request(url, "GET", headers={"Accept": MANIFEST_ACCEPT})
-        _expect(body, (200,), f"GET of tag {tag}")
-        return "sha256:" + hashlib.sha256(body.content).hexdigest()
-
-    def push(self, tag: str, layer: PackedLayer, artifact: Artifact) -> str:
-        """Upload both blobs (skipping any already there), then the manifest; return its digest."""
-        container = self._container(tag)
         config_path = layer.path.with_name("config.json")
         config_path.write_bytes(artifact.config)
         blobs = (
@@ -188,7 +131,7 @@ class RegistryClient:
         for path, media_type, digest, size in blobs:
             descriptor = {"mediaType": media_type, "digest": digest, "size": size}
 
-            def upload(path: str = str(path), descriptor: dict = descriptor) -> None:
+            def upload(path: str = str(path), descriptor: dict[str, Any] = descriptor) -> None:
                 if descriptor["size"] <= CHUNK_SIZE:
                     # Fits one request: POST and PUT it. Asking first whether the registry has it
                     # would cost as much as sending it (the tag is new, so it rarely has).
@@ -200,28 +143,30 @@ class RegistryClient:
                 _expect(response, (200, 201, 202), f"upload of blob {descriptor['digest']}")
 
             self._policy.run(upload, f"Upload of blob {digest[:19]}")
+        return self.put_manifest(tag, artifact.manifest)
 
-        def put_manifest() -> Any:
-            response = self._client.do_request(
-                self._manifest_url(tag), "PUT", data=artifact.manifest,
-                headers={"Content-Type": MANIFEST_MEDIA_TYPE},
-            )
+    def put_manifest(self, tag: str, manifest: bytes) -> str:
+        """PUT these exact manifest bytes under ``tag``; return their digest, checked against the registry's."""
+        digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+
+        def put() -> requests.Response:
+            response = self._transport.request("PUT", self._manifest_url(tag), data=manifest,
+                                               headers={"Content-Type": MANIFEST_MEDIA_TYPE})
             _expect(response, (200, 201), f"upload of the manifest for tag {tag}")
             return response
 
-        response = self._policy.run(put_manifest, f"Upload of the manifest for tag {tag}")
-        stored = response.headers.get("Docker-Content-Digest", artifact.digest)
-        if stored != artifact.digest:
+        response = self._policy.run(put, f"Upload of the manifest for tag {tag}")
+        stored = response.headers.get("Docker-Content-Digest", digest)
+        if stored != digest:
             raise RegistryRejectedError(
-                f"The registry stored the manifest as {stored}, but its bytes hash to "
-                f"{artifact.digest}.",
+                f"The registry stored the manifest as {stored}, but its bytes hash to {digest}.",
                 "The registry rewrote the manifest; Akua would not find the pushed digest. "
                 "Use an OCI-compliant registry.",
             )
         return stored
 
 
-def _expect(response: Any, ok: tuple[int, ...], what: str) -> None:
+def _expect(response: requests.Response, ok: tuple[int, ...], what: str) -> None:
     if response.status_code in ok:
         return
     detail = ""
@@ -236,34 +181,3 @@ def _expect(response: Any, ok: tuple[int, ...], what: str) -> None:
         "Check that the repository exists or may be created by these credentials, "
         "and that the registry accepts OCI artifacts.",
     )
-
-
-def _auth_error(host: str | None, status: int, method: str, challenge: str, anonymous: bool) -> RegistryAuthError:
-    if anonymous:
-        return RegistryAuthError(
-            f"The registry {host} requires credentials for this repository, and none were given "
-            f"(HTTP {status} on {method}).",
-            CREDENTIAL_HINT,
-        )
-    writing = method in ("POST", "PUT", "PATCH", "DELETE")
-    if status == 403 or "insufficient_scope" in challenge or (writing and status == 401):
-        return RegistryAuthError(
-            f"The registry {host} accepted the credentials but denied {method}: they may read "
-            "but not push to this repository (push permission is missing).",
-            PUSH_HINT,
-        )
-    return RegistryAuthError(
-        f"The registry {host} requires authentication and rejected the credentials given "
-        "(HTTP 401).",
-        CREDENTIAL_HINT,
-    )
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "timed out",
-                   "Temporary failure in name resolution", "Connection reset", "Connection aborted",
-                   "Max retries exceeded"):
-        if marker in text:
-            return marker.lower()
-    return type(exc).__name__

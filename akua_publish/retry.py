@@ -1,7 +1,9 @@
 """The retry policy shared by every outside party: attempts, deadline, timeouts, backoff.
 
 Kept apart from the HTTP sessions so the orchestration can build it without
-importing ``requests`` before the first log line.
+importing ``requests`` before the first log line. It is the only place that
+retries: an operation (one request, or a whole blob upload) is tried at most
+``attempts`` times.
 """
 
 from __future__ import annotations
@@ -34,12 +36,22 @@ class RetryPolicy:
     warn: Callable[[str], None] = field(default=_quiet, compare=False)
     started: float = field(default_factory=time.monotonic, compare=False)
 
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        return self.connect_timeout, self.timeout
+
     def expired(self) -> bool:
         return time.monotonic() - self.started >= self.deadline
 
-    def wait_before(self, attempt: int) -> float:
-        """Seconds to wait before try number ``attempt`` (2, 3, ...): doubling, with jitter."""
-        return min(self.max_wait, self.backoff * 2 ** (attempt - 2)) * random.uniform(0.5, 1.0)
+    def wait_before(self, attempt: int, asked: float | None = None) -> float:
+        """Seconds to wait before try number ``attempt`` (2, 3, ...).
+
+        The server's ``Retry-After`` when it sent one, else doubling with jitter;
+        capped at ``max_wait`` either way.
+        """
+        if asked is not None:
+            return min(self.max_wait, asked)
+        return min(self.max_wait, self.backoff * 2.0 ** (attempt - 2)) * random.uniform(0.5, 1.0)
 
     def run(self, operation: Callable[[], T], what: str) -> T:
         """Run ``operation`` again from the start when it fails in a way worth a retry."""
@@ -51,7 +63,7 @@ class RetryPolicy:
                 attempt += 1
                 if attempt > self.attempts or self.expired():
                     raise
-                wait = self.wait_before(attempt)
+                wait = self.wait_before(attempt, exc.retry_after)
                 self.warn(f"{what} failed: {exc.message} Retrying in {wait:.1f} s "
                           f"(attempt {attempt} of {self.attempts}).")
                 time.sleep(wait)

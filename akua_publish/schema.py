@@ -59,7 +59,8 @@ def load_schema(path: Path, shown: str) -> dict[str, Any]:
             file=shown,
         ) from None
     check_schema(schema, shown)
-    return schema
+    checked: dict[str, Any] = schema  # check_schema refused anything but an object
+    return checked
 
 
 def check_schema(schema: Any, shown: str) -> None:
@@ -75,7 +76,8 @@ def check_schema(schema: Any, shown: str) -> None:
             file=shown,
         )
     dialect = schema.get("$schema", DEFAULT_DIALECT)
-    cls = validators.validator_for({"$schema": dialect}, default=None)
+    # None is a documented default ("if the class cannot be determined"); the stubs omit it.
+    cls = validators.validator_for({"$schema": dialect}, default=None)  # type: ignore[arg-type]
     if cls is None:
         raise SchemaError(
             f"{shown} at /$schema: unknown JSON Schema dialect {dialect!r}.",

@@ -20,11 +20,13 @@ SPEC_URI = "urn:akua:openapi-packages"
 @cache
 def spec() -> dict[str, Any]:
     """The parsed OpenAPI document (read once)."""
-    return json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    return document
 
 
 def component(name: str) -> dict[str, Any]:
-    return spec()["components"]["schemas"][name]
+    schema: dict[str, Any] = spec()["components"]["schemas"][name]
+    return schema
 
 
 @cache

@@ -19,21 +19,20 @@ COMPAT_EXAMPLE = (
 )
 
 
-def parse_compatibility(text: str) -> dict[str, Any] | None:
-    """The ``compatibility`` input: empty, or a JSON object."""
+def parse_compatibility(text: str, origin: str) -> dict[str, Any] | None:
+    """The version's ``compatibility``: empty, or a JSON object (``origin`` names where it came from)."""
     if not text.strip():
         return None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"The `compatibility` input is not valid JSON: {exc.msg} "
-            f"at line {exc.lineno}, column {exc.colno}.",
+            f"{origin} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
             f"Pass a JSON object, e.g. {COMPAT_EXAMPLE}",
         ) from None
     if not isinstance(value, dict):
         raise InputError(
-            f"The `compatibility` input is a JSON {type(value).__name__}, not an object.",
+            f"{origin} is a JSON {type(value).__name__}, not an object.",
             f"Pass a JSON object, e.g. {COMPAT_EXAMPLE}",
         )
     return value

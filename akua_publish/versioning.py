@@ -1,22 +1,52 @@
 """The version to publish: from the ``version`` input or the pushed tag.
 
-Monorepos tag packages as ``<name>/v1.2.3``, so only the part after the last
-``/`` counts. OCI tags cannot hold ``+``, so build metadata becomes ``_`` in the
-tag while the semver sent to Akua keeps its ``+``.
+By default a tag is ``v1.2.3`` or, in a monorepo, ``<name>/v1.2.3``: only the
+part after the last ``/`` counts and one leading ``v`` is dropped. Other
+conventions (``hello@1.2.3``, ``release-1.2.3``) are described by the
+``tag-pattern`` input: a regular expression with one named group ``version``
+that must match the whole tag name. OCI tags cannot hold ``+``, so build
+metadata becomes ``_`` in the tag while the semver sent to Akua keeps its ``+``.
 """
 
 from __future__ import annotations
 
-from .errors import VersionError
+import re
+
+from .errors import InputError, VersionError
 from .spec import semver_pattern
 
 TAG_PREFIX = "refs/tags/"
+DEFAULT_TAG_PATTERN = r"(?:.*/)?v?(?P<version>[^/]+)"
+PATTERN_HINT = (
+    "Give a regular expression that matches the whole tag name with one named group `version`, "
+    r"e.g. `hello@(?P<version>.+)`, `hello-v(?P<version>.+)` or `release-(?P<version>.+)`."
+)
 
 
-def resolve_semver(version_input: str, github_ref: str) -> str:
+def parse_tag_pattern(text: str) -> re.Pattern[str] | None:
+    """The ``tag-pattern`` input, compiled and checked; None for the default convention."""
+    if not text:
+        return None
+    try:
+        pattern = re.compile(text)
+    except re.error as exc:
+        raise InputError(f"The `tag-pattern` input `{text}` is not a regular expression: {exc}.",
+                         PATTERN_HINT) from None
+    if "version" not in pattern.groupindex or pattern.groups != 1:
+        raise InputError(
+            f"The `tag-pattern` input `{text}` must have exactly one group, named `version`"
+            f" (it has {pattern.groups}{'' if 'version' in pattern.groupindex else ', none named version'}).",
+            PATTERN_HINT + " Use (?:...) for any other grouping.",
+        )
+    return pattern
+
+
+def resolve_semver(version_input: str, github_ref: str, tag_pattern: re.Pattern[str] | None = None) -> str:
     """Return the semver to publish, or explain why there is none."""
     if version_input:
         candidate, origin = version_input.strip(), "the `version` input"
+        if candidate.startswith("v"):
+            candidate = candidate[1:]
     else:
         if not github_ref.startswith(TAG_PREFIX):
             shown = github_ref or "(not set)"
@@ -26,10 +56,15 @@ def resolve_semver(version_input: str, github_ref: str) -> str:
                 "or set the `version` input.",
             )
         name = github_ref[len(TAG_PREFIX):]
-        candidate = name.rsplit("/", 1)[-1]
-        if candidate.startswith("v"):
-            candidate = candidate[1:]
         origin = f"the tag `{name}`"
+        found = (tag_pattern or re.compile(DEFAULT_TAG_PATTERN)).fullmatch(name)
+        if found is None or found.group("version") is None:
+            raise VersionError(
+                f"The tag `{name}` does not match the `tag-pattern` input `{tag_pattern.pattern}`."
+                if tag_pattern else f"The tag `{name}` names no version.",
+                "Push a tag the pattern matches, or change `tag-pattern`. " + PATTERN_HINT,
+            )
+        candidate = found.group("version")
     check_semver(candidate, origin)
     return candidate
 

@@ -159,7 +159,7 @@ def measure(size_mb: int, *, registry: LocalRegistry, store: Store, emulator: Em
         repo = parse_repository(f"{registry.host}/bench/push-{size_mb}-{secrets.token_hex(3)}", "bench")
         client = RegistryClient(repo, Credentials("", ""), True, RetryPolicy())
         started = time.perf_counter()
-        client.push("0.3.0", layer, build_artifact(layer, "bench", {}))
+        client.push("0.3.0", layer, build_artifact(layer, {}))
         push_times.append(time.perf_counter() - started)
     row.tar_gzip, row.pack = statistics.median(tar_times), statistics.median(pack_times)
     row.curl, row.push = statistics.median(curl_times), statistics.median(push_times)

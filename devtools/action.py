@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,17 +22,32 @@ class ActionRun:
     outputs: dict[str, str]
     summary: str
     output_file: str
+    on_github: bool = True
 
     @property
     def log(self) -> str:
-        """The log as the runner shows it: ``::add-mask::`` lines are consumed, not shown."""
+        """The log as a user sees it: on GitHub the runner consumes ``::add-mask::`` lines; elsewhere
+        nothing does, so there every line counts (and none may be a workflow command)."""
         lines = (self.stdout + self.stderr).splitlines(keepends=True)
+        if not self.on_github:
+            return "".join(lines)
         return "".join(line for line in lines if not line.startswith("::add-mask::"))
 
     def leaked(self, secrets: list[str]) -> list[str]:
         """Secrets found anywhere a user or a later step could read them."""
         seen = self.log + self.output_file + self.summary
         return [s for s in secrets if s and s in seen]
+
+
+def release_copy(version: str, into: Path) -> Path:
+    """A copy of the action whose release string is ``version``: what a user's re-run gets after
+    ``@v1`` moved to another release."""
+    shutil.copytree(ROOT / "akua_publish", into / "akua_publish", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "entrypoint.py", into / "entrypoint.py")
+    init = into / "akua_publish" / "__init__.py"
+    text = init.read_text()
+    init.write_text(re.sub(r'__version__ = "[^"]*"', f'__version__ = "{version}"', text))
+    return into
 
 
 def parse_outputs(text: str) -> dict[str, str]:
@@ -50,8 +67,11 @@ def parse_outputs(text: str) -> dict[str, str]:
 WITHOUT_DAC_OVERRIDE = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
 
 
-def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | None = None,
-               timeout: float = 300, honour_permissions: bool = False) -> ActionRun:
+def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | None = None, *,
+               timeout: float = 300, honour_permissions: bool = False, on_github: bool = True,
+               action_root: Path = ROOT) -> ActionRun:
+    """Run the action. ``on_github=False`` runs it as another CI would: no ``GITHUB_ACTIONS``, no
+    runner files. ``action_root`` runs another copy of the action (another release of it)."""
     with tempfile.TemporaryDirectory(prefix="akua-runner-") as runner_dir:
         output_file = Path(runner_dir, "output")
         summary_file = Path(runner_dir, "summary")
@@ -60,18 +80,21 @@ def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | No
         full_env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": runner_dir,
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_WORKSPACE": str(workspace),
-            "GITHUB_OUTPUT": str(output_file),
-            "GITHUB_STEP_SUMMARY": str(summary_file),
-            "RUNNER_TEMP": runner_dir,
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": str(action_root),
         }
+        if on_github:
+            full_env.update({
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_WORKSPACE": str(workspace),
+                "GITHUB_OUTPUT": str(output_file),
+                "GITHUB_STEP_SUMMARY": str(summary_file),
+                "RUNNER_TEMP": runner_dir,
+            })
         full_env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
         full_env.update(env or {})
         prefix = WITHOUT_DAC_OVERRIDE if honour_permissions else []
         done = subprocess.run(
-            [*prefix, sys.executable, str(ROOT / "entrypoint.py")], cwd=workspace, env=full_env,
+            [*prefix, sys.executable, str(action_root / "entrypoint.py")], cwd=workspace, env=full_env,
             capture_output=True, text=True, timeout=timeout, check=False,
         )
         output_text = output_file.read_text()
@@ -82,4 +105,5 @@ def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | No
             outputs=parse_outputs(output_text),
             summary=summary_file.read_text(),
             output_file=output_text,
+            on_github=on_github,
         )

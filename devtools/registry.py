@@ -12,6 +12,7 @@ from types import TracebackType
 
 import requests
 
+from devtools.tls import TestCA
 from devtools.token_server import TokenServer
 
 
@@ -25,13 +26,17 @@ class LocalRegistry:
     """Starts ``docker-registry serve`` with its own storage; stops and cleans it on exit."""
 
     def __init__(self, basic_auth: tuple[str, str] | None = None, token_server: TokenServer | None = None,
-                 access_log: bool = False) -> None:
+                 access_log: bool = False, tls: TestCA | None = None) -> None:
+        """``tls``: serve HTTPS with a certificate of that CA (else plain HTTP)."""
         self._access_log = access_log
+        self._tls = tls
+        self.verify: str | bool = str(tls.ca_file) if tls else True
         self._basic_auth = basic_auth
         self._token_server = token_server
         self._dir = Path(tempfile.mkdtemp(prefix="akua-registry-"))
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
+        self.base = f"{'https' if tls else 'http'}://{self.host}"
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> LocalRegistry:
@@ -53,7 +58,9 @@ class LocalRegistry:
             "version: 0.1\n"
             f"log: {{level: error, accesslog: {{disabled: {'false' if self._access_log else 'true'}}}}}\n"
             f"storage: {{filesystem: {{rootdirectory: {self._dir / 'data'}}}, delete: {{enabled: true}}}}\n"
-            f"http: {{addr: {self.host}}}\n" + auth_yaml
+            f"http: {{addr: {self.host}"
+            + (f", tls: {{certificate: {self._tls.cert_file}, key: {self._tls.key_file}}}" if self._tls else "")
+            + "}\n" + auth_yaml
         )
         log = open(self._dir / "registry.log", "wb")
         self._process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log)
@@ -62,7 +69,7 @@ class LocalRegistry:
             if self._process.poll() is not None:
                 raise RuntimeError((self._dir / "registry.log").read_text())
             try:
-                requests.get(f"http://{self.host}/v2/", timeout=1)
+                requests.get(f"{self.base}/v2/", timeout=1, verify=self.verify)
             except requests.ConnectionError:
                 time.sleep(0.1)
             else:
@@ -80,14 +87,14 @@ class LocalRegistry:
         """How the tests themselves read the registry (not through the action)."""
         if self._token_server:
             token = self._token_server.mint("tests", [f"repository:{name}:pull"], admin=True)
-            return {"headers": {"Authorization": f"Bearer {token}"}}
-        return {"auth": self._basic_auth}
+            return {"headers": {"Authorization": f"Bearer {token}"}, "verify": self.verify}
+        return {"auth": self._basic_auth, "verify": self.verify}
 
     def monolithic_upload_url(self, name: str, digest: str) -> str:
         """Open an upload session; the URL a single PUT of the whole blob completes."""
-        location = requests.post(f"http://{self.host}/v2/{name}/blobs/uploads/", timeout=30,
+        location = requests.post(f"{self.base}/v2/{name}/blobs/uploads/", timeout=30,
                                  **self._auth(name)).headers["Location"]
-        url = location if location.startswith("http") else f"http://{self.host}{location}"
+        url = location if location.startswith("http") else f"{self.base}{location}"
         return url + ("&" if "?" in url else "?") + f"digest={digest}"
 
     def requests_seen(self, method: str, path_part: str) -> int:
@@ -95,8 +102,22 @@ class LocalRegistry:
         log = (self._dir / "registry.log").read_text(errors="replace")
         return sum(1 for line in log.splitlines() if f'"{method} ' in line and path_part in line)
 
+    def untag(self, name: str, tag: str) -> None:
+        """Remove a tag but keep its manifest, as a registry's retention policy does.
+
+        Distribution's API can only delete a manifest with all its tags, so the tag's
+        directory goes from the storage (the registry reads tags from there on each request).
+        """
+        shutil.rmtree(self._dir / "data" / "docker/registry/v2/repositories" / name / "_manifests/tags" / tag)
+
+    def delete_manifest(self, name: str, digest: str) -> None:
+        """Delete a manifest (and every tag on it) through the API."""
+        response = requests.delete(f"{self.base}/v2/{name}/manifests/{digest}", timeout=10,
+                                   **self._auth(name))
+        assert response.status_code == 202, response.text
+
     def tags(self, name: str) -> list[str]:
-        response = requests.get(f"http://{self.host}/v2/{name}/tags/list", timeout=10, **self._auth(name))
+        response = requests.get(f"{self.base}/v2/{name}/tags/list", timeout=10, **self._auth(name))
         if response.status_code == 404:
             return []
         response.raise_for_status()
@@ -105,6 +126,6 @@ class LocalRegistry:
     def manifest_digest(self, name: str, reference: str) -> str | None:
         kwargs = self._auth(name)
         headers = {"Accept": "application/vnd.oci.image.manifest.v1+json", **kwargs.pop("headers", {})}
-        response = requests.head(f"http://{self.host}/v2/{name}/manifests/{reference}", headers=headers,
+        response = requests.head(f"{self.base}/v2/{name}/manifests/{reference}", headers=headers,
                                  timeout=10, **kwargs)
         return response.headers.get("Docker-Content-Digest") if response.ok else None

@@ -13,6 +13,7 @@ import base64
 import datetime
 import json
 import secrets
+import ssl
 import tempfile
 import threading
 import time
@@ -26,6 +27,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
+from devtools.tls import TestCA
+
 SERVICE = "akua-tests-registry"
 ISSUER = "akua-tests-token-issuer"
 
@@ -37,11 +40,22 @@ def _b64(data: bytes) -> str:
 class TokenServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, users: dict[str, tuple[str, set[str]]]) -> None:
-        """``users``: name -> (password, actions on every repository, e.g. {"pull", "push"})."""
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, users: dict[str, tuple[str, set[str]]], host: str = "127.0.0.1",
+                 tls: TestCA | None = None) -> None:
+        """``users``: name -> (password, actions on every repository, e.g. {"pull", "push"}).
+
+        ``host`` is the loopback address to serve on (127.0.0.2 stands for another host than the
+        registry's); ``tls`` serves HTTPS with a certificate of that CA.
+        """
+        super().__init__((host, 0), _Handler)
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls.cert_file, tls.key_file)
+            self.socket = context.wrap_socket(self.socket, server_side=True)
+        self.scheme = "https" if tls else "http"
         self.users = users
         self.issued: list[str] = []  # every token handed out, for the tests' secret scans
+        self.credentials_seen: list[str] = []  # user names of every request that carried a password
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ISSUER)])
         now = datetime.datetime.now(datetime.UTC)
@@ -59,7 +73,7 @@ class TokenServer(ThreadingHTTPServer):
     @property
     def realm(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/token"
+        return f"{self.scheme}://{host}:{port}/token"
 
     def registry_auth_yaml(self) -> str:
         return (f"auth: {{token: {{realm: {self.realm}, service: {SERVICE}, issuer: {ISSUER}, "
@@ -98,6 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
         user = ""
         if scheme.lower() == "basic":
             name, _, password = base64.b64decode(encoded).decode().partition(":")
+            self.server.credentials_seen.append(name)
             if self.server.users.get(name, ("", set()))[0] != password or not password:
                 self._answer(401, {"details": "invalid credentials"})
                 return

@@ -96,20 +96,25 @@ def publish(workspace: Path, target: Target):
     """Run the action against ``target``; every run is scanned for leaked secrets."""
 
     def run(inputs: dict[str, str] | None = None, env: dict[str, str] | None = None,
-            root: Path | None = None, honour_permissions: bool = False) -> ActionRun:
+            root: Path | None = None, honour_permissions: bool = False, on_github: bool = True,
+            action_root: Path = ROOT) -> ActionRun:
         full_inputs = {"package-id": target.package_id, "path": "pkg",
                        "api-url": target.akua.server.base_url}
         full_inputs.update(inputs or {})
         full_env = {"GITHUB_REF": "refs/tags/v0.3.0", "AKUA_API_TOKEN": target.akua.token}
         full_env.update(env or {})
-        result = run_action(root or workspace, full_inputs, full_env, honour_permissions=honour_permissions)
+        result = run_action(root or workspace, full_inputs, full_env, honour_permissions=honour_permissions,
+                            on_github=on_github, action_root=action_root)
         secrets_used = target.akua.secrets + [
-            v for k, v in full_inputs.items() if k in ("api-token", "registry-password") and v
+            v for k, v in {**full_inputs, **full_env}.items()
+            if k in ("api-token", "registry-password", "github-token", "GITHUB_TOKEN") and v
         ]
         leaked = result.leaked(secrets_used)
         LEAKS.extend(("action output", secret[:6] + "...") for secret in leaked)
         assert leaked == [], result.log
         assert "Traceback" not in result.log, result.log
+        if not on_github:
+            assert "::" not in result.stdout, result.log  # no workflow command outside GitHub
         checked = root or workspace
         for path in checked.rglob("*"):
             if path.is_file() and not path.is_symlink() and os.access(path, os.R_OK):
@@ -124,6 +129,11 @@ def publish(workspace: Path, target: Target):
 
 def error_lines(run: ActionRun) -> list[str]:
     return [line for line in run.stdout.splitlines() if line.startswith("::error")]
+
+
+def plain_errors(run: ActionRun) -> list[str]:
+    """The error lines of a run outside GitHub (``Error: <title> (<file>): <message>``)."""
+    return [line for line in run.stdout.splitlines() if line.startswith("Error: ")]
 
 
 def parse_annotation(line: str) -> tuple[dict[str, str], str]:

@@ -81,7 +81,7 @@ def push_raw(registry: LocalRegistry, repo: str, tag: str, files: dict[str, byte
 
 def good_files(version: str = "1.0.0", package_k: bytes = PACKAGE_K) -> dict[str, bytes]:
     return {
-        "akua.toml": f'[package]\nname = "x"\nversion = "{version}"\n'.encode(),
+        "akua.toml": f'\ufeff[package]\nname = "x"\nversion = "{version}"\nedition = "akua.dev/v1alpha1"\n'.encode(),
         "package.k": package_k,
     }
 
@@ -118,6 +118,8 @@ def test_create_version_verifies_and_records(akua: Akua, target: Target) -> None
     ("package-k-not-at-root", {k: v for k, v in good_files().items() if k != "package.k"} | {"sub/package.k": b"x"},
      {}, "1.0.0", "package.k is missing"),
     ("semver-differs", good_files("1.0.1"), {}, "1.0.0", "does not match akua.toml"),
+    ("akua-toml-without-edition", good_files() | {"akua.toml": b'[package]\nname = "x"\nversion = "1.0.0"\n'}, {},
+     "1.0.0", "[package].edition is missing"),
     ("schema-differs", good_files(package_k=b"schema Input:\n    b: str\n"), {}, "1.0.0", "input_schema differs"),
     ("package-k-without-input", good_files(package_k=b"schema Other:\n    b: str\n"), {}, "1.0.0",
      "declares no `schema Input`"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OTHER_WORKSPACE, WORKSPACE_ID, Target, error_lines, parse_annotation
+from conftest import OTHER_WORKSPACE, WORKSPACE_ID, Target, error_lines, parse_annotation, plain_errors
 from devtools.registry import free_port
 
 SCHEMA = "pkg/exported/inputs.schema.json"
@@ -26,6 +26,8 @@ class Case:
     code: int = 1
     file: str = ""
     honour_permissions: bool = False  # run as root without the power to read any file
+    line: str = ""  # the annotation's line property, where the error names one
+    annotations: int = 1
 
 
 def write(rel: str, text: str | bytes) -> Callable[[Path, Target], None]:
@@ -91,6 +93,7 @@ def simple_envelope(_: Path, target: Target) -> dict[str, str]:
     return {"package-id": "pkg_missing0000"}
 
 
+VALID_TOML = '[package]\nname = "hello"\nversion = "0.3.0"\nedition = "akua.dev/v1alpha1"\n\n'
 COMPAT_OK = {"clusterTypes": [], "kubernetes": {}, "placement": {"providers": "any", "regions": "any"}}
 
 CASES = [
@@ -106,11 +109,31 @@ CASES = [
     # 2. the package, the schema, the inputs
     Case("no-akua-toml", ("pkg/akua.toml is missing",), prepare=remove(TOML), file=TOML),
     Case("broken-akua-toml", ("not valid TOML",), prepare=write(TOML, "[package\nname="), file=TOML),
-    Case("no-package-table", ("no [package] table",), prepare=write(TOML, "[other]\nx = 1\n"), file=TOML),
+    Case("no-package-table", ("[package] is missing",), prepare=write(TOML, "[other]\nx = 1\n"), file=TOML),
     Case("bad-package-name", ("[package].name",),
-         prepare=write(TOML, '[package]\nname = "-bad"\nversion = "0.3.0"\n'), file=TOML),
+         prepare=write(TOML, '[package]\nname = "-bad"\nversion = "0.3.0"\nedition = "akua.dev/v1alpha1"\n'),
+         file=TOML, line="2"),
     Case("no-version-in-akua-toml", ("[package].version is missing",),
-         prepare=write(TOML, '[package]\nname = "hello"\n'), file=TOML),
+         prepare=write(TOML, '[package]\nname = "hello"\nedition = "akua.dev/v1alpha1"\n'), file=TOML),
+    Case("no-edition-in-akua-toml", ("[package].edition is missing",),
+         prepare=write(TOML, '[package]\nname = "hello"\nversion = "0.3.0"\n'), file=TOML),
+    Case("edition-not-akua", ("[package].edition `v1alpha1` must start with `akua.dev/`",),
+         prepare=write(TOML, '[package]\nname = "hello"\nversion = "0.3.0"\nedition = "v1alpha1"\n'),
+         file=TOML, line="4"),
+    Case("dependency-without-source", ("dependency `nginx`", "exactly one of oci / git / path / repo", "got 0"),
+         prepare=write(TOML, VALID_TOML + '[dependencies]\nnginx = { version = "1.0.0" }\n'), file=TOML, line="7"),
+    Case("dependency-with-two-sources", ("dependency `x`", "got 2 (oci, git)"),
+         prepare=write(TOML, VALID_TOML + '[dependencies]\nx = { oci = "oci://r/x", git = "https://g/x", '
+                       'version = "1", tag = "v1" }\n'), file=TOML, line="7"),
+    Case("dependency-alias-with-a-slash", ("alias `a/b` cannot name a directory",),
+         prepare=write(TOML, VALID_TOML + '[dependencies]\n"a/b" = { path = "vendor/charts/hello" }\n'),
+         file=TOML, line="7"),
+    Case("signing-key-not-a-string", ("[signing].cosign_private_key must be a string",),
+         prepare=write(TOML, VALID_TOML + "[signing]\ncosign_private_key = 1\n"), file=TOML, line="7"),
+    Case("several-akua-toml-problems", ("[package].edition is missing",),
+         prepare=write(TOML, '[package]\nname = "hello"\nversion = "0.3.0"\n[dependencies]\n'
+                       'a = { oci = "oci://r/a" }\nb = { git = "https://u:p@g/b", tag = "v1" }\n'),
+         file=TOML, annotations=3),
     Case("akua-toml-not-utf8", ("not valid UTF-8",), prepare=write(TOML, b"\xff\xfe[package]"), file=TOML),
     Case("no-package-k", ("pkg/package.k is missing",), prepare=remove("pkg/package.k"),
          file="pkg/package.k"),
@@ -154,6 +177,21 @@ CASES = [
     Case("schema-remote-ref", ("https://example.com/s.json", "never fetched"),
          prepare=edit_schema(lambda s: s["properties"].update({"r": {"$ref": "https://example.com/s.json"}})),
          file=SCHEMA),
+    Case("tag-pattern-not-a-regex", ("`tag-pattern` input `hello@(?P<version>.+` is not a regular expression",),
+         inputs={"tag-pattern": "hello@(?P<version>.+"}),
+    Case("tag-pattern-without-version-group", ("exactly one group, named `version`",),
+         inputs={"tag-pattern": "hello@(.+)"}),
+    Case("tag-does-not-match-the-pattern", ("`v0.3.0` does not match the `tag-pattern` input",),
+         inputs={"tag-pattern": "hello@(?P<version>.+)"}),
+    Case("compatibility-file-missing", ("`compatibility-file` compat.json cannot be read",),
+         inputs={"compatibility-file": "compat.json"}),
+    Case("compatibility-file-and-input", ("Both `compatibility` and `compatibility-file`",),
+         prepare=write("compat.json", json.dumps(COMPAT_OK)),
+         inputs={"compatibility-file": "compat.json", "compatibility": json.dumps(COMPAT_OK)}),
+    Case("compatibility-file-not-json", ("`compatibility-file` compat.json is not valid JSON",),
+         prepare=write("compat.json", "{clusterTypes: []}"), inputs={"compatibility-file": "compat.json"}),
+    Case("compatibility-file-outside-workspace", ("leads outside the workspace",),
+         inputs={"compatibility-file": "../../etc/passwd"}),
     Case("compatibility-not-json", ("`compatibility` input is not valid JSON",),
          inputs={"compatibility": "{clusterTypes: [eks]}"}),
     Case("compatibility-not-object", ("JSON list, not an object",), inputs={"compatibility": "[]"}),
@@ -211,26 +249,36 @@ def test_error_is_clear_and_nothing_is_done(case: Case, publish, target: Target,
         target.akua.server.error_envelope = "spec"
     assert run.returncode == case.code, run.log
     lines = error_lines(run)
-    assert len(lines) == 1, run.log
+    assert len(lines) == case.annotations, run.log
     props, message = parse_annotation(lines[0])
     for needle in case.needles:
         assert needle in message, message
     assert "Fix: " in message and props["title"]
     assert props.get("file", "") == case.file
+    if case.line:
+        assert props.get("line") == case.line, lines[0]
     assert "Akua publish failed" in run.summary and "How to fix" in run.summary
     assert run.outputs == {}
     target.assert_untouched()
 
 
-def test_version_registered_with_another_digest(publish, target: Target) -> None:
-    other = "sha256:" + "e" * 64
-    target.akua.store.record_version(target.package_id, "0.3.0", other, {"type": "object"})
-    run = publish()
-    assert run.returncode == 1, run.log
-    [line] = error_lines(run)
-    assert other in line and run.outputs == {}
-    assert target.registry.manifest_digest(target.repo, "0.3.0") in line
-    assert [v["ref"] for v in target.akua.store.versions[target.package_id]][-1] == other
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_error_outside_github_is_plain_text(case: Case, publish, target: Target, workspace: Path) -> None:
+    """Another CI or a laptop: no workflow commands, the same errors, no secret in the log (the fixture)."""
+    inputs = dict(case.inputs)
+    if case.prepare:
+        inputs.update(case.prepare(workspace, target) or {})
+    try:
+        run = publish(inputs=inputs, env=case.env, honour_permissions=case.honour_permissions, on_github=False)
+    finally:
+        target.akua.server.error_envelope = "spec"
+    assert run.returncode == case.code, run.log
+    lines = plain_errors(run)
+    assert len(lines) == case.annotations, run.log
+    for needle in case.needles:
+        assert needle in lines[0], lines[0]
+    assert "Fix: " in lines[0] and (case.file in lines[0])
+    target.assert_untouched()
 
 
 def test_akua_rejects_a_schema_that_is_not_the_exported_one(publish, target: Target, workspace: Path) -> None:

@@ -65,7 +65,7 @@ SCENARIOS = [
     Scenario("registry-503-on-blob-commit-then-recovers", registry=[Fault("PUT", BLOB_UPLOAD, status=503)]),
     Scenario("registry-503-on-manifest-then-recovers", registry=[Fault("PUT", MANIFEST, status=503, times=2)]),
     Scenario("registry-429-with-retry-after-on-tag-lookup",
-             registry=[Fault("HEAD", MANIFEST, status=429, retry_after="1")]),
+             registry=[Fault("GET", MANIFEST, status=429, retry_after="1")]),
     Scenario("registry-drops-the-connection-mid-upload", registry=[Fault("PATCH", BLOB_UPLOAD, action="cut")]),
     Scenario("registry-drops-the-connection-after-the-manifest",
              registry=[Fault("PUT", MANIFEST, action="commit-drop")]),
@@ -130,3 +130,25 @@ def test_uploads_stream_in_chunks_ghcr_accepts(publish, faulty: Target, proxy: F
     chunks = [size for method, path, _, size in proxy.log if method == "PATCH" and faulty.repo in path]
     assert len(chunks) >= 3 and max(chunks) <= 4 * 1024 * 1024
     assert sum(chunks) > 10 * 1024 * 1024
+
+
+@pytest.mark.parametrize("fault", [Fault("POST", BLOB_UPLOAD, action="drop", times=99),
+                                   Fault("PATCH", BLOB_UPLOAD, action="cut", times=99),
+                                   Fault("PUT", MANIFEST, status=503, times=99)],
+                         ids=["dropped-upload-start", "cut-chunk", "manifest-503"])
+def test_each_request_is_tried_at_most_max_attempts_times(publish, faulty: Target, proxy: FaultProxy,
+                                                          fault: Fault) -> None:
+    """One retry loop: a failing request is sent ``max-attempts`` times in all, not that number squared."""
+    proxy.add(fault)
+    run = publish(inputs={"package-id": faulty.package_id, "max-attempts": "3", "deadline": "120"})
+    assert run.returncode == 75, run.log
+    seen = [p for m, p, *_ in proxy.log if m == fault.method and faulty.repo in p and fault.path.strip("/") in p]
+    assert len(seen) == 3, seen
+    assert run.stdout.count("::warning title=Retrying") == 2
+
+
+def test_akua_sees_each_request_at_most_max_attempts_times(publish, faulty: Target, akua: Akua) -> None:
+    akua.server.faults.add(Fault("POST", VERSIONS, status=503, times=99))
+    run = publish(inputs={"package-id": faulty.package_id, "max-attempts": "3", "deadline": "120"})
+    assert run.returncode == 75, run.log
+    assert akua.store.count_calls("POST", f"/packages/{faulty.package_id}/versions") == 3

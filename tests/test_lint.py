@@ -23,6 +23,12 @@ def test_ruff() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_mypy_strict_on_the_action() -> None:
+    done = run(str(BIN / "mypy"))  # files and strictness from pyproject.toml
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues found" in done.stdout
+
+
 def test_hadolint() -> None:
     done = run(str(BIN / "hadolint"), "Dockerfile")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -71,8 +77,9 @@ def test_action_defaults_match_the_code() -> None:
         "package-id": None, "api-token": "", "workspace": "", "api-url": "",
         "path": config.DEFAULT_PATH, "schema": config.DEFAULT_SCHEMA,
         "schema-check": config.DEFAULT_SCHEMA_CHECK, "repository": "",
-        "registry-username": "${{ github.actor }}", "registry-password": "${{ github.token }}",
-        "plain-http": "false", "version": "", "compatibility": "", "dry-run": "false",
+        "registry-username": "${{ github.actor }}", "registry-password": "", "github-token": "${{ github.token }}",
+        "plain-http": "", "version": "", "tag-pattern": "", "compatibility": "", "compatibility-file": "",
+        "dry-run": "false",
         "max-attempts": str(config.DEFAULT_MAX_ATTEMPTS), "deadline": f"{config.DEFAULT_DEADLINE:g}",
         "timeout": f"{config.DEFAULT_TIMEOUT:g}",
     }

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from akua_publish import packing
-from akua_publish.errors import PackageError
+from akua_publish.errors import PackageError, PackingError
 from akua_publish.packing import list_files, pack
 
 
@@ -116,13 +116,36 @@ def test_file_that_cannot_be_read_is_named(tmp_path: Path, monkeypatch: pytest.M
         pack(tmp_path / "p", tmp_path / "o")
 
 
-def test_file_that_changes_while_packed_is_refused(tmp_path: Path) -> None:
-    class Growing(io.BytesIO):
-        pass
+def _change_during_packing(monkeypatch: pytest.MonkeyPatch, target: Path, change) -> None:
+    """Run ``change(target)`` once, right after the packer has read the first bytes of ``target``."""
+    original = packing._ExactReader.read
+    done: list[bool] = []
 
-    reader = packing._ExactReader(Growing(b"short"), 10, "data.bin")
-    with pytest.raises(PackageError, match="changed size"):
-        reader.read(10)
+    def read(self, n: int = -1) -> bytes:
+        data = original(self, n)
+        if self._rel == target.name and not done:
+            done.append(True)
+            change(target)
+        return data
+
+    monkeypatch.setattr(packing._ExactReader, "read", read)
+
+
+@pytest.mark.parametrize(("change", "needle"), [
+    (lambda path: path.open("ab").write(b"appended while packing"), "it grew"),
+    (lambda path: path.write_bytes(path.read_bytes()[::-1]), "its size or content changed"),
+    (lambda path: path.write_bytes(b"x"), "shrank"),
+])
+def test_file_that_changes_while_packed_stops_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      change, needle: str) -> None:
+    make_tree(tmp_path / "p")
+    data = tmp_path / "p" / "data.bin"
+    data.write_bytes(os.urandom(3 * 1024 * 1024))
+    (tmp_path / "o").mkdir()
+    _change_during_packing(monkeypatch, data, change)
+    with pytest.raises(PackingError, match=needle) as caught:
+        pack(tmp_path / "p", tmp_path / "o")
+    assert "data.bin" in caught.value.message and "nothing was pushed" in caught.value.message
 
 
 def test_pack_restores_the_interpreter_switch_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -164,3 +164,67 @@ def test_compatibility_is_sent(publish, target: Target) -> None:
 def test_repository_input_equal_to_akuas_is_accepted(publish, target: Target) -> None:
     run = publish(inputs={"repository": target.oci_ref.removeprefix("oci://")})
     assert run.returncode == 0, run.log
+
+
+def test_tag_pattern_names_other_conventions(publish, target: Target) -> None:
+    run = publish(inputs={"tag-pattern": r"hello@(?P<version>.+)"}, env={"GITHUB_REF": "refs/tags/hello@0.3.0"})
+    assert run.returncode == 0, run.log
+    assert run.outputs["semver"] == "0.3.0" and target.tags() == ["0.3.0"]
+
+
+def test_version_input_may_start_with_v(publish, target: Target) -> None:
+    run = publish(inputs={"version": "v0.3.0"}, env={"GITHUB_REF": "refs/heads/main"})
+    assert run.returncode == 0, run.log
+    assert run.outputs["semver"] == "0.3.0"
+
+
+def test_compatibility_from_a_file(publish, target: Target, workspace: Path) -> None:
+    compat = {"clusterTypes": ["eks"] * 300, "kubernetes": {"minVersion": "1.27"},
+              "placement": {"providers": "any", "regions": [f"region-{i}" for i in range(300)]}}
+    (workspace / "akua").mkdir()
+    (workspace / "akua" / "compatibility.json").write_text(json.dumps(compat))
+    run = publish(inputs={"compatibility-file": "akua/compatibility.json"})
+    assert run.returncode == 0, run.log
+    [version] = target.created()
+    assert target.akua.store.compatibility[version["id"]] == compat
+
+
+def test_an_akua_toml_with_a_byte_order_mark_is_accepted(publish, target: Target, workspace: Path) -> None:
+    toml = workspace / "pkg" / "akua.toml"
+    toml.write_bytes(b"\xef\xbb\xbf" + toml.read_bytes())
+    run = publish()
+    assert run.returncode == 0, run.log
+    assert target.created()[0]["ref"] == run.outputs["digest"]
+
+
+def test_a_package_name_other_than_akuas_is_a_warning(publish, registry, akua) -> None:
+    from conftest import WORKSPACE_ID
+
+    repo = "tests/renamed"
+    package_id = akua.store.add_package(WORKSPACE_ID, "greeter", {"kind": "oci", "oci_ref": f"oci://{registry.host}/{repo}"})
+    run = publish(inputs={"package-id": package_id})
+    assert run.returncode == 0, run.log
+    assert "::warning title=Package name differs from Akua's::" in run.stdout and "`greeter`" in run.stdout
+
+
+def test_an_unwritable_job_summary_is_only_a_warning(publish, target: Target, tmp_path: Path) -> None:
+    run = publish(env={"GITHUB_STEP_SUMMARY": str(tmp_path)})  # a directory: cannot be appended to
+    assert run.returncode == 0, run.log
+    assert run.outputs["status"] == "published"
+    assert "::warning title=Cannot write a runner file::GITHUB_STEP_SUMMARY" in run.stdout
+
+
+def test_unwritable_outputs_fail_the_step_and_say_the_version_is_published(publish, target: Target,
+                                                                          tmp_path: Path) -> None:
+    run = publish(env={"GITHUB_OUTPUT": str(tmp_path)})
+    assert run.returncode == 1, run.log
+    [line] = error_lines(run)
+    assert "GITHUB_OUTPUT" in line and "published" in line and "already-published" in line
+    assert len(target.created()) == 1
+
+
+def test_a_publish_outside_github_is_plain_text(publish, target: Target) -> None:
+    run = publish(on_github=False)
+    assert run.returncode == 0, run.log
+    assert "== Push to oci://" in run.stdout and "status: published" in run.stdout
+    assert len(target.created()) == 1

@@ -9,7 +9,7 @@ import pytest
 
 from akua_publish.config import DEFAULT_API_URL, load_settings
 from akua_publish.errors import InputError, VersionError
-from akua_publish.reference import is_loopback_host, parse_repository
+from akua_publish.reference import Credentials, is_loopback_host, parse_repository
 from akua_publish.runner import Runner
 from akua_publish.schema import same_json
 from akua_publish.versioning import oci_tag, resolve_semver
@@ -70,14 +70,14 @@ def test_loopback_hosts(host: str, loopback: bool) -> None:
 
 def test_commands_escape_data_and_properties() -> None:
     out = io.StringIO()
-    runner = Runner({}, out)
+    runner = Runner({"GITHUB_ACTIONS": "true"}, out)
     runner.error("50% done\nnext line", title="a: b, c", file="x,y.json")
     assert out.getvalue() == "::error title=a%3A b%2C c,file=x%2Cy.json::50%25 done%0Anext line\n"
 
 
 def test_mask_every_line_of_a_multiline_secret() -> None:
     out = io.StringIO()
-    Runner({}, out).mask("line-one\nline-two\n")
+    Runner({"GITHUB_ACTIONS": "true"}, out).mask("line-one\nline-two\n")
     assert set(out.getvalue().splitlines()) == {
         "::add-mask::line-one", "::add-mask::line-two", "::add-mask::line-one%0Aline-two",
     }
@@ -109,8 +109,9 @@ def test_defaults_when_inputs_are_absent(tmp_path: Path) -> None:
     settings = load_settings(Runner(env), tmp_path)
     assert settings.api_url == DEFAULT_API_URL and settings.package_dir == tmp_path
     assert settings.schema_file == tmp_path / "exported/inputs.schema.json"
-    assert settings.credentials.username == "octocat" and settings.credentials.password == "ghs_x"
-    assert not settings.dry_run and not settings.plain_http and settings.repository is None
+    assert settings.login.for_host("ghcr.io") == Credentials("octocat", "ghs_x")
+    assert settings.login.for_host("registry.example.com").anonymous
+    assert not settings.dry_run and settings.plain_http is None and settings.repository is None
     assert settings.workspace == "" and "ghs_x" not in repr(settings) and "'t'" not in repr(settings)
 
 
@@ -193,7 +194,8 @@ def test_a_bug_is_reported_plainly_with_its_own_exit_code(tmp_path: Path, monkey
 
     monkeypatch.setattr(entry, "publish", broken)
     monkeypatch.chdir(tmp_path)
-    env = {"INPUT_PACKAGE-ID": "pkg_x", "AKUA_API_TOKEN": "t", "GITHUB_WORKSPACE": str(tmp_path)}
+    env = {"INPUT_PACKAGE-ID": "pkg_x", "AKUA_API_TOKEN": "t", "GITHUB_WORKSPACE": str(tmp_path),
+           "GITHUB_ACTIONS": "true"}
     for debug, traceback_shown in (("", False), ("1", True)):
         out = io.StringIO()
         assert entry.main({**env, "RUNNER_DEBUG": debug}, out) == EXIT_INTERNAL
@@ -202,14 +204,38 @@ def test_a_bug_is_reported_plainly_with_its_own_exit_code(tmp_path: Path, monkey
         assert ("Traceback" in text) is traceback_shown
 
 
-def test_every_secret_is_masked_before_any_other_line(tmp_path: Path) -> None:
+SECRETS = {"INPUT_API-TOKEN": "tok-input", "AKUA_API_TOKEN": "tok-env", "INPUT_REGISTRY-PASSWORD": "reg-pass",
+           "INPUT_GITHUB-TOKEN": "ghs-input", "GITHUB_TOKEN": "ghs-token"}
+
+
+def test_every_secret_is_masked_before_any_other_line_on_github(tmp_path: Path) -> None:
     from akua_publish.main import main
 
-    env = {"INPUT_PACKAGE-ID": "bad id", "INPUT_API-TOKEN": "tok-input", "AKUA_API_TOKEN": "tok-env",
-           "INPUT_REGISTRY-PASSWORD": "reg-pass", "GITHUB_TOKEN": "ghs-token", "GITHUB_WORKSPACE": str(tmp_path)}
+    env = {"INPUT_PACKAGE-ID": "bad id", "GITHUB_WORKSPACE": str(tmp_path), "GITHUB_ACTIONS": "true", **SECRETS}
     out = io.StringIO()
     assert main(env, out) == 1
     lines = out.getvalue().splitlines()
-    masks = [line for line in lines[:4] if line.startswith("::add-mask::")]
-    assert sorted(masks) == sorted(f"::add-mask::{s}" for s in ("tok-input", "tok-env", "reg-pass", "ghs-token"))
-    assert not any(s in line for line in lines[4:] for s in ("tok-input", "tok-env", "reg-pass", "ghs-token"))
+    masks = [line for line in lines[:len(SECRETS)] if line.startswith("::add-mask::")]
+    assert sorted(masks) == sorted(f"::add-mask::{s}" for s in SECRETS.values())
+    assert not any(s in line for line in lines[len(SECRETS):] for s in SECRETS.values())
+
+
+def test_outside_github_no_workflow_command_and_no_secret_is_written(tmp_path: Path) -> None:
+    from akua_publish.main import main
+
+    for flag in ({}, {"GITHUB_ACTIONS": "false"}):
+        env = {"INPUT_PACKAGE-ID": "bad id", "GITHUB_WORKSPACE": str(tmp_path), **flag, **SECRETS}
+        out = io.StringIO()
+        assert main(env, out) == 1
+        text = out.getvalue()
+        assert "::" not in text and not any(s in text for s in SECRETS.values())
+        assert text.startswith("Error: Invalid action input: The `package-id` input `bad id`"), text
+
+
+def test_plain_log_outside_github() -> None:
+    out = io.StringIO()
+    runner = Runner({}, out)
+    with runner.group("Pack"):
+        runner.warning("slow", title="Retrying")
+    runner.error("broken", title="Invalid akua.toml", file="pkg/akua.toml", line=3)
+    assert out.getvalue() == "== Pack ==\nWarning: Retrying: slow\nError: Invalid akua.toml (pkg/akua.toml:3): broken\n"
