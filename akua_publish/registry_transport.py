@@ -85,7 +85,6 @@ class RegistryTransport:
         self._session = TimeoutSession(policy.timeouts, ca_bundle, USER_AGENT)
         self._session.trust_env = False  # no ~/.netrc credentials, no proxy from the environment
         self._authorization = ""
-        self._challenge = ""
 
     @property
     def host(self) -> str:
@@ -103,10 +102,14 @@ class RegistryTransport:
                 "(the default for a loopback address).",
                 "Set `plain-http: false` to use HTTPS with this registry.",
             )
-        self._challenge = response.headers.get("WWW-Authenticate", "")
-        if response.status_code != 401:
-            return
-        scheme, params = parse_challenge(self._challenge)
+        if response.status_code == 401:
+            self._login(response.headers.get("WWW-Authenticate", ""))
+
+    def _login(self, challenge: str) -> None:
+        """Answer the registry's challenge: Basic with the credentials, or a token from its token service."""
+        scheme, params = parse_challenge(challenge)
+        if not scheme:
+            raise auth_error(self.host, 401, "GET", "", self._credentials.anonymous)
         if scheme == "basic":
             if self._credentials.anonymous:
                 raise RegistryAuthError(
@@ -198,6 +201,11 @@ class RegistryTransport:
         if own and self._authorization:
             headers["Authorization"] = self._authorization
         response = self._send(method, url, headers=headers, **kwargs)
+        if response.status_code == 401 and own and isinstance(kwargs.get("data"), bytes | None):
+            # A registry that let /v2/ through anonymously, or a token that expired: log in once, again.
+            self._login(response.headers.get("WWW-Authenticate", ""))
+            headers["Authorization"] = self._authorization
+            response = self._send(method, url, headers=headers, **kwargs)
         if response.status_code in (401, 403):
             raise auth_error(self.host, response.status_code, method,
                              response.headers.get("WWW-Authenticate", ""), self._credentials.anonymous)

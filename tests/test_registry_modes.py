@@ -123,3 +123,26 @@ def test_pull_only_token_says_push_permission_is_missing(
     assert props["title"] == "Registry rejected the credentials"
     assert "push permission is missing" in message and "permissions: packages: write" in message
     target.assert_untouched()
+
+
+def test_a_registry_that_asks_for_credentials_only_at_the_push(publish, registries: dict[str, LocalRegistry],
+                                                               akua: Akua, token_server: TokenServer) -> None:
+    """/v2/ answers 200 anonymously (as some registries do); the push's 401 is answered with a login."""
+    from akua_emulator.faults import Fault
+    from devtools.fault_proxy import FaultProxy
+
+    registry = registries["basic"]
+    proxy = FaultProxy(registry.host)
+    try:
+        proxy.add(Fault("GET", r"^/v2/$", status=200, times=1))
+        repo = f"private/hello-{secrets.token_hex(4)}"
+        target = Target(registry, akua, akua.store.add_package(
+            WORKSPACE_ID, "hello", {"kind": "oci", "oci_ref": f"oci://{proxy.host}/{repo}"}), repo)
+        run = publish(inputs={"package-id": target.package_id, "dry-run": "false", **creds()})
+    finally:
+        proxy.shutdown()
+    assert run.returncode == 1, run.log  # Akua has no connection to read the private artifact back
+    assert "HTTP 422" in run.log and target.tags() == ["0.3.0"]
+    seen = [(method, status) for method, _, status, _ in proxy.log]
+    assert seen[:3] == [("GET", 200), ("GET", 401), ("GET", 404)], seen  # /v2/ faked open, then a login
+    assert all(status in (201, 202) for method, status in seen if method in ("POST", "PUT", "PATCH")), seen
