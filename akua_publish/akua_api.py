@@ -122,13 +122,11 @@ class AkuaClient:
                 "Check the `api-url` input (default https://api.akua.dev/v1) and re-run the job.",
             ) from None
         if response.status_code in RETRY_STATUSES:
-            error = AkuaUnavailableError(
+            raise AkuaUnavailableError(
                 f"Akua answered HTTP {response.status_code} to {method} {path}: "
                 f"{error_messages(response).rstrip('.')}.",
-                "Akua is failing or throttling; re-run the job later.",
+                "Akua is failing or throttling; re-run the job later.", retry_after=retry_after(response),
             )
-            error.retry_after = retry_after(response)
-            raise error
         return response
 
     def _raise_for(self, response: requests.Response, package_id: str, action: str) -> None:

@@ -74,36 +74,32 @@ def _package(package: dict[str, Any], lines: _KeyLines) -> list[Problem]:
     return problems
 
 
+def _optional_table(data: dict[str, Any], name: str, lines: _KeyLines) -> tuple[dict[str, Any], list[Problem]]:
+    """An optional top-level table (empty when absent), or the problem that it is not one."""
+    table = data.get(name, {})
+    if isinstance(table, dict):
+        return table, []
+    return {}, [(f"[{name}] must be a table", lines.find(name))]
+
+
 def _workspace(data: dict[str, Any], lines: _KeyLines) -> list[Problem]:
-    if "workspace" not in data:
-        return []
-    table = data["workspace"]
-    if not isinstance(table, dict):
-        return [("[workspace] must be a table", lines.find("workspace"))]
+    table, problems = _optional_table(data, "workspace", lines)
     members = table.get("members", [])
     if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-        return [("[workspace].members must be a list of strings", lines.find("workspace", "members"))]
-    return []
+        problems.append(("[workspace].members must be a list of strings", lines.find("workspace", "members")))
+    return problems
 
 
 def _signing(data: dict[str, Any], lines: _KeyLines) -> list[Problem]:
-    if "signing" not in data:
-        return []
-    table = data["signing"]
-    if not isinstance(table, dict):
-        return [("[signing] must be a table", lines.find("signing"))]
-    return [(f"[signing].{key} must be a string (a path relative to the package)", lines.find("signing", key))
-            for key in ("cosign_public_key", "cosign_private_key")
-            if key in table and not isinstance(table[key], str)]
+    table, problems = _optional_table(data, "signing", lines)
+    return problems + [
+        (f"[signing].{key} must be a string (a path relative to the package)", lines.find("signing", key))
+        for key in ("cosign_public_key", "cosign_private_key")
+        if key in table and not isinstance(table[key], str)]
 
 
 def _dependencies(data: dict[str, Any], lines: _KeyLines) -> list[Problem]:
-    if "dependencies" not in data:
-        return []
-    table = data["dependencies"]
-    if not isinstance(table, dict):
-        return [("[dependencies] must be a table", lines.find("dependencies"))]
-    problems: list[Problem] = []
+    table, problems = _optional_table(data, "dependencies", lines)
     idents: dict[str, str] = {}
     for alias in sorted(table):  # Akua keeps them in a sorted map
         line = lines.find("dependencies", alias)

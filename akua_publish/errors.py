@@ -35,7 +35,10 @@ class RetryableError(PublishError):
     """
 
     exit_code = EXIT_RETRY
-    retry_after: float | None = None
+
+    def __init__(self, message: str, hint: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(message, hint)
+        self.retry_after = retry_after
 
 
 class InputError(PublishError):

@@ -141,12 +141,10 @@ class RegistryTransport:
         if answer.status_code in (401, 403):
             raise auth_error(self.host, 401, "GET", "", self._credentials.anonymous)
         if answer.status_code in RETRY_STATUSES:
-            error = RegistryUnavailableError(
+            raise RegistryUnavailableError(
                 f"The token service of the registry {self.host} answered HTTP {answer.status_code}.",
-                "Re-run the job later.",
+                "Re-run the job later.", retry_after=retry_after(answer),
             )
-            error.retry_after = retry_after(answer)
-            raise error
         token = None
         if answer.status_code == 200:
             try:
@@ -210,12 +208,10 @@ class RegistryTransport:
             raise auth_error(self.host, response.status_code, method,
                              response.headers.get("WWW-Authenticate", ""), self._credentials.anonymous)
         if response.status_code in RETRY_STATUSES:
-            error = RegistryUnavailableError(
+            raise RegistryUnavailableError(
                 f"The registry {self.host} answered {method} with HTTP {response.status_code}.",
-                "The registry is failing or throttling; re-run the job later.",
+                "The registry is failing or throttling; re-run the job later.", retry_after=retry_after(response),
             )
-            error.retry_after = retry_after(response)
-            raise error
         return response
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:

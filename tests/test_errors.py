@@ -238,15 +238,19 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_error_is_clear_and_nothing_is_done(case: Case, publish, target: Target, workspace: Path) -> None:
+def run_case(case: Case, publish, target: Target, workspace: Path, on_github: bool):
     inputs = dict(case.inputs)
     if case.prepare:
         inputs.update(case.prepare(workspace, target) or {})
     try:
-        run = publish(inputs=inputs, env=case.env, honour_permissions=case.honour_permissions)
+        return publish(inputs=inputs, env=case.env, honour_permissions=case.honour_permissions, on_github=on_github)
     finally:
         target.akua.server.error_envelope = "spec"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_error_is_clear_and_nothing_is_done(case: Case, publish, target: Target, workspace: Path) -> None:
+    run = run_case(case, publish, target, workspace, on_github=True)
     assert run.returncode == case.code, run.log
     lines = error_lines(run)
     assert len(lines) == case.annotations, run.log
@@ -265,13 +269,7 @@ def test_error_is_clear_and_nothing_is_done(case: Case, publish, target: Target,
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_error_outside_github_is_plain_text(case: Case, publish, target: Target, workspace: Path) -> None:
     """Another CI or a laptop: no workflow commands, the same errors, no secret in the log (the fixture)."""
-    inputs = dict(case.inputs)
-    if case.prepare:
-        inputs.update(case.prepare(workspace, target) or {})
-    try:
-        run = publish(inputs=inputs, env=case.env, honour_permissions=case.honour_permissions, on_github=False)
-    finally:
-        target.akua.server.error_envelope = "spec"
+    run = run_case(case, publish, target, workspace, on_github=False)
     assert run.returncode == case.code, run.log
     lines = plain_errors(run)
     assert len(lines) == case.annotations, run.log

@@ -126,49 +126,28 @@ def run_with_token_server(publish, akua: Akua, server: TokenServer, ca: TestCA |
         return run, registry.tags(target.repo), target.created()
 
 
-def test_token_service_on_another_port_of_the_registry_host(publish, akua: Akua) -> None:
-    server = TokenServer(USERS)
+@pytest.mark.parametrize(("server_host", "server_tls", "registry_tls", "withheld"), [
+    ("127.0.0.1", False, False, ""),
+    ("127.0.0.2", True, True, ""),
+    ("127.0.0.1", False, True, "over plain HTTP"),
+    ("127.0.0.2", False, False, "on another host"),
+], ids=["another-port-of-the-registry-host", "another-host-named-over-https", "http-realm-of-an-https-registry",
+        "another-host-named-over-plain-http"])
+def test_where_the_registry_password_may_go(publish, akua: Akua, ca: TestCA, server_host: str, server_tls: bool,
+                                            registry_tls: bool, withheld: str) -> None:
+    server = TokenServer(USERS, host=server_host, tls=ca if server_tls else None)
     try:
-        run, tags, created = run_with_token_server(publish, akua, server, None, CREDS)
+        run, tags, created = run_with_token_server(publish, akua, server, ca if registry_tls else None, CREDS)
     finally:
         server.shutdown()
-    assert run.returncode == 0, run.log
-    assert server.credentials_seen.count(USER) == 1 and tags == ["0.3.0"] and len(created) == 1
-
-
-def test_token_service_on_another_host_named_over_https(publish, akua: Akua, ca: TestCA) -> None:
-    server = TokenServer(USERS, host="127.0.0.2", tls=ca)
-    try:
-        run, tags, created = run_with_token_server(publish, akua, server, ca, CREDS)
-    finally:
-        server.shutdown()
-    assert run.returncode == 0, run.log
-    assert server.credentials_seen.count(USER) == 1 and tags == ["0.3.0"] and len(created) == 1
-
-
-def test_an_http_token_realm_of_an_https_registry_gets_no_password(publish, akua: Akua, ca: TestCA) -> None:
-    server = TokenServer(USERS)  # plain http, on the registry's host
-    try:
-        run, tags, created = run_with_token_server(publish, akua, server, ca, CREDS)
-    finally:
-        server.shutdown()
+    if not withheld:
+        assert run.returncode == 0, run.log
+        assert server.credentials_seen.count(USER) == 1 and tags == ["0.3.0"] and len(created) == 1
+        return
     assert run.returncode == 1, run.log
     props, message = only_error(run)
-    assert props["title"] == "Registry credentials withheld" and server.realm in message
-    assert server.credentials_seen == [], "the password went over plain http"
-    assert tags == [] and created == []
-
-
-def test_a_plain_http_registry_cannot_send_the_password_to_another_host(publish, akua: Akua) -> None:
-    server = TokenServer(USERS, host="127.0.0.2")
-    try:
-        run, tags, created = run_with_token_server(publish, akua, server, None, CREDS)
-    finally:
-        server.shutdown()
-    assert run.returncode == 1, run.log
-    props, message = only_error(run)
-    assert props["title"] == "Registry credentials withheld" and "another host" in message
-    assert server.credentials_seen == []
+    assert props["title"] == "Registry credentials withheld" and withheld in message and server.realm in message
+    assert server.credentials_seen == [], "the password went where it must not"
     assert tags == [] and created == []
 
 
