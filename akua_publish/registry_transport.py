@@ -83,7 +83,7 @@ class RegistryTransport:
         self._credentials = credentials
         self._policy = policy
         self._session = TimeoutSession(policy.timeouts, ca_bundle, USER_AGENT)
-        self._session.trust_env = False  # no ~/.netrc credentials, no proxy from the environment
+        self._session.auth = _no_netrc  # an explicit auth keeps requests from adding ~/.netrc credentials
         self._authorization = ""
 
     @property
@@ -242,6 +242,11 @@ class RegistryTransport:
             f"Cannot connect to the registry {self.host} ({what}): {connection_reason(exc)}.",
             UNREACHABLE_HINT,
         )
+
+
+def _no_netrc(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """Leaves the request as it is (proxy settings from the environment still apply)."""
+    return request
 
 
 def _origin(url: str) -> tuple[str, str, int]:

@@ -146,3 +146,18 @@ def test_a_registry_that_asks_for_credentials_only_at_the_push(publish, registri
     seen = [(method, status) for method, _, status, _ in proxy.log]
     assert seen[:3] == [("GET", 200), ("GET", 401), ("GET", 404)], seen  # /v2/ faked open, then a login
     assert all(status in (201, 202) for method, status in seen if method in ("POST", "PUT", "PATCH")), seen
+
+
+def test_netrc_credentials_are_never_used(publish, registries: dict[str, LocalRegistry], akua: Akua,
+                                          tmp_path: Path) -> None:
+    registry = registries["basic"]
+    repo = f"private/hello-{secrets.token_hex(4)}"
+    target = Target(registry, akua, akua.store.add_package(
+        WORKSPACE_ID, "hello", {"kind": "oci", "oci_ref": f"oci://{registry.host}/{repo}"}), repo)
+    (tmp_path / ".netrc").write_text(f"machine 127.0.0.1 login {PUSHER} password {PASSWORD}\n")
+    (tmp_path / ".netrc").chmod(0o600)
+    run = publish(inputs={"package-id": target.package_id}, env={"HOME": str(tmp_path)})
+    assert run.returncode == 1, run.log
+    _, message = parse_annotation(error_lines(run)[0])
+    assert "none were given" in message
+    target.assert_untouched()
