@@ -243,7 +243,7 @@ def _inside(root: Path, base: Path, rel: str, name: str) -> Path:
     if Path(rel).is_absolute():
         raise InputError(
             f"The `{name}` input `{rel}` is an absolute path.",
-            f"Give `{name}` relative to the {'repository root' if name == 'path' else '`path` directory'}.",
+            f"Give `{name}` relative to the {'repository root' if base == root else '`path` directory'}.",
         )
     resolved = (base / rel).resolve()
     if resolved != root and root not in resolved.parents:
