@@ -1,24 +1,24 @@
-"""Export ``schema Input`` of a ``package.k`` to JSON Schema 2020-12, as Akua does.
+"""Export ``schema Input`` of a ``package.k`` to JSON Schema 2020-12, exactly as Akua does.
 
 Akua does not trust the schema a publisher sends: it exports it from the
 artifact's ``package.k`` and rejects a version whose ``input_schema`` differs.
-This module follows the same rules (the README's "Input schema export") with
-the KCL toolchain's own Python package: the compiler reports the schema types
-(``get_schema_type_mapping``) and the parser gives the AST, which carries what
-the type mapping leaves out: attribute docstrings, ``@ui(...)`` decorators and
-the spelling of types from imported modules.
-
-Only ``package.k`` is read. Its imports (``akua.ctx``, chart modules) exist
-only once Akua resolves dependencies; the compiler types what it cannot
-resolve as ``any``, so nothing needs to be installed for them, and a type
-named from such a module is exported as ``x-akua-kcl-type``, as Akua's
-exporter does for anything it cannot map.
+This module is a port of Akua's exporter (``crates/akua-core/src/export.rs`` of
+akua-dev/akuapkg) onto the KCL toolchain's own Python package, and the tests
+compare it with Akua's real core on a corpus of packages. Like Akua's, it takes
+the types, defaults and ``required`` from the compiler
+(``get_schema_type_mapping``) and the docstrings and ``@ui(...)`` decorators
+from the parser's AST, and it keeps Akua's surprises, because Akua's server
+compares against its own export: docstrings as written (an attribute's
+untrimmed, a schema's trimmed), a nested schema's own docstring before the
+attribute's, only the first ``@ui`` decorator, ``@ui`` arguments that are not
+literals (a negative number among them) dropped, types it cannot resolve (an
+import that only Akua resolves) as ``{}``, and a file with syntax errors
+exported as far as the parser recovers it.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,62 +26,71 @@ from typing import Any
 from .errors import KclExportError
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-BASIC = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
-LITERAL = re.compile(r"(str|int|float|bool)\((.*)\)", re.DOTALL)
-TOLERATED = {"Error(CannotFindModule)"}  # imports resolved only by Akua
+TYPES = {"str": "string", "int": "integer", "float": "number", "number": "number",
+         "number_multiplier": "number", "bool": "boolean"}
+I64 = (-(2**63), 2**63 - 1)
+JSON_INTEGERS = (-(2**63), 2**64 - 1)  # serde_json reads integers beyond these as floats
 
 
 @dataclass
 class _Attr:
-    doc: str = ""
-    ui: dict[str, Any] = field(default_factory=dict)
-    ty: dict[str, Any] | None = None
+    description: str | None = None
+    x_ui: dict[str, Any] | None = None
 
 
 @dataclass
-class _Source:
-    """What the AST says of each schema declared in package.k."""
-
-    schemas: dict[str, dict[str, _Attr]] = field(default_factory=dict)
+class _SchemaAst:
+    doc: str | None = None
+    attrs: dict[str, _Attr] = field(default_factory=dict)
 
 
 def export_input_schema(path: Path, shown: str) -> dict[str, Any]:
-    """The JSON Schema Akua would export from ``path`` (shown as ``shown`` in errors)."""
+    """The JSON Schema Akua exports from ``path`` (shown as ``shown`` in errors)."""
     from kcl_lib import api
 
-    client = api.API()
     try:
-        parsed = client.parse_file(api.ParseFileArgs(path=str(path)))
-    except Exception as exc:
-        raise KclExportError(f"{shown} cannot be parsed: {_first_line(exc)}.", _HINT, file=shown) from None
-    for error in parsed.errors:
-        if error.level == "error" and error.code not in TOLERATED:
-            message = error.messages[0] if error.messages else None
-            where = f"{shown}:{message.pos.line}" if message and message.pos.line else shown
-            text = message.msg if message else error.code
-            raise KclExportError(
-                f"{where}: KCL {error.code.removeprefix('Error(').rstrip(')')}: {text}.",
-                "Fix package.k (`kcl run package.k` shows the same diagnostic). " + _HINT,
-                file=shown, line=message.pos.line if message else None,
-            )
-    source = _index(json.loads(parsed.ast_json), shown)
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8"
+        raise KclExportError(f"{shown} cannot be read: {reason}.", _HINT, file=shown) from None
+    client = api.API()
     args = api.GetSchemaTypeMappingArgs(schema_name="Input")
     args.exec_args.k_filename_list.append(str(path))
+    args.exec_args.k_code_list.append(source)
+    args.exec_args.compile_only = True
     try:
         mapping = client.get_schema_type_mapping(args).schema_type_mapping
+        parsed = client.parse_program(api.ParseProgramArgs(paths=[str(path)], sources=[source]))
     except Exception as exc:
         raise KclExportError(f"KCL cannot compile {shown}: {_first_line(exc)}.", _HINT, file=shown) from None
-    if "Input" not in mapping or mapping["Input"].type != "schema":
+    if "Input" not in mapping:
         raise KclExportError(
             f"{shown} declares no `schema Input`: Akua takes the package's input contract from it.",
             "Declare `schema Input:` in package.k with the package's inputs as attributes.",
             file=shown,
         )
-    root = _schema(mapping["Input"], source)
+    root = _json_schema(mapping["Input"], "Input", _schemas(json.loads(parsed.ast_json)))
     root["$schema"] = DIALECT
-    root["title"] = "Input"
+    root.setdefault("title", "Input")
     exported: dict[str, Any] = _sorted(root)
     return exported
+
+
+def syntax_errors(path: Path) -> list[str]:
+    """What the KCL parser reports for ``path`` (Akua exports such a file anyway; rendering fails)."""
+    from kcl_lib import api
+
+    try:
+        parsed = api.API().parse_file(api.ParseFileArgs(path=str(path)))
+    except Exception:  # unreadable or not UTF-8: the export says so, as an error
+        return []
+    found = []
+    for error in parsed.errors:
+        if error.level == "error" and error.code != "Error(CannotFindModule)":
+            message = error.messages[0] if error.messages else None
+            where = f"line {message.pos.line}: " if message and message.pos.line else ""
+            found.append(where + (message.msg if message else error.code))
+    return found
 
 
 _HINT = "Or set `schema-check: off` and commit the schema `akua pkg export` writes."
@@ -91,125 +100,207 @@ def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _index(ast: dict[str, Any], shown: str) -> _Source:
-    source = _Source()
-    for statement in ast.get("body") or []:
-        node = statement["node"]
-        if node.get("type") != "Schema":
-            continue
-        attrs: dict[str, _Attr] = {}
-        body = node.get("body") or []
-        for i, item in enumerate(body):
-            stmt = item["node"]
-            if stmt.get("type") != "SchemaAttr":
+def _schemas(ast: dict[str, Any]) -> dict[str, _SchemaAst]:
+    """Docstrings and ``@ui`` arguments of every top-level schema, from the AST."""
+    found: dict[str, _SchemaAst] = {}
+    for module in (ast.get("pkgs") or {}).get("__main__") or []:
+        for statement in module.get("body") or []:
+            node = statement.get("node") or {}
+            if node.get("type") != "Schema" or not (node.get("name") or {}).get("node"):
                 continue
-            attr = _Attr(ty=(stmt.get("ty") or {}).get("node"))
-            attr.doc = _docstring(body[i + 1]["node"]) if i + 1 < len(body) else ""
-            for decorator in stmt.get("decorators") or []:
-                call = decorator["node"]
-                if _names(call["func"]["node"]) == ["ui"]:
-                    for keyword in call.get("keywords") or []:
-                        name = _names(keyword["node"]["arg"]["node"])[-1]
-                        attr.ui[name] = _literal(keyword["node"]["value"]["node"], shown, name,
-                                                 keyword["node"]["value"].get("line"))
-            attrs[stmt["name"]["node"]] = attr
-        source.schemas[node["name"]["node"]] = attrs
-    return source
+            name = node["name"]["node"]
+            doc = (node.get("doc") or {}).get("node")
+            info = _SchemaAst(doc=_unquote(doc) or None if isinstance(doc, str) else None)
+            body = node.get("body") or []
+            for i, item in enumerate(body):
+                stmt = item.get("node") or {}
+                if stmt.get("type") != "SchemaAttr" or not (stmt.get("name") or {}).get("node"):
+                    continue
+                attr_name = stmt["name"]["node"]
+                attr = _Attr(x_ui=_x_ui(stmt.get("decorators") or []))
+                if i + 1 < len(body):
+                    attr.description = _string_expr(body[i + 1].get("node") or {})
+                info.attrs[attr_name] = attr
+            found[name] = info
+    return found
 
 
-def _docstring(stmt: dict[str, Any]) -> str:
-    """KCL's attribute docstring: a lone string literal right after the attribute."""
-    exprs = stmt.get("exprs") or []
-    if stmt.get("type") == "Expr" and len(exprs) == 1 and exprs[0]["node"].get("type") == "StringLit":
-        return str(exprs[0]["node"]["value"]).strip()
-    return ""
+def _unquote(raw: str) -> str:
+    """A schema docstring token without its quotes, trimmed (as Akua's ``unquote_docstring``)."""
+    trimmed = raw.strip()
+    for quote in ('"""', "'''", '"', "'"):
+        if trimmed.startswith(quote) and trimmed.endswith(quote) and len(trimmed) >= 2 * len(quote):
+            return trimmed[len(quote):len(trimmed) - len(quote)].strip()
+    return trimmed
 
 
-def _names(identifier: dict[str, Any]) -> list[str]:
-    return [part["node"] for part in identifier.get("names") or []]
+def _string_expr(node: dict[str, Any]) -> str | None:
+    """An attribute docstring: the string expression right after the attribute, as written.
+
+    Akua's parser keeps a triple-quoted string's text as written between the quotes;
+    kcl-lib's dedents and trims it, so that text is taken from the raw token here.
+    """
+    exprs = node.get("exprs") or []
+    if node.get("type") != "Expr" or not exprs:
+        return None
+    first = exprs[0].get("node") or {}
+    value, raw = first.get("value"), first.get("raw_value")
+    if first.get("type") != "StringLit" or not isinstance(value, str):
+        return None
+    if first.get("is_long_string") and isinstance(raw, str):
+        for quote in ('"""', "'''"):
+            if raw.startswith(quote) and raw.endswith(quote) and len(raw) >= 6:
+                return _unescape(raw[3:-3])
+    return value
 
 
-def _literal(node: dict[str, Any], shown: str, name: str, line: int | None) -> Any:
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "0": "\0"}
+
+
+def _unescape(text: str) -> str:
+    """KCL's escapes in a string's text (the common ones; others stay as written)."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in _ESCAPES:
+            out.append(_ESCAPES[text[i + 1]])
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _x_ui(decorators: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The literal keyword arguments of the first ``@ui(...)``; anything else is dropped."""
+    for decorator in decorators:
+        call = decorator.get("node") or {}
+        names = ((call.get("func") or {}).get("node") or {}).get("names") or []
+        if names and names[0].get("node") == "ui":
+            break
+    else:
+        return None
+    found: dict[str, Any] = {}
+    for keyword in call.get("keywords") or []:
+        node = keyword.get("node") or {}
+        names = ((node.get("arg") or {}).get("node") or {}).get("names") or []
+        value = (node.get("value") or {}).get("node")
+        if not names or value is None:
+            continue
+        literal = _literal(value)
+        if literal is not _DROPPED:
+            found[names[0]["node"]] = literal
+    return found or None
+
+
+_DROPPED = object()
+
+
+def _literal(node: dict[str, Any]) -> Any:
+    """Akua's ``literal_value``: strings, whole numbers within i64, floats, True/False/None, lists."""
     kind = node.get("type")
     if kind == "StringLit":
-        return node["value"]
-    if kind == "NumberLit" and not node.get("binary_suffix"):
-        return node["value"]["value"]
+        return node.get("value", _DROPPED)
+    if kind == "NumberLit":
+        number = node.get("value") or {}
+        value = number.get("value")
+        if number.get("type") == "Int" and isinstance(value, int) and I64[0] <= value <= I64[1]:
+            return value
+        if number.get("type") == "Float" and isinstance(value, int | float):
+            return float(value)
+        return _DROPPED
     if kind == "NameConstantLit":
-        return {"True": True, "False": False, "None": None}[node["value"]]
-    if kind == "Unary" and node.get("op") == "USub":
-        value = _literal(node["operand"]["node"], shown, name, line)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return -value
+        constants: dict[Any, Any] = {"True": True, "False": False, "None": None}
+        return constants.get(node.get("value"), _DROPPED)
     if kind == "List":
-        return [_literal(item["node"], shown, name, line) for item in node.get("elts") or []]
-    raise KclExportError(
-        f"{shown}:{line}: the @ui argument `{name}` is not a literal; Akua exports only strings, "
-        "numbers, booleans and lists of them as x-ui.",
-        "Write the argument as a literal. " + _HINT, file=shown, line=line,
-    )
+        items = [_literal(item.get("node") or {}) for item in node.get("elts") or []]
+        return [item for item in items if item is not _DROPPED]
+    return _DROPPED
 
 
 def _default(text: str) -> Any:
-    """KCL True/False become booleans; other literals are read as JSON, else kept as text."""
+    """KCL True/False become booleans; other literals are read as JSON (as serde_json does), else kept as text."""
     if text in ("True", "False"):
         return text == "True"
     try:
-        return json.loads(text)
+        return _as_serde_json(json.loads(text))
     except ValueError:
         return text
 
 
-def _schema(kcl: Any, source: _Source) -> dict[str, Any]:
-    attrs = source.schemas.get(kcl.schema_name, {})
-    properties: dict[str, Any] = {}
-    for name, prop in kcl.properties.items():
-        attr = attrs.get(name, _Attr())
-        sub = _type(prop, attr.ty, source)
-        if prop.default:
-            sub["default"] = _default(prop.default)
-        if attr.doc:
-            sub["description"] = attr.doc
-        if attr.ui:
-            sub["x-ui"] = attr.ui
-        properties[name] = sub
-    out: dict[str, Any] = {"type": "object", "properties": properties}
-    if kcl.required:
-        out["required"] = list(kcl.required)
-    if kcl.schema_doc:
-        out["description"] = kcl.schema_doc
+def _as_serde_json(value: Any) -> Any:
+    """Integers serde_json cannot hold as integers become floats, as in Akua's output."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not JSON_INTEGERS[0] <= value <= JSON_INTEGERS[1]:
+        return float(value)
+    if isinstance(value, list):
+        return [_as_serde_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_serde_json(item) for key, item in value.items()}
+    return value
+
+
+def _json_schema(kcl: Any, attr_name: str, schemas: dict[str, _SchemaAst]) -> dict[str, Any]:
+    """Akua's ``kcl_type_to_json_schema``, case for case."""
+    out: dict[str, Any] = {}
+    kind = kcl.type
+    if kind == "schema":
+        out["type"] = "object"
+        ast = schemas.get(kcl.schema_name) or schemas.get(attr_name)
+        if ast and ast.doc:
+            out["description"] = ast.doc
+        if kcl.properties:
+            properties = {name: _json_schema(prop, name, schemas) for name, prop in kcl.properties.items()}
+            for name, prop in properties.items():
+                attr = ast.attrs.get(name) if ast else None
+                if attr and attr.description is not None:
+                    prop.setdefault("description", attr.description)
+                if attr and attr.x_ui is not None:
+                    prop["x-ui"] = attr.x_ui
+            out["properties"] = properties
+        if kcl.required:
+            out["required"] = list(kcl.required)
+    elif kind in TYPES:
+        out["type"] = TYPES[kind]
+    elif kind == "list":
+        out["type"] = "array"
+        if kcl.HasField("item"):
+            out["items"] = _json_schema(kcl.item, attr_name, schemas)
+    elif kind == "dict":
+        out["type"] = "object"
+        if kcl.HasField("item"):
+            out["additionalProperties"] = _json_schema(kcl.item, attr_name, schemas)
+    elif kind == "union":
+        if kcl.union_types:
+            out["oneOf"] = [_json_schema(variant, attr_name, schemas) for variant in kcl.union_types]
+    elif kind != "any":
+        out.update(_literal_type(kind))
+    if kcl.default:
+        out["default"] = _default(kcl.default)
     return out
 
 
-def _type(kcl: Any, ty: dict[str, Any] | None, source: _Source) -> dict[str, Any]:
-    """One KCL type as JSON Schema; ``ty`` is the same type in the AST, where known."""
-    kind = kcl.type
-    ty_value = (ty or {}).get("value") or {}
-    if kind in BASIC:
-        return {"type": BASIC[kind]}
-    literal = LITERAL.fullmatch(kind)
-    if literal:
-        base, raw = literal.groups()
-        const: Any = {"str": str, "int": int, "float": float}.get(base, lambda v: v == "True")(raw)
-        return {"type": BASIC[base], "const": const}
-    if kind == "list":
-        inner = (ty_value.get("inner_type") or {}).get("node") if (ty or {}).get("type") == "List" else None
-        return {"type": "array", "items": _type(kcl.item, inner, source)}
-    if kind == "dict":
-        inner = (ty_value.get("value_type") or {}).get("node") if (ty or {}).get("type") == "Dict" else None
-        return {"type": "object", "additionalProperties": _type(kcl.item, inner, source)}
-    if kind == "union":
-        elements = ty_value.get("type_elements") or [] if (ty or {}).get("type") == "Union" else []
-        nodes = [e["node"] for e in elements] if len(elements) == len(kcl.union_types) else [None] * len(
-            kcl.union_types)
-        return {"oneOf": [_type(u, n, source) for u, n in zip(kcl.union_types, nodes, strict=True)]}
-    if kind == "schema":
-        return _schema(kcl, source)
-    if kind == "any":
-        written = _names(ty_value) if (ty or {}).get("type") == "Named" else []
-        if written and ".".join(written) not in source.schemas:
-            return {"x-akua-kcl-type": ".".join(written)}
-        return {}
+def _literal_type(kind: str) -> dict[str, Any]:
+    """``str(apps/v1)``, ``int(42)``, ``bool(True)``: the base type and a ``const``; else the KCL type."""
+    base, paren, rest = kind.partition("(")
+    if not paren or not kind.endswith(")"):
+        return {"x-akua-kcl-type": kind}
+    literal = rest[:-1]
+    if base == "int":
+        try:
+            value = int(literal)
+        except ValueError:
+            return {"type": "integer"}
+        return {"type": "integer", "const": value} if I64[0] <= value <= I64[1] else {"type": "integer"}
+    if base in ("float", "number"):
+        try:
+            return {"type": "number", "const": float(literal)}
+        except ValueError:
+            return {"type": "number"}
+    if base == "bool":
+        return {"type": "boolean", "const": literal.lower() == "true"}
+    if base == "str":
+        return {"type": "string", "const": literal}
     return {"x-akua-kcl-type": kind}
 
 

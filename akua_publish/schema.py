@@ -1,9 +1,10 @@
-"""Checks of the exported input schema, before it is sent to Akua.
+"""The input schema file: reading it, comparing it with the export, and advice about it.
 
-Akua stores the schema and renders install forms from it, so a schema that is
-not valid JSON Schema, is not an object schema, or carries defaults that its
-own rules reject would make a broken version. Every error names the file and
-the JSON pointer at fault.
+Akua accepts a version whose ``input_schema`` equals its own export of
+package.k, whatever that export holds. So only what would make the request
+itself fail (a file that cannot be read, is not JSON or not an object) is an
+error here; everything else a careful publisher would want to know (an invalid
+JSON Schema, a default its own rules reject) is a warning with its JSON pointer.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ _MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSch
 
 
 def load_schema(path: Path, shown: str) -> dict[str, Any]:
-    """Read and check the schema file; ``shown`` is its path for messages."""
+    """Read the schema file; only what would make the request itself fail is an error here."""
     if path.is_symlink() or not path.is_file():
         raise SchemaError(
             f"The schema file {shown} does not exist.",
@@ -58,67 +59,47 @@ def load_schema(path: Path, shown: str) -> dict[str, Any]:
             EXPORT_HINT,
             file=shown,
         ) from None
-    check_schema(schema, shown)
-    checked: dict[str, Any] = schema  # check_schema refused anything but an object
-    return checked
-
-
-def check_schema(schema: Any, shown: str) -> None:
-    """Raise ``SchemaError`` unless ``schema`` is an object schema Akua can use."""
-    from jsonschema import validators
-    from jsonschema.exceptions import best_match
-
-    if not isinstance(schema, dict):
+    if not isinstance(schema, dict):  # Akua's API takes only an object as input_schema
         raise SchemaError(
             f"{shown} holds a JSON {type(schema).__name__}, not an object: "
             "an input schema is a JSON object.",
             EXPORT_HINT,
             file=shown,
         )
+    return schema
+
+
+def schema_warnings(schema: dict[str, Any]) -> list[str]:
+    """What makes a poor input schema, though Akua accepts it: warnings, never errors.
+
+    Akua checks only that ``input_schema`` equals its own export of package.k, and
+    its exporter writes some of these itself (a default written as a schema
+    instance is exported as text, which its ``type: object`` rejects). Refusing
+    them would refuse versions Akua accepts, so they are reported and the run goes on.
+    """
+    from jsonschema import validators
+    from jsonschema.exceptions import best_match
+
     dialect = schema.get("$schema", DEFAULT_DIALECT)
     # None is a documented default ("if the class cannot be determined"); the stubs omit it.
-    cls = validators.validator_for({"$schema": dialect}, default=None)  # type: ignore[arg-type]
+    cls: Any = validators.validator_for({"$schema": dialect}, default=None)  # type: ignore[arg-type]
     if cls is None:
-        raise SchemaError(
-            f"{shown} at /$schema: unknown JSON Schema dialect {dialect!r}.",
-            f'Use "$schema": "{DEFAULT_DIALECT}" (what Akua exports), or remove it.',
-            file=shown,
-        )
-    for where, ref in _refs(schema, ""):
-        if not (isinstance(ref, str) and ref.startswith("#")):
-            raise SchemaError(
-                f"{shown} at {where or '/'}: $ref {ref!r} is not local to the file; "
-                "remote references are never fetched.",
-                "Inline the referenced schema (Akua's exporter inlines nested schemas).",
-                file=shown,
-            )
+        return [f"at /$schema: unknown JSON Schema dialect {dialect!r}; form renderers may not read it"]
+    found = [f"at {where or '/'}: $ref {ref!r} is not local; renderers will not fetch it"
+             for where, ref in _refs(schema, "") if not (isinstance(ref, str) and ref.startswith("#"))]
     error = best_match(cls(cls.META_SCHEMA).iter_errors(schema))
     if error is not None:
-        raise SchemaError(
-            f"{shown} at {pointer(error.absolute_path)}: not a valid JSON Schema "
-            f"({dialect}): {error.message}.",
-            EXPORT_HINT,
-            file=shown,
-        )
+        return [*found, f"at {pointer(error.absolute_path)}: not a valid JSON Schema ({dialect}): {error.message}"]
     if schema.get("type") != "object":
-        raise SchemaError(
-            f"{shown} at /type: the root must have \"type\": \"object\" "
-            f"(found {schema.get('type')!r}).",
-            "Akua's input schema describes the `schema Input` object. " + EXPORT_HINT,
-            file=shown,
-        )
+        found.append(f"at /type: the root is not \"type\": \"object\" (found {schema.get('type')!r})")
     root = cls(schema)
     for where, sub in _subschemas(schema, ""):
-        if "default" not in sub:
-            continue
-        problem = next(iter(root.evolve(schema=sub).iter_errors(sub["default"])), None)
-        if problem is not None:
-            raise SchemaError(
-                f"{shown} at {where}/default: the default {sub['default']!r} does not "
-                f"satisfy its own schema: {problem.message}.",
-                "Change the default in package.k (or the schema) so they agree, then re-export.",
-                file=shown,
-            )
+        if "default" in sub:
+            problem = next(iter(root.evolve(schema=sub).iter_errors(sub["default"])), None)
+            if problem is not None:
+                found.append(f"at {where}/default: the default {_short(sub['default'])} does not satisfy its "
+                             f"own schema ({problem.message}); an install form would start invalid")
+    return found
 
 
 def _subschemas(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:

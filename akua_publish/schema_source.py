@@ -12,10 +12,10 @@ from typing import Any
 
 from .config import Settings
 from .errors import KclExportError, SchemaDriftError
-from .kcl_export import export_input_schema
+from .kcl_export import export_input_schema, syntax_errors
 from .package import join_shown
 from .runner import Runner
-from .schema import check_schema, load_schema, schema_diff
+from .schema import load_schema, schema_diff, schema_warnings
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,25 @@ class InputSchema:
 
 
 def resolve_input_schema(settings: Settings, runner: Runner) -> InputSchema:
+    """The schema to send, and warnings for what Akua accepts but a careful publisher would fix."""
+    shown_k = join_shown(settings.package_shown, "package.k")
+    if settings.schema_check != "off":
+        for problem in syntax_errors(settings.package_dir / "package.k"):
+            runner.warning(f"{shown_k}: {problem}. Akua exports the schema anyway, but rendering the package "
+                           "will fail.", title="package.k has KCL errors")
+    chosen = _choose(settings, runner)
+    for problem in schema_warnings(chosen.schema):
+        runner.warning(f"The input schema ({chosen.origin}) {problem}.", title="Input schema advice")
+    return chosen
+
+
+def _choose(settings: Settings, runner: Runner) -> InputSchema:
     package_k = settings.package_dir / "package.k"
     shown_k = join_shown(settings.package_shown, "package.k")
     mode = settings.schema_check
     present = settings.schema_file.is_file() or settings.schema_file.is_symlink()
     if not present and mode != "off":
         exported = export_input_schema(package_k, shown_k)
-        check_schema(exported, f"The schema exported from {shown_k}")
         runner.info(f"{settings.schema_shown} does not exist: exported the input schema from {shown_k}.")
         return InputSchema(exported, f"exported from `{shown_k}` by akua-publish")
     schema = load_schema(settings.schema_file, settings.schema_shown)

@@ -13,12 +13,26 @@ import pytest
 
 from akua_emulator import Emulator, Grant, Store
 from devtools.action import ROOT, ActionRun, run_action
+from devtools.oracle import Oracle, OracleUnavailable, ensure_root
 from devtools.registry import LocalRegistry
 
 EXAMPLE = ROOT / "examples" / "hello"
 LEAKS: list[tuple[str, str]] = []  # (where, what) of every secret found where it must not be; read by bench/
 WORKSPACE_ID = "ws_tests"
 OTHER_WORKSPACE = "ws_other"
+
+
+@pytest.fixture(scope="session")
+def oracle() -> Iterator[Oracle]:
+    """Akua's own core (built once per machine, see devtools/oracle.py). Never skipped: where it
+    cannot be built, every test that needs it fails and says why."""
+    try:
+        root = ensure_root()
+    except OracleUnavailable as exc:
+        pytest.fail(f"Akua's core (the oracle) cannot be built here: {exc}", pytrace=False)
+    running = Oracle(root)
+    yield running
+    running.close()
 
 
 @pytest.fixture(scope="session")

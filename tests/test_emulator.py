@@ -124,7 +124,7 @@ def test_create_version_verifies_and_records(akua: Akua, target: Target) -> None
     ("package-k-without-input", good_files(package_k=b"schema Other:\n    b: str\n"), {}, "1.0.0",
      "declares no `schema Input`"),
     ("package-k-syntax-error", good_files(package_k=b"schema Input:\n    b: str =\n"), {}, "1.0.0",
-     "InvalidSyntax"),
+     "input_schema differs"),
 ])
 def test_create_version_rejects_what_akua_rejects(akua: Akua, target: Target, case: str, files, kwargs,
                                                     semver: str, needle: str) -> None:

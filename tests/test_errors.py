@@ -165,18 +165,6 @@ CASES = [
     Case("schema-not-utf8", ("not valid UTF-8",), prepare=write(SCHEMA, b'{"a": "\xff"}'), file=SCHEMA),
     Case("schema-too-big", ("the limit is 1048576",),
          prepare=write(SCHEMA, '{"type": "object", "x": "' + "a" * (1024 * 1024) + '"}'), file=SCHEMA),
-    Case("schema-unknown-dialect", ("/$schema", "unknown JSON Schema dialect"),
-         prepare=edit_schema(lambda s: s.update({"$schema": "https://example.com/my-dialect"})), file=SCHEMA),
-    Case("schema-invalid", ("at /properties/port/type", "not a valid JSON Schema"),
-         prepare=edit_schema(lambda s: s["properties"]["port"].update({"type": "integr"})), file=SCHEMA),
-    Case("schema-root-not-object", ('"type": "object"', "'array'"),
-         prepare=edit_schema(lambda s: s.update({"type": "array"})), file=SCHEMA),
-    Case("schema-default-violates-its-schema", ("/properties/replicas/properties/min/default", "'one'"),
-         prepare=edit_schema(lambda s: s["properties"]["replicas"]["properties"]["min"].update(
-             {"default": "one"})), file=SCHEMA),
-    Case("schema-remote-ref", ("https://example.com/s.json", "never fetched"),
-         prepare=edit_schema(lambda s: s["properties"].update({"r": {"$ref": "https://example.com/s.json"}})),
-         file=SCHEMA),
     Case("tag-pattern-not-a-regex", ("`tag-pattern` input `hello@(?P<version>.+` is not a regular expression",),
          inputs={"tag-pattern": "hello@(?P<version>.+"}),
     Case("tag-pattern-without-version-group", ("exactly one group, named `version`",),
@@ -264,6 +252,28 @@ def test_error_is_clear_and_nothing_is_done(case: Case, publish, target: Target,
     assert "Akua publish failed" in run.summary and "How to fix" in run.summary
     assert run.outputs == {}
     target.assert_untouched()
+
+
+ADVICE = [  # checks of akua-publish's own, beyond Akua's: warnings, never errors
+    ("unknown-dialect", lambda s: s.update({"$schema": "https://example.com/my-dialect"}),
+     "unknown JSON Schema dialect"),
+    ("invalid", lambda s: s["properties"]["port"].update({"type": "integr"}), "at /properties/port/type"),
+    ("root-not-object", lambda s: s.update({"type": "array"}), "the root is not"),
+    ("default-violates-its-schema", lambda s: s["properties"]["replicas"]["properties"]["min"].update(
+        {"default": "one"}), "/properties/replicas/properties/min/default"),
+    ("remote-ref", lambda s: s["properties"].update({"r": {"$ref": "https://example.com/s.json"}}), "not local"),
+]
+
+
+@pytest.mark.parametrize(("change", "needle"), [a[1:] for a in ADVICE], ids=[a[0] for a in ADVICE])
+def test_local_schema_checks_only_warn_and_akua_decides(publish, target: Target, workspace: Path, change,
+                                                      needle: str) -> None:
+    """With schema-check off nothing local refuses the file: a warning, then Akua's own verdict (422)."""
+    edit_schema(change)(workspace, target)
+    run = publish(inputs={"schema-check": "off"})
+    advice = [line for line in run.stdout.splitlines() if line.startswith("::warning title=Input schema advice")]
+    assert advice and needle in advice[0], run.log
+    assert run.returncode == 1 and "HTTP 422" in run.log and target.created() == []
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -58,23 +58,23 @@ def test_matching_schema_is_said_to_match(publish, target: Target) -> None:
     assert "(matches `pkg/package.k`)" in run.summary
 
 
-def test_kcl_syntax_error_is_named_with_file_and_line(publish, target: Target, workspace: Path) -> None:
+def test_kcl_syntax_error_is_a_warning_and_akuas_export_decides(publish, target: Target, workspace: Path) -> None:
+    """Akua's parser recovers from the error and exports what it read: the default is gone, so the file is stale."""
     package_k = workspace / "pkg" / "package.k"
     package_k.write_text(package_k.read_text().replace("port: int = 8080", "port: int ="))
     run = publish()
     assert run.returncode == 1, run.log
+    assert "::warning title=package.k has KCL errors::pkg/package.k: line 25:" in run.stdout
     props, message = parse_annotation(error_lines(run)[0])
-    assert props["file"] == "pkg/package.k" and props["line"] == "25"
-    assert "pkg/package.k:25: KCL InvalidSyntax" in message and "schema-check: off" in message
+    assert props["title"] == "Exported schema is stale" and "/properties/port/default" in message
     target.assert_untouched()
 
 
-def test_uncompilable_package_with_warn_sends_the_file(publish, target: Target, workspace: Path) -> None:
-    package_k = workspace / "pkg" / "package.k"
-    package_k.write_text(package_k.read_text().replace("port: int = 8080", "port: int ="))
+def test_unexportable_package_with_warn_sends_the_file(publish, target: Target, workspace: Path) -> None:
+    (workspace / "pkg" / "package.k").write_text("schema Values:\n    a: int\n")
     run = publish(inputs={"schema-check": "warn"})
     warnings = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
-    assert len(warnings) == 1 and "InvalidSyntax" in warnings[0], run.log
+    assert len(warnings) == 1 and "declares no `schema Input`" in warnings[0], run.log
     assert "sent without that check" in warnings[0]
     assert target.tags() == ["0.3.0"]
 
@@ -87,3 +87,17 @@ def test_no_schema_input_and_no_schema_file(publish, target: Target, workspace: 
     props, message = parse_annotation(error_lines(run)[0])
     assert props["file"] == "pkg/package.k" and "declares no `schema Input`" in message
     target.assert_untouched()
+
+
+def test_a_default_written_as_a_schema_instance_publishes_with_advice(publish, target: Target,
+                                                                     workspace: Path) -> None:
+    """Akua exports such a default as text, which its own `type: object` rejects; Akua accepts the version."""
+    (workspace / SCHEMA).unlink()
+    (workspace / "pkg" / "package.k").write_text(
+        'schema Resources:\n    cpu: str = "100m"\n\nschema Input:\n'
+        '    resources: Resources = Resources {cpu = "200m"}\n')
+    run = publish()
+    assert run.returncode == 0, run.log
+    assert "::warning title=Input schema advice::" in run.stdout and "/properties/resources/default" in run.stdout
+    [version] = target.created()
+    assert version["input_schema"]["properties"]["resources"]["default"] == 'Resources {cpu = "200m"}'

@@ -1,0 +1,185 @@
+"""Akua's own core, run as the reference the tests compare with (see shared/akua/oracle.md).
+
+Akua publishes its Rust core on npm as a Node-API addon
+(``@akua-dev/native-linux-x64-gnu``). It needs glibc 2.39 or newer, which these
+bookworm machines lack, so it runs in a Debian trixie root made with
+debootstrap, under trixie's Node, through ``chroot``. The root is built once per
+machine and kept in ``CACHE`` (like the base image kept in the Docker engine);
+the addon's npm tarball is checked against the integrity pinned here before it
+is used. It is a test reference only: nothing of it goes into the action's image.
+
+``Oracle`` keeps one Node process running a small driver of this project's own
+(``oracle_driver.js``) and sends it one JSON request per line; a Rust panic
+aborts that process, which is then restarted for the next call.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+from devtools.docker_env import debian_mirror
+
+ADDON = "@akua-dev/native-linux-x64-gnu"
+ADDON_VERSION = "0.9.5"
+ADDON_INTEGRITY = "sha512-bn2rE/vbqGtMIk99pLhNVyfKqCmQZLRix1DJivMoOcYTeSA/C8N5fNW93MTbnVQB3XrOdKbbOJHjK4HPWOo2tA=="
+CACHE = Path(os.environ.get("AKUA_ORACLE_CACHE", "/var/cache/akua-publish/oracle-" + ADDON_VERSION))
+DRIVER = Path(__file__).with_name("oracle_driver.js")
+
+
+class OracleUnavailable(RuntimeError):
+    """The reference could not be built or started here; the message says why and what was tried."""
+
+
+class OracleError(RuntimeError):
+    """Akua's core refused the input (its own error message), or aborted on it."""
+
+
+def ensure_root() -> Path:
+    """The trixie root with Node and the addon, built on first use and reused after."""
+    root = CACHE / "root"
+    if (root / "oracle" / "akua.node").is_file() and (root / "usr" / "bin" / "node").exists():
+        _install_driver(root)
+        return root
+    if os.geteuid() != 0:
+        raise OracleUnavailable("building the oracle needs root (debootstrap and chroot)")
+    for tool in ("debootstrap", "npm", "chroot"):
+        if shutil.which(tool) is None:
+            raise OracleUnavailable(f"`{tool}` is not installed (scripts/setup.sh --docker installs debootstrap; "
+                                    "npm comes with Node)")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    building = CACHE / "root.building"
+    shutil.rmtree(building, ignore_errors=True)
+    done = subprocess.run(
+        ["debootstrap", "--variant=minbase", "--include=nodejs,ca-certificates", "trixie", str(building),
+         debian_mirror()], capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        raise OracleUnavailable("debootstrap of Debian trixie failed: " + (done.stderr or done.stdout)[-2000:])
+    addon = _fetch_addon()
+    (building / "oracle").mkdir()
+    (building / "oracle" / "akua.node").write_bytes(addon)
+    shutil.rmtree(root, ignore_errors=True)
+    building.rename(root)
+    _install_driver(root)
+    return root
+
+
+def _install_driver(root: Path) -> None:
+    shutil.copyfile(DRIVER, root / "oracle" / "driver.js")
+
+
+def _fetch_addon() -> bytes:
+    """``npm pack`` the addon, check the tarball against the pinned integrity, return the .node file."""
+    with tempfile.TemporaryDirectory(prefix="akua-oracle-npm-") as work:
+        done = subprocess.run(["npm", "pack", f"{ADDON}@{ADDON_VERSION}", "--silent"], cwd=work,
+                              capture_output=True, text=True, check=False)
+        tarballs = list(Path(work).glob("*.tgz"))
+        if done.returncode != 0 or len(tarballs) != 1:
+            raise OracleUnavailable(f"npm pack {ADDON}@{ADDON_VERSION} failed: {done.stderr[-2000:]}")
+        data = tarballs[0].read_bytes()
+        integrity = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+        if integrity != ADDON_INTEGRITY:
+            raise OracleUnavailable(f"{ADDON}@{ADDON_VERSION} from npm has integrity {integrity}, "
+                                    f"not the pinned {ADDON_INTEGRITY}")
+        with tarfile.open(tarballs[0]) as archive:
+            member = archive.extractfile("package/akua.linux-x64-gnu.node")
+            if member is None:
+                raise OracleUnavailable("the addon's tarball holds no akua.linux-x64-gnu.node")
+            return member.read()
+
+
+class Oracle:
+    """Calls into Akua's core: ``export``, ``execute``, ``inspect``, ``inspectOciPackage``, ..."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+        self._answers: Any = None
+        self.stdout = root / "oracle" / "stdout.log"  # what the addon's CLI verbs print
+        self.stderr = root / "oracle" / "stderr.log"
+
+    def _start(self) -> subprocess.Popen[str]:
+        if self._process is None or self._process.poll() is not None:
+            read, write = os.pipe()
+            with open(self.stdout, "wb") as out, open(self.stderr, "wb") as err:
+                command = [shutil.which("chroot") or "/usr/sbin/chroot", str(self.root), "node",
+                           "/oracle/driver.js", str(write)]
+                self._process = subprocess.Popen(
+                    command, stdin=subprocess.PIPE,
+                    stdout=out, stderr=err, text=True, pass_fds=(write,), env={"PATH": "/usr/bin:/bin", "HOME": "/"},
+                )
+            os.close(write)
+            self._answers = os.fdopen(read, "r")
+        return self._process
+
+    def call(self, function: str, argument: Any, cwd: str = "/") -> Any:
+        """Run ``addon[function](argument)`` with the working directory ``cwd`` (a path in the root)."""
+        with self._lock:
+            process = self._start()
+            assert process.stdin is not None
+            try:
+                process.stdin.write(json.dumps({"fn": function, "arg": argument, "cwd": cwd}) + "\n")
+                process.stdin.flush()
+                line = self._answers.readline()
+            except BrokenPipeError:
+                line = ""
+            if not line:
+                process.wait(timeout=10)
+                stderr = self.stderr.read_text(errors="replace")
+                self._process = None
+                raise OracleError(f"Akua's core aborted on {function}: {stderr.strip()[-1000:]}")
+            answer = json.loads(line)
+            if "error" in answer:
+                raise OracleError(answer["error"])
+            return answer["result"]
+
+    def workdir(self) -> Path:
+        """A fresh folder inside the root (its host path); ``inside(path)`` gives the path Node sees."""
+        path = self.root / "work" / uuid.uuid4().hex
+        path.mkdir(parents=True)
+        return path
+
+    def inside(self, host_path: Path) -> str:
+        return "/" + str(host_path.relative_to(self.root))
+
+    def close(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(timeout=10)
+        shutil.rmtree(self.root / "work", ignore_errors=True)
+
+    # --- the calls the tests use -------------------------------------------------------------
+
+    def execute(self, args: list[str], cwd: str = "/") -> tuple[int, bytes]:
+        """An ``akuapkg`` CLI verb: its exit code and the bytes it printed."""
+        with self._lock:
+            self._start()
+            before = self.stdout.stat().st_size
+        code = self.call("execute", args, cwd=cwd)
+        with open(self.stdout, "rb") as out:
+            out.seek(before)
+            return int(code), out.read()
+
+    def export_text(self, package_k: str | bytes) -> bytes:
+        """The exact bytes ``akuapkg export`` writes for this package.k (Akua's CLI output)."""
+        work = self.workdir()
+        try:
+            (work / "package.k").write_bytes(package_k.encode() if isinstance(package_k, str) else package_k)
+            code, text = self.execute(["export", "--no-json", "--package", "package.k"], cwd=self.inside(work))
+            if code != 0:
+                raise OracleError(f"akuapkg export exited {code}: {text.decode(errors='replace')[-1000:]}")
+            return text
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
