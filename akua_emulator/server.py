@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 from .faults import FaultPlan
 from .openapi import ApiError, Call, RequestValidator
 from .store import Grant, Store
-from .verify import verify_artifact
+from .verify import Inspector, verify_artifact
 
 ERROR_CODES = {401: 7001, 403: 7003, 404: 7002, 405: 7005, 409: 7009, 422: 7022}
 SIMPLE_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -25,8 +25,10 @@ class Emulator(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0,
-                 error_envelope: str = "spec") -> None:
+                 error_envelope: str = "spec", inspector: Inspector | None = None) -> None:
+        """``inspector``: Akua's own reader of published artifacts (see ``verify``), when available."""
         self.store = store
+        self.inspector = inspector
         self.error_envelope = error_envelope
         self.faults = FaultPlan()  # switches to fail requests as a real outage would
         self.validator = RequestValidator()
@@ -91,7 +93,7 @@ class Emulator(ThreadingHTTPServer):
                 raise ApiError(409, f"Version {body['semver']} already exists", ["body", "semver"])
             verify_artifact(package["source"]["oci_ref"], body["semver"], body["ref"],
                             body["input_schema"], self.store.registry_connections,
-                            tls=self.store.registry_tls)
+                            tls=self.store.registry_tls, inspector=self.inspector)
             version = self.store.record_version(
                 package["id"], body["semver"], body["ref"], body["input_schema"]
             )
@@ -111,7 +113,7 @@ class Emulator(ThreadingHTTPServer):
             version = body["version"]
             verify_artifact(body["oci_ref"], version["semver"], version["ref"],
                             version["input_schema"], self.store.registry_connections,
-                            tls=self.store.registry_tls)
+                            tls=self.store.registry_tls, inspector=self.inspector)
             package_id = self.store.add_package(
                 workspace, body["name"], {"kind": "oci", "oci_ref": body["oci_ref"]},
                 seed_version=False,

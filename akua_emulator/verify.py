@@ -5,6 +5,11 @@ manifest by digest (OCI image manifest only), the first Akua content layer
 (its digest checked), then ``akua.toml`` and ``package.k`` from the archive
 root. The semver must match ``akua.toml`` and ``input_schema`` must equal the
 schema the artifact exports.
+
+With an ``inspector`` (the tests pass Akua's own ``inspectOciPackage``, run from
+Akua's core), the metadata and the schema come from Akua's reader itself, so
+the emulator can catch what the action's own exporter would miss; without one
+(the demo), the action's exporter stands in for Akua's.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import json
 import re
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +34,18 @@ from akua_publish.schema import same_json
 
 from .openapi import ApiError
 
+# (oci_ref, manifest digest, registry credentials or None) -> Akua's inspection of the artifact:
+# at least ``manifest_digest``, ``package_version`` and ``input_schema``. Raises when Akua's reader refuses.
+Inspector = Callable[[str, str, tuple[str, str] | None], dict[str, Any]]
+
 
 def _fail(message: str, *path: str) -> ApiError:
     return ApiError(422, message, list(path))
 
 
 def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
-                    connections: dict[str, tuple[str, str]], *, tls: dict[str, str] | None = None) -> None:
+                    connections: dict[str, tuple[str, str]], *, tls: dict[str, str] | None = None,
+                    inspector: Inspector | None = None) -> None:
     """``tls`` maps registry hosts served over HTTPS (loopback ones included) to the CA file to trust."""
     try:
         repo = parse_repository(oci_ref, "oci_ref")
@@ -93,12 +104,30 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
     declared = manifest["package"]["version"]
     if declared != semver:
         raise _fail(f"semver {semver} does not match akua.toml version {declared}", "body", "semver")
-    exported = _exported_schema(files["package.k"])
+    if inspector is None or repo.host in tls:  # Akua's reader speaks plain HTTP to loopback hosts
+        exported = _exported_schema(files["package.k"])
+    else:
+        exported = _inspected_schema(inspector, oci_ref, ref, semver, connections.get(repo.host))
     if not same_json(exported, input_schema):
         raise _fail(
             "input_schema differs from the schema exported from the artifact's package.k",
             "body", "input_schema",
         )
+
+
+def _inspected_schema(inspector: Inspector, oci_ref: str, ref: str, semver: str,
+                      credentials: tuple[str, str] | None) -> Any:
+    """Akua's own reader on the published artifact: its metadata must agree, its schema is the judge."""
+    try:
+        seen = inspector(oci_ref, ref, credentials)
+    except Exception as exc:
+        raise _fail(f"Akua's reader refused the artifact: {exc}", "body", "ref") from None
+    if seen.get("manifest_digest") != ref:
+        raise _fail(f"Akua's reader found {seen.get('manifest_digest')} at {ref}", "body", "ref")
+    if seen.get("package_version") != semver:
+        raise _fail(f"semver {semver} does not match the artifact's version {seen.get('package_version')}",
+                    "body", "semver")
+    return seen.get("input_schema")
 
 
 class _RegistrySession(requests.Session):

@@ -117,8 +117,8 @@ class Oracle:
                 command = [shutil.which("chroot") or "/usr/sbin/chroot", str(self.root), "node",
                            "/oracle/driver.js", str(write)]
                 self._process = subprocess.Popen(
-                    command, stdin=subprocess.PIPE,
-                    stdout=out, stderr=err, text=True, pass_fds=(write,), env={"PATH": "/usr/bin:/bin", "HOME": "/"},
+                    command, stdin=subprocess.PIPE, stdout=out, stderr=err, text=True, pass_fds=(write,),
+                    env={"PATH": "/usr/bin:/bin", "HOME": "/"},
                 )
             os.close(write)
             self._answers = os.fdopen(read, "r")
@@ -161,6 +161,15 @@ class Oracle:
         shutil.rmtree(self.root / "work", ignore_errors=True)
 
     # --- the calls the tests use -------------------------------------------------------------
+
+    def inspect_published(self, oci_ref: str, reference: str, credentials: tuple[str, str] | None) -> dict[str, Any]:
+        """Akua's ``inspectOciPackage``: a published package read from its registry as Akua's server reads it."""
+        argument: dict[str, Any] = {"ociRef": oci_ref, "tag": reference}
+        if credentials:
+            host = oci_ref.removeprefix("oci://").split("/", 1)[0]
+            argument["auth"] = {host: {"username": credentials[0], "password": credentials[1]}}
+        answer: dict[str, Any] = self.call("inspectOciPackage", argument)
+        return answer
 
     def execute(self, args: list[str], cwd: str = "/") -> tuple[int, bytes]:
         """An ``akuapkg`` CLI verb: its exit code and the bytes it printed."""

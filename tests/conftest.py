@@ -53,13 +53,13 @@ class Akua:
 
 
 @pytest.fixture(scope="session")
-def akua() -> Iterator[Akua]:
+def akua(oracle: Oracle) -> Iterator[Akua]:
     store = Store()
     token = "sk_akua_test_" + secrets.token_hex(16)
     read_only = "sk_akua_ro_" + secrets.token_hex(16)
     store.grants[token] = Grant((WORKSPACE_ID,))
     store.grants[read_only] = Grant((WORKSPACE_ID,), write=False)
-    server = Emulator(store).start()
+    server = Emulator(store, inspector=oracle.inspect_published).start()
     yield Akua(server, store, token, read_only, [token, read_only])
     server.shutdown()
 

@@ -122,7 +122,7 @@ def test_create_version_verifies_and_records(akua: Akua, target: Target) -> None
      "1.0.0", "[package].edition is missing"),
     ("schema-differs", good_files(package_k=b"schema Input:\n    b: str\n"), {}, "1.0.0", "input_schema differs"),
     ("package-k-without-input", good_files(package_k=b"schema Other:\n    b: str\n"), {}, "1.0.0",
-     "declares no `schema Input`"),
+     "no `Input` schema declared"),
     ("package-k-syntax-error", good_files(package_k=b"schema Input:\n    b: str =\n"), {}, "1.0.0",
      "input_schema differs"),
 ])
@@ -135,6 +135,32 @@ def test_create_version_rejects_what_akua_rejects(akua: Akua, target: Target, ca
     assert response.status_code == 422
     assert needle in response.json()["errors"][0]["message"]
     assert target.created() == []
+
+
+NESTED_DOCS = (b'schema Scaling:\n    """Scaling of the pods."""\n    min: int = 1\n\n'
+               b'schema Input:\n    scaling: Scaling\n    """How many pods run."""\n')
+
+
+def test_akuas_reader_catches_what_an_exporter_of_our_own_would_accept(
+        akua: Akua, target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verdict is Akua's: an exporter that gives the attribute's docstring precedence (as
+    akua-publish's did, by the docs) agrees with itself, but Akua's reader exports the nested
+    schema's, so the version is refused, as Akua's server would refuse it."""
+    from akua_emulator import verify
+
+    digest = push_raw(target.registry, target.repo, "t", good_files(package_k=NESTED_DOCS))
+    ours = {"$schema": SCHEMA["$schema"], "type": "object", "title": "Input", "required": ["scaling"],
+            "properties": {"scaling": {"type": "object", "description": "How many pods run.", "required": ["min"],
+                                       "properties": {"min": {"type": "integer", "default": 1}}}}}
+    monkeypatch.setattr(verify, "_exported_schema", lambda package_k: ours)  # an exporter that agrees
+    body = {"semver": "1.0.0", "ref": digest, "input_schema": ours}
+    refused = call(akua, "POST", f"/packages/{target.package_id}/versions", json=body)
+    assert refused.status_code == 422 and "input_schema differs" in refused.json()["errors"][0]["message"]
+    inspector, akua.server.inspector = akua.server.inspector, None
+    try:  # without Akua's reader the emulator would have been fooled
+        assert call(akua, "POST", f"/packages/{target.package_id}/versions", json=body).status_code == 201
+    finally:
+        akua.server.inspector = inspector
 
 
 LONG = "x" * 60

@@ -59,7 +59,8 @@ def run_private(publish, target: Target, token_server: TokenServer, inputs: dict
 
 
 def test_publish_with_credentials_and_a_registry_connection(
-        publish, private_target: Target, token_server: TokenServer, tmp_path: Path) -> None:
+        publish, private_target: Target, token_server: TokenServer, tmp_path: Path,
+        request: pytest.FixtureRequest) -> None:
     connections = private_target.akua.store.registry_connections
     connections[private_target.registry.host] = (PUSHER, PASSWORD)
     docker_config = tmp_path / ".docker"
@@ -71,6 +72,12 @@ def test_publish_with_credentials_and_a_registry_connection(
                           env={"HOME": str(tmp_path), "DOCKER_CONFIG": str(docker_config)})
     finally:
         del connections[private_target.registry.host]
+    if request.node.callspec.params["private_target"] == "basic":
+        # Akua's reader (its SDK's inspectOciPackage) answers only Bearer challenges: an htpasswd
+        # registry is pushed to, but Akua cannot read the artifact back, connection or not.
+        assert run.returncode == 1 and "HTTP 422" in run.log and "rejected auth" in run.log, run.log
+        assert private_target.tags() == ["0.3.0"]
+        return
     assert run.returncode == 0, run.log
     assert run.outputs["digest"] == private_target.registry.manifest_digest(private_target.repo, "0.3.0")
     assert [v["ref"] for v in private_target.created()] == [run.outputs["digest"]]
