@@ -27,13 +27,14 @@ may not map to the same KCL identifier (Akua's renderer refuses that).
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from typing import Any
 
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*", re.ASCII)
 SOURCES = ("oci", "git", "path", "repo")
-STRING_FIELDS = (*SOURCES, "chart", "version", "tag", "rev")
+STRING_FIELDS = (*SOURCES, "chart", "version", "tag", "rev")  # in the order of Akua's Dependency fields
 
 Problem = tuple[str, int | None]  # (what is wrong, the line of the key when found)
 
@@ -145,6 +146,46 @@ def _dependency(alias: str, spec: Any) -> list[str]:
     if source == "repo" and ("/" in chart or "\\" in chart or ".." in chart):
         return [f"`chart` value `{chart}` must be a plain chart name (no path separators or `..`)"]
     return []
+
+
+def packed(data: dict[str, Any]) -> bytes:
+    """``akua.toml`` as Akua packs it: re-serialised from its parsed fields (``mod_file.rs``'s serde).
+
+    Only the fields Akua knows survive, in its order; ``strict_signing`` and
+    ``[dependencies]`` are always written; every ``replace`` is dropped (a
+    publisher's local override must not reach consumers); comments go. The
+    value is Akua's; the formatting is this module's (TOML compares by value).
+    """
+    package = data["package"]
+    lines = ["[package]", *(f"{key} = {_toml(package[key])}" for key in ("name", "version", "edition")),
+             f"strict_signing = {_toml(package.get('strict_signing', True))}"]
+    if "workspace" in data:
+        lines += ["", "[workspace]", f"members = {_toml(data['workspace'].get('members', []))}"]
+    if "signing" in data:
+        lines += ["", "[signing]"] + [f"{key} = {_toml(data['signing'][key])}"
+                                       for key in ("cosign_public_key", "cosign_private_key") if key in data["signing"]]
+    lines += ["", "[dependencies]"]
+    for alias in sorted(data.get("dependencies", {})):
+        spec = data["dependencies"][alias]
+        fields = ", ".join(f"{key} = {_toml(spec[key])}" for key in STRING_FIELDS if key in spec)
+        lines.append(f"{_toml_key(alias)} = {{ {fields} }}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    text = json.dumps(str(value), ensure_ascii=False)  # a TOML basic string, but for DEL
+    return text.replace("\x7f", "\\u007f")
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else _toml(key)
 
 
 def _has_userinfo(url: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import queue
 import stat
@@ -22,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, cast
 
+from . import akua_toml
 from .errors import PackageError, PackingError
 
-SKIPPED_DIRS = frozenset({"deploy", "rendered", "out", "target", "node_modules", "dist"})
+SKIPPED_NAMES = frozenset({"deploy", "rendered", "out", "target", "node_modules", "dist"})
 SKIPPED_FILES = frozenset({"inputs.yaml"})
 BATCH = 64 * 1024  # bytes handed to the gzip thread at a time
 QUEUE_BATCHES = 16  # at most 1 MiB waits for the gzip thread
@@ -41,10 +43,13 @@ class PackedLayer:
 
 
 def list_files(root: Path) -> list[str]:
-    """Root-relative POSIX paths of the files Akua packs, sorted.
+    """Root-relative POSIX paths of the files Akua packs, in Akua's order.
 
-    Skips dot-names, the build/output directories Akua skips, ``inputs.yaml``,
-    and anything that is not a regular file. Symlinks are never followed.
+    As Akua's walker: any entry, file or directory, named like a dot-name or one of
+    the build/output names is skipped with everything under it; files named
+    ``inputs.yaml`` are skipped; only regular files are packed (symlinks are never
+    followed). The order is Akua's: path component by component (``a/x`` before
+    ``a-b`` and ``a.txt``), each component as bytes.
     """
     found: list[str] = []
     pending = [""]
@@ -58,19 +63,23 @@ def list_files(root: Path) -> list[str]:
                 "Check its permissions.",
             ) from None
         for entry in entries:
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or entry.name in SKIPPED_NAMES:
                 continue
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if entry.is_dir(follow_symlinks=False):
-                if entry.name not in SKIPPED_DIRS:
-                    pending.append(rel)
+                pending.append(rel)
             elif entry.is_file(follow_symlinks=False) and entry.name not in SKIPPED_FILES:
                 found.append(rel)
-    return sorted(found)
+    return sorted(found, key=lambda rel: [part.encode("utf-8", "surrogateescape") for part in rel.split("/")])
 
 
 def pack(root: Path, out_dir: Path) -> PackedLayer:
-    """Write the layer tarball under ``out_dir`` and return its digest and size."""
+    """Write the layer tarball under ``out_dir`` and return its digest and size.
+
+    The archive's ``akua.toml`` is the file re-serialised as Akua packs it
+    (``akua_toml.packed``: no ``replace``, no comments, defaults written out).
+    """
+    manifest = _packed_manifest(root)
     files = list_files(root)
     target = out_dir / "package.tar.gz"
     with open(target, "wb") as raw:
@@ -83,11 +92,41 @@ def pack(root: Path, out_dir: Path) -> PackedLayer:
             # Both are plain attributes of CPython's TarFile that typeshed leaves out.
             tar.copybufsize = COPY_BUFFER  # type: ignore[attr-defined]
             for rel in files:
-                _add_file(tar, root, rel)
+                if rel == "akua.toml":
+                    _add_bytes(tar, rel, manifest)
+                else:
+                    _add_file(tar, root, rel)
                 tar.members.clear()  # type: ignore[attr-defined]  # a stream never looks back: keep no headers
     return PackedLayer(
         path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=len(files)
     )
+
+
+def _packed_manifest(root: Path) -> bytes:
+    try:
+        data, problems = akua_toml.parse((root / "akua.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8"
+        raise PackageError(f"akua.toml cannot be read: {reason}.", "Check the file.") from None
+    if problems:
+        raise PackageError("akua.toml is invalid: " + "; ".join(text for text, _ in problems) + ".",
+                           "Fix akua.toml (the run checks it before packing).")
+    return akua_toml.packed(data)
+
+
+def _header(rel: str, size: int, executable: bool) -> tarfile.TarInfo:
+    """A normalised header: the same content always gives the same bytes."""
+    info = tarfile.TarInfo(rel)
+    info.size = size
+    info.mode = 0o755 if executable else 0o644
+    info.mtime = 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def _add_bytes(tar: tarfile.TarFile, rel: str, data: bytes) -> None:
+    tar.addfile(_header(rel, len(data), False), io.BytesIO(data))
 
 
 def _add_file(tar: tarfile.TarFile, root: Path, rel: str) -> None:
@@ -101,12 +140,7 @@ def _add_file(tar: tarfile.TarFile, root: Path, rel: str) -> None:
         ) from None
     with os.fdopen(fd, "rb") as handle:
         before = os.fstat(handle.fileno())
-        info = tarfile.TarInfo(rel)
-        info.size = before.st_size
-        info.mode = 0o755 if before.st_mode & stat.S_IXUSR else 0o644
-        info.mtime = 0
-        info.uid = info.gid = 0
-        info.uname = info.gname = ""
+        info = _header(rel, before.st_size, bool(before.st_mode & stat.S_IXUSR))
         tar.addfile(info, _ExactReader(handle, before.st_size, rel))
         after = os.fstat(handle.fileno())
         grew = handle.read(1) != b""

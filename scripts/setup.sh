@@ -2,7 +2,8 @@
 # Installs what the demo and the tests need on a fresh Debian machine (as root):
 # Debian's Distribution registry (and htpasswd for its Basic-auth mode), a virtualenv
 # with the pinned Python packages (act and the linters among them) and, with --docker,
-# a Docker engine and debootstrap for the image and act tests.
+# a Docker engine, debootstrap and npm for the image and act tests and for the tests'
+# reference, Akua's own core (devtools/oracle.py builds it once per machine).
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ command -v curl >/dev/null || need+=(curl)
 if [ "${1:-}" = "--docker" ]; then
   command -v dockerd >/dev/null || need+=(docker.io)
   command -v debootstrap >/dev/null || need+=(debootstrap)
+  command -v npm >/dev/null || need+=(npm)  # fetches Akua's core for the tests' oracle
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} with apt-get"

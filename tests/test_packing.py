@@ -17,11 +17,11 @@ from akua_publish.packing import list_files, pack
 
 def make_tree(root: Path) -> None:
     files = {
-        "akua.toml": "[package]\n",
+        "akua.toml": '[package]\nname = "x"\nversion = "1.0.0"\nedition = "akua.dev/v1alpha1"\n',
         "package.k": "schema Input:\n    a: int\n",
         "vendor/charts/x/Chart.yaml": "name: x\n",
         "vendor/charts/x/.helmignore": "skip\n",
-        "a-b/file.txt": "dash sorts before slash\n",
+        "a-b/file.txt": "a plain string sort puts this first; Akua's component order does not\n",
         "a/file.txt": "a\n",
         "sub/inputs.yaml": "per-consumer\n",
         "inputs.yaml": "per-consumer\n",
@@ -32,7 +32,8 @@ def make_tree(root: Path) -> None:
         "target/x": "x\n",
         "node_modules/x/i.js": "x\n",
         "dist/x": "x\n",
-        "docs/out.md": "a file named like a skipped dir is kept only if it is not a dir\n",
+        "docs/out.md": "kept: only the exact names are skipped\n",
+        "docs/out": "a file named like a skipped directory is skipped too, as Akua does\n",
         "bin/run.sh": "#!/bin/sh\n",
         "ünïcode/名前.txt": "non-ascii names\n",
     }
@@ -49,7 +50,7 @@ def make_tree(root: Path) -> None:
 def test_akua_skip_rules_and_order(tmp_path: Path) -> None:
     make_tree(tmp_path)
     assert list_files(tmp_path) == [
-        "a-b/file.txt", "a/file.txt", "akua.toml", "bin/run.sh", "docs/out.md", "package.k",
+        "a/file.txt", "a-b/file.txt", "akua.toml", "bin/run.sh", "docs/out.md", "package.k",
         "vendor/charts/x/Chart.yaml", "ünïcode/名前.txt",
     ]
 
