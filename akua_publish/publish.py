@@ -116,6 +116,12 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
         plain_http = repository.is_loopback if settings.plain_http is None else settings.plain_http
         credentials = settings.login.for_host(repository.host)
         registry = RegistryClient(repository, credentials, plain_http, policy, settings.ca_bundle)
+        if registry.auth_scheme == "basic":
+            runner.warning(
+                f"The registry {repository.host} asks for HTTP Basic authentication. Akua's reader of published "
+                "packages (inspectOciPackage in Akua's core) answers only Bearer token challenges, so Akua may "
+                "not be able to read the version back (HTTP 422). Registries such as GHCR, Docker Hub and "
+                "Harbor use tokens.", title="Akua may not read this registry")
         digest = push_unless_present(registry, semver, layer, artifact, registered=registered,
                                      runner=runner)
         outcome = replace(outcome, digest=digest, oci_ref=repository.oci_ref(digest))

@@ -92,6 +92,11 @@ class RegistryClient:
         self._transport.connect()
         self._client = _Oras(self._transport)
 
+    @property
+    def auth_scheme(self) -> str:
+        """How the registry asked for credentials: "basic", "bearer", or "" (it did not)."""
+        return self._transport.auth_scheme
+
     def _manifest_url(self, reference: str) -> str:
         return self._transport.url(f"/v2/{self.repository.name}/manifests/{reference}")
 

@@ -85,6 +85,7 @@ class RegistryTransport:
         self._session = TimeoutSession(policy.timeouts, ca_bundle, USER_AGENT)
         self._session.auth = _no_netrc  # an explicit auth keeps requests from adding ~/.netrc credentials
         self._authorization = ""
+        self.auth_scheme = ""  # "basic" or "bearer" once the registry asked for credentials
 
     @property
     def host(self) -> str:
@@ -110,6 +111,7 @@ class RegistryTransport:
         scheme, params = parse_challenge(challenge)
         if not scheme:
             raise auth_error(self.host, 401, "GET", "", self._credentials.anonymous)
+        self.auth_scheme = scheme
         if scheme == "basic":
             if self._credentials.anonymous:
                 raise RegistryAuthError(

@@ -76,6 +76,7 @@ def test_publish_with_credentials_and_a_registry_connection(
         # Akua's reader (its SDK's inspectOciPackage) answers only Bearer challenges: an htpasswd
         # registry is pushed to, but Akua cannot read the artifact back, connection or not.
         assert run.returncode == 1 and "HTTP 422" in run.log and "rejected auth" in run.log, run.log
+        assert "::warning title=Akua may not read this registry::" in run.stdout
         assert private_target.tags() == ["0.3.0"]
         return
     assert run.returncode == 0, run.log
