@@ -7,6 +7,8 @@ passes ``with: x: ''`` through). Every value is checked before any network call.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +17,7 @@ from urllib.parse import urlsplit
 
 from .errors import InputError
 from .package import join_shown
-from .reference import RegistryLogin, Repository, is_loopback_host, parse_repository
+from .reference import Credentials, RegistryLogin, Repository, is_loopback_host, parse_repository
 from .runner import Runner
 from .version_body import parse_compatibility
 from .versioning import parse_tag_pattern
@@ -30,7 +32,7 @@ DEFAULT_TIMEOUT = 60.0
 MAX_COMPATIBILITY_BYTES = 64 * 1024
 PACKAGE_ID = re.compile(r"pkg_[A-Za-z0-9_-]{1,50}", re.ASCII)
 WORKSPACE_ID = re.compile(r"ws_[A-Za-z0-9_-]{1,50}", re.ASCII)
-SECRET_INPUTS = ("api-token", "registry-password", "github-token")
+SECRET_INPUTS = ("api-token", "registry-password", "github-token", "dependency-credentials")
 SECRET_ENV = ("AKUA_API_TOKEN", "GITHUB_TOKEN")
 
 
@@ -47,6 +49,7 @@ class Settings:
     schema_shown: str
     repository: Repository | None
     login: RegistryLogin
+    dependency_credentials: dict[str, Credentials]  # by registry or git host
     plain_http: bool | None  # None: plain HTTP on loopback only
     ca_bundle: str  # REQUESTS_CA_BUNDLE or SSL_CERT_FILE, "" for the default trust store
     version: str
@@ -66,7 +69,32 @@ def secrets_of(runner: Runner) -> list[str]:
     """Every secret the run may hold, so each can be masked before anything is logged."""
     values = [runner.input(name) for name in SECRET_INPUTS]
     values += [runner.env(name) for name in SECRET_ENV]
+    # Each password of the map too: the runner masks whole lines, and the JSON may be one line.
+    # A malformed map is reported by load_settings, after the masks.
+    with contextlib.suppress(InputError):
+        values += [c.password for c in dependency_credentials(runner.input("dependency-credentials")).values()]
     return [v for v in values if v]
+
+
+def dependency_credentials(text: str) -> dict[str, Credentials]:
+    """The `dependency-credentials` input: a JSON object from host to {username, password}."""
+    if not text:
+        return {}
+    hint = ('Pass a JSON object from registry or git host to credentials, e.g. '
+            '{"ghcr.io": {"username": "bot", "password": "${{ secrets.GHCR_READ }}"}}.')
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"The `dependency-credentials` input is not valid JSON (line {exc.lineno}, column "
+                         f"{exc.colno}: {exc.msg}).", hint) from None
+    found: dict[str, Credentials] = {}
+    for host, entry in value.items() if isinstance(value, dict) else [(None, None)]:
+        if not isinstance(host, str) or not isinstance(entry, dict) or not all(
+                isinstance(entry.get(key), str) and entry.get(key) for key in ("username", "password")):
+            raise InputError("The `dependency-credentials` input must map each host to a username and a "
+                             f"password{f' (see `{host}`)' if isinstance(host, str) else ''}.", hint)
+        found[host.lower()] = Credentials(entry["username"], entry["password"])
+    return found
 
 
 def load_settings(runner: Runner, cwd: Path) -> Settings:
@@ -124,6 +152,7 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
             github_token=runner.input("github-token") or runner.env("GITHUB_TOKEN"),
             github_server=server,
         ),
+        dependency_credentials=dependency_credentials(runner.input("dependency-credentials")),
         plain_http=_flag(runner.input("plain-http"), "plain-http") if runner.input("plain-http") else None,
         ca_bundle=_ca_bundle(runner),
         version=runner.input("version"),

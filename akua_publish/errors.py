@@ -64,6 +64,18 @@ class AkuaTomlError(PackageError):
         self.problems = problems
 
 
+class LockFileError(PackageError):
+    title = "Invalid akua.lock"
+
+
+class DependencyError(PublishError):
+    title = "Dependency cannot be vendored"
+
+
+class DependencyUnavailableError(RetryableError):
+    title = "Dependency source unavailable"
+
+
 class PackingError(PackageError):
     title = "Cannot pack the package"
 

@@ -80,4 +80,8 @@ def success_summary(outcome: Outcome) -> str:
         "dry-run": ":test_tube: Akua publish dry run: nothing pushed or registered",
     }[outcome.status]
     table = "\n".join(f"| {name} | {value} |" for name, value in rows)
-    return f"### {heading}\n\n| | |\n|---|---|\n{table}\n"
+    deps = "".join(f"| {d.alias} | `{d.source}` | `{d.version}` | `{d.digest}` | {d.files} |\n"
+                   for d in outcome.dependencies)
+    vendored = ("\n#### Vendored dependencies\n\n| alias | source | version | digest | files |\n"
+                "|---|---|---|---|---|\n" + deps) if deps else ""
+    return f"### {heading}\n\n| | |\n|---|---|\n{table}\n{vendored}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import akua_toml
 from .errors import AkuaTomlError, PackageError, VersionError
@@ -15,10 +16,11 @@ from .errors import AkuaTomlError, PackageError, VersionError
 
 @dataclass(frozen=True)
 class PackageInfo:
-    """What the publish needs of ``akua.toml``: the name (compared with Akua's) and the version."""
+    """What the publish needs of ``akua.toml``: the name (compared with Akua's), the version, the rest."""
 
     name: str
     version: str
+    manifest: dict[str, Any]  # akua.toml as parsed (its dependencies are vendored)
 
 
 def load_package(root: Path, shown: str) -> PackageInfo:
@@ -39,7 +41,7 @@ def load_package(root: Path, shown: str) -> PackageInfo:
             'Fix each key named. A minimal [package] is name = "hello", version = "1.2.3" and '
             'edition = "akua.dev/v1alpha1".',
         )
-    return PackageInfo(name=data["package"]["name"], version=data["package"]["version"])
+    return PackageInfo(name=data["package"]["name"], version=data["package"]["version"], manifest=data)
 
 
 def check_version_matches(package: PackageInfo, semver: str, shown: str) -> None:

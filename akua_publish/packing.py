@@ -19,6 +19,7 @@ import stat
 import sys
 import tarfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, cast
@@ -70,17 +71,34 @@ def list_files(root: Path) -> list[str]:
                 pending.append(rel)
             elif entry.is_file(follow_symlinks=False) and entry.name not in SKIPPED_FILES:
                 found.append(rel)
-    return sorted(found, key=lambda rel: [part.encode("utf-8", "surrogateescape") for part in rel.split("/")])
+    return sorted(found, key=component_order)
 
 
-def pack(root: Path, out_dir: Path) -> PackedLayer:
+def component_order(rel: str) -> list[bytes]:
+    """Akua's order of paths: component by component, each as bytes (``a/x`` < ``a-b`` < ``a.txt``)."""
+    return [part.encode("utf-8", "surrogateescape") for part in rel.split("/")]
+
+
+@dataclass(frozen=True)
+class VendoredFile:
+    """One entry of ``.akua/vendor/``: its path in the tarball, where it is on disk, its mode."""
+
+    tar_path: str
+    source: Path
+    executable: bool
+
+
+def pack(root: Path, out_dir: Path, vendored: Sequence[VendoredFile] = ()) -> PackedLayer:
     """Write the layer tarball under ``out_dir`` and return its digest and size.
 
     The archive's ``akua.toml`` is the file re-serialised as Akua packs it
     (``akua_toml.packed``: no ``replace``, no comments, defaults written out).
+    ``vendored`` entries (resolved dependencies) follow all workspace entries, in
+    Akua's order of their tarball paths, with the same normalised headers.
     """
     manifest = _packed_manifest(root)
     files = list_files(root)
+    extra = sorted(vendored, key=lambda entry: component_order(entry.tar_path))
     target = out_dir / "package.tar.gz"
     with open(target, "wb") as raw:
         sink = _HashingWriter(raw)
@@ -95,10 +113,13 @@ def pack(root: Path, out_dir: Path) -> PackedLayer:
                 if rel == "akua.toml":
                     _add_bytes(tar, rel, manifest)
                 else:
-                    _add_file(tar, root, rel)
+                    _add_file(tar, root / rel, rel)
                 tar.members.clear()  # type: ignore[attr-defined]  # a stream never looks back: keep no headers
+            for entry in extra:
+                _add_file(tar, entry.source, entry.tar_path, entry.executable)
+                tar.members.clear()  # type: ignore[attr-defined]
     return PackedLayer(
-        path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=len(files)
+        path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=len(files) + len(extra)
     )
 
 
@@ -129,8 +150,8 @@ def _add_bytes(tar: tarfile.TarFile, rel: str, data: bytes) -> None:
     tar.addfile(_header(rel, len(data), False), io.BytesIO(data))
 
 
-def _add_file(tar: tarfile.TarFile, root: Path, rel: str) -> None:
-    path = root / rel
+def _add_file(tar: tarfile.TarFile, path: Path, rel: str, executable: bool | None = None) -> None:
+    """Add ``path`` as ``rel``; its mode from its executable bit unless ``executable`` says."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
@@ -140,7 +161,8 @@ def _add_file(tar: tarfile.TarFile, root: Path, rel: str) -> None:
         ) from None
     with os.fdopen(fd, "rb") as handle:
         before = os.fstat(handle.fileno())
-        info = _header(rel, before.st_size, bool(before.st_mode & stat.S_IXUSR))
+        runs = bool(before.st_mode & stat.S_IXUSR) if executable is None else executable
+        info = _header(rel, before.st_size, runs)
         tar.addfile(info, _ExactReader(handle, before.st_size, rel))
         after = os.fstat(handle.fileno())
         grew = handle.read(1) != b""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings
+from .dependencies import VendoredDependency, Vendoring, vendor
 from .errors import (
     AkuaRejectedError,
     HostedPackageError,
@@ -48,6 +49,7 @@ class Outcome:
     schema_origin: str
     version_id: str = ""
     published_at: str = ""
+    dependencies: tuple[VendoredDependency, ...] = ()
 
     def outputs(self) -> dict[str, str]:
         return {
@@ -90,8 +92,11 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
                     + (f"Akua already has {semver} ({registered.get('ref')})." if registered
                        else f"{semver} is not registered yet."))
 
+    with runner.group("Vendor dependencies"):
+        vendoring = vendor_dependencies(settings, package.manifest, policy, work_dir, runner)
+
     with runner.group("Pack"):
-        layer = pack(settings.package_dir, work_dir)
+        layer = pack(settings.package_dir, work_dir, vendoring.files)
         artifact = build_artifact(layer, oci_annotations(semver, settings.source_url, settings.revision))
         runner.info(f"Packed {layer.files} files: layer {layer.digest} ({layer.size} bytes).")
         runner.info(f"Manifest digest: {artifact.digest}")
@@ -100,7 +105,7 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
     outcome = Outcome(
         package_id=settings.package_id, package_name=package.name, semver=semver, tag=tag,
         digest=artifact.digest, oci_ref=repository.oci_ref(artifact.digest), status="dry-run",
-        schema_origin=input_schema.origin,
+        schema_origin=input_schema.origin, dependencies=tuple(vendoring.dependencies),
     )
     if settings.dry_run:
         if registered and registered.get("ref") != artifact.digest:
@@ -138,6 +143,21 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
                 "job will find it there and finish the registration."
             )
             raise
+
+
+def vendor_dependencies(settings: Settings, manifest: dict[str, Any], policy: RetryPolicy, work_dir: Path,
+                        runner: Runner) -> Vendoring:
+    """Fetch the OCI and git dependencies Akua vendors (nothing when akua.toml declares none)."""
+    from .dependency_fetch import NetworkFetcher
+
+    fetcher = NetworkFetcher(policy, settings.dependency_credentials, settings.ca_bundle)
+    done = vendor(settings.package_dir, manifest, work_dir, fetcher, settings.package_shown)
+    for dependency in done.dependencies:
+        runner.info(f"Vendored {dependency.alias}: {dependency.source} {dependency.version} ({dependency.digest}), "
+                    f"{dependency.files} files under .akua/vendor/{dependency.alias}/.")
+    if not done.dependencies:
+        runner.info("No OCI or git dependencies to vendor.")
+    return done
 
 
 def push_unless_present(registry: RegistryClient, semver: str, layer: PackedLayer, artifact: Artifact,

@@ -77,8 +77,10 @@ class RegistryTransport:
     """Single requests to one registry, with its credentials attached only where they belong."""
 
     def __init__(self, repository: Repository, credentials: Credentials, plain_http: bool,
-                 policy: RetryPolicy, ca_bundle: str = "") -> None:
+                 policy: RetryPolicy, ca_bundle: str = "", *, actions: str = "pull,push") -> None:
+        """``actions``: the token scope to ask for (``pull`` for a dependency, ``pull,push`` to publish)."""
         self.repository = repository
+        self._actions = actions
         self.scheme = "http" if plain_http else "https"
         self._credentials = credentials
         self._policy = policy
@@ -129,10 +131,11 @@ class RegistryTransport:
             )
 
     def _fetch_token(self, params: dict[str, str]) -> None:
-        """A pull-and-push token for the repository (oras would reuse a pull-only one for the upload)."""
+        """A token for the repository with all the actions needed up front (oras would reuse a pull-only
+        one for the upload)."""
         realm = params.get("realm", "")
         self._check_realm(realm)
-        query = {"scope": f"repository:{self.repository.name}:pull,push"}
+        query = {"scope": f"repository:{self.repository.name}:{self._actions}"}
         if params.get("service"):
             query["service"] = params["service"]
         auth = None if self._credentials.anonymous else (self._credentials.username, self._credentials.password)

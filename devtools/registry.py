@@ -83,17 +83,17 @@ class LocalRegistry:
             self._process.wait(timeout=10)
         shutil.rmtree(self._dir, ignore_errors=True)
 
-    def _auth(self, name: str) -> dict[str, object]:
+    def client_auth(self, name: str) -> dict[str, object]:
         """How the tests themselves read the registry (not through the action)."""
         if self._token_server:
-            token = self._token_server.mint("tests", [f"repository:{name}:pull"], admin=True)
+            token = self._token_server.mint("tests", [f"repository:{name}:pull,push,delete"], admin=True)
             return {"headers": {"Authorization": f"Bearer {token}"}, "verify": self.verify}
         return {"auth": self._basic_auth, "verify": self.verify}
 
     def monolithic_upload_url(self, name: str, digest: str) -> str:
         """Open an upload session; the URL a single PUT of the whole blob completes."""
         location = requests.post(f"{self.base}/v2/{name}/blobs/uploads/", timeout=30,
-                                 **self._auth(name)).headers["Location"]
+                                 **self.client_auth(name)).headers["Location"]
         url = location if location.startswith("http") else f"{self.base}{location}"
         return url + ("&" if "?" in url else "?") + f"digest={digest}"
 
@@ -113,18 +113,18 @@ class LocalRegistry:
     def delete_manifest(self, name: str, digest: str) -> None:
         """Delete a manifest (and every tag on it) through the API."""
         response = requests.delete(f"{self.base}/v2/{name}/manifests/{digest}", timeout=10,
-                                   **self._auth(name))
+                                   **self.client_auth(name))
         assert response.status_code == 202, response.text
 
     def tags(self, name: str) -> list[str]:
-        response = requests.get(f"{self.base}/v2/{name}/tags/list", timeout=10, **self._auth(name))
+        response = requests.get(f"{self.base}/v2/{name}/tags/list", timeout=10, **self.client_auth(name))
         if response.status_code == 404:
             return []
         response.raise_for_status()
         return sorted(response.json().get("tags") or [])
 
     def manifest_digest(self, name: str, reference: str) -> str | None:
-        kwargs = self._auth(name)
+        kwargs = self.client_auth(name)
         headers = {"Accept": "application/vnd.oci.image.manifest.v1+json", **kwargs.pop("headers", {})}
         response = requests.head(f"{self.base}/v2/{name}/manifests/{reference}", headers=headers,
                                  timeout=10, **kwargs)

@@ -78,6 +78,7 @@ def test_action_defaults_match_the_code() -> None:
         "path": config.DEFAULT_PATH, "schema": config.DEFAULT_SCHEMA,
         "schema-check": config.DEFAULT_SCHEMA_CHECK, "repository": "",
         "registry-username": "${{ github.actor }}", "registry-password": "", "github-token": "${{ github.token }}",
+        "dependency-credentials": "",
         "plain-http": "", "version": "", "tag-pattern": "", "compatibility": "", "compatibility-file": "",
         "dry-run": "false",
         "max-attempts": str(config.DEFAULT_MAX_ATTEMPTS), "deadline": f"{config.DEFAULT_DEADLINE:g}",
