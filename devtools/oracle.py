@@ -3,7 +3,8 @@
 Akua publishes its Rust core on npm as a Node-API addon
 (``@akua-dev/native-linux-x64-gnu``). It needs glibc 2.39 or newer, which these
 bookworm machines lack, so it runs in a Debian trixie root made with
-debootstrap, under trixie's Node, through ``chroot``. The root is built once per
+debootstrap, under trixie's Node, through ``chroot``; the root has ``git`` too,
+because Akua's git client (gix) runs ``git-upload-pack`` for ``file://`` URLs. The root is built once per
 machine and kept in ``CACHE`` (like the base image kept in the Docker engine);
 the addon's npm tarball is checked against the integrity pinned here before it
 is used. It is a test reference only: nothing of it goes into the action's image.
@@ -48,7 +49,7 @@ class OracleError(RuntimeError):
 def ensure_root() -> Path:
     """The trixie root with Node and the addon, built on first use and reused after."""
     root = CACHE / "root"
-    if (root / "oracle" / "akua.node").is_file() and (root / "usr" / "bin" / "node").exists():
+    if all((root / part).exists() for part in ("oracle/akua.node", "usr/bin/node", "usr/bin/git")):
         _install_driver(root)
         return root
     if os.geteuid() != 0:
@@ -61,7 +62,7 @@ def ensure_root() -> Path:
     building = CACHE / "root.building"
     shutil.rmtree(building, ignore_errors=True)
     done = subprocess.run(
-        ["debootstrap", "--variant=minbase", "--include=nodejs,ca-certificates", "trixie", str(building),
+        ["debootstrap", "--variant=minbase", "--include=nodejs,ca-certificates,git", "trixie", str(building),
          debian_mirror()], capture_output=True, text=True, check=False,
     )
     if done.returncode != 0:

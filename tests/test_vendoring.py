@@ -244,3 +244,53 @@ def test_akua_package_as_an_oci_dependency(publish, target: Target, workspace: P
     assert run.returncode == 0, run.log
     names = [name for name, _, _ in layer_entries(target, run.outputs["digest"])]
     assert ".akua/vendor/upstream/package.k" in names and ".akua/vendor/upstream/akua.toml" in names
+
+
+def test_the_vendored_entries_are_akuas(oracle, registry: LocalRegistry, deps: Deps, tmp_path: Path) -> None:
+    """Akua's own `pack` of the same workspace, against the same registry and git repository."""
+    import tomllib
+
+    from akua_publish.dependencies import vendor
+    from akua_publish.dependency_fetch import NetworkFetcher
+    from akua_publish.packing import pack
+    from akua_publish.retry import RetryPolicy
+    from conftest import EXAMPLE
+
+    work = oracle.workdir()
+    try:
+        files = {f"chart/{rel}": data for rel, (data, _) in CHART_FILES.items()}
+        tagged, _ = git_repository(work / "chart.git", {**files, "values.yaml": b"replicaCount: 1\n"})
+        layers = {}
+        for side, url in (("akua", "file://" + oracle.inside(work / "chart.git")),
+                          ("ours", f"file://{work / 'chart.git'}")):
+            root = work / side
+            shutil.copytree(EXAMPLE, root)
+            toml = root / "akua.toml"
+            toml.write_text(toml.read_text().split("[dependencies]")[0] + "[dependencies]\n"
+                            'hello = { path = "vendor/charts/hello" }\n'
+                            f'podinfo = {{ oci = "oci://{registry.host}/{CHART}", version = "0.1.0" }}\n'
+                            f'podinfo-git = {{ git = "{url}", tag = "v1.0.0" }}\n')
+            (root / "akua.lock").write_text(lock_file([
+                {"name": "podinfo", "version": "0.1.0", "source": f"oci://{registry.host}/{CHART}",
+                 "digest": deps.chart_digest},
+                {"name": "podinfo-git", "version": "v1.0.0", "source": f"git+{url}@v1.0.0", "digest": f"git:{tagged}"},
+            ]))
+            if side == "akua":
+                code, said = oracle.execute(["pack", "--json", "--workspace", oracle.inside(root),
+                                             "--out", oracle.inside(work / "akua.tgz")])
+                assert code == 0 and b'"vendored_deps":["podinfo","podinfo-git"]' in said, said
+                layers[side] = work / "akua.tgz"
+            else:
+                data = tomllib.loads(toml.read_text())
+                done = vendor(root, data, tmp_path, NetworkFetcher(RetryPolicy(attempts=1), {}), ".")
+                layers[side] = pack(root, tmp_path, done.files).path
+        theirs, ours = ({m.name: m for m in tarfile.open(layers[s])} for s in ("akua", "ours"))
+        assert list(ours) == list(theirs)
+        with tarfile.open(layers["akua"]) as a, tarfile.open(layers["ours"]) as o:
+            for name in theirs:
+                if name not in ("akua.toml", "akua.lock"):  # these two name the git URL as each side sees it
+                    assert o.extractfile(name).read() == a.extractfile(name).read(), name
+                runs = bool(theirs[name].mode & 0o100)
+                assert ours[name].mode == (0o755 if runs else 0o644), name  # Akua's bit, normalised
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
