@@ -32,6 +32,7 @@ from akua_publish.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFES
 from akua_publish.reference import parse_repository
 from akua_publish.schema import same_json
 
+from .offline import VENDOR, check_vendored
 from .openapi import ApiError
 
 # (oci_ref, manifest digest, registry credentials or None) -> Akua's inspection of the artifact:
@@ -90,7 +91,7 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
     with tempfile.TemporaryFile() as blob:
         _download(session, f"{base}/blobs/{layer['digest']}", layer["digest"], blob)
         blob.seek(0)
-        files = _read_members(blob, ("akua.toml", "package.k"))
+        files = _read_members(blob)
     if "package.k" not in files:
         raise _fail("package.k is missing from the archive root", "body", "ref")
     if "akua.toml" not in files:
@@ -104,6 +105,7 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
     declared = manifest["package"]["version"]
     if declared != semver:
         raise _fail(f"semver {semver} does not match akua.toml version {declared}", "body", "semver")
+    check_vendored(manifest, files, connections)
     if inspector is None or repo.host in tls:  # Akua's reader speaks plain HTTP to loopback hosts
         exported = _exported_schema(files["package.k"])
     else:
@@ -168,12 +170,14 @@ def _download(session: requests.Session, url: str, digest: str, sink: Any) -> No
         raise _fail(f"Layer content does not hash to {digest}", "body", "ref")
 
 
-def _read_members(blob: Any, names: tuple[str, ...]) -> dict[str, bytes]:
+def _read_members(blob: Any) -> dict[str, bytes]:
+    """akua.toml, package.k, akua.lock and the vendored files of the archive, by name."""
     found: dict[str, bytes] = {}
     try:
         with tarfile.open(fileobj=blob, mode="r:gz") as archive:
             for member in archive:
-                if member.name in names and member.isfile():
+                wanted = member.name in ("akua.toml", "package.k", "akua.lock") or member.name.startswith(VENDOR)
+                if wanted and member.isfile():
                     found[member.name] = archive.extractfile(member).read()
     except (tarfile.TarError, OSError, EOFError):
         raise _fail("Layer is not a gzip-compressed tar archive", "body", "ref") from None

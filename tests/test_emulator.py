@@ -250,3 +250,23 @@ def test_bundled_spec_is_akuas(akua: Akua) -> None:
     if not shared.exists():
         pytest.skip("the shared spec is not beside this checkout")
     assert json.loads(shared.read_text()) == spec()
+
+
+def test_an_artifact_that_would_not_render_offline_is_refused(akua: Akua, target: Target) -> None:
+    """Akua's CLI ships such artifacts when a dependency fails; the emulator answers as a failed offline render."""
+    from devtools.dependencies import lock_file, push_chart
+
+    chart = push_chart(target.registry, "charts/offline", "1.0.0")
+    toml = (good_files()["akua.toml"].decode() +
+            f'[dependencies]\nchart = {{ oci = "oci://{target.registry.host}/charts/offline", version = "1.0.0" }}\n')
+    lock = lock_file([{"name": "chart", "version": "1.0.0", "source": "x", "digest": chart}]).encode()
+    base = good_files() | {"akua.toml": toml.encode(), "akua.lock": lock}
+    for tag, files, needle in (
+        ("bare", base, "is not vendored under .akua/vendor/chart/"),
+        ("other", base | {".akua/vendor/chart/Chart.yaml": b"name: not-the-pinned-chart\n"}, "not the chart"),
+    ):
+        digest = push_raw(target.registry, target.repo, tag, files)
+        body = {"semver": "1.0.0", "ref": digest, "input_schema": SCHEMA}
+        refused = call(akua, "POST", f"/packages/{target.package_id}/versions", json=body)
+        assert refused.status_code == 422 and needle in refused.json()["errors"][0]["message"], refused.text
+    assert target.created() == []

@@ -216,7 +216,11 @@ def test_a_private_chart_needs_dependency_credentials(publish, target: Target, w
     assert "dependency-credentials" in error_lines(refused)[0]
     target.assert_untouched()
     credentials = json.dumps({private.host: {"username": READER, "password": READER_PASSWORD}})
-    run = publish(inputs={"dependency-credentials": credentials})
+    target.akua.store.registry_connections[private.host] = (READER, READER_PASSWORD)  # Akua reads it too
+    try:
+        run = publish(inputs={"dependency-credentials": credentials})
+    finally:
+        del target.akua.store.registry_connections[private.host]
     assert run.returncode == 0, run.log
     assert READER_PASSWORD not in run.log + run.summary and run.leaked(server.issued) == []
     assert "::add-mask::" + READER_PASSWORD in run.stdout
@@ -284,13 +288,13 @@ def test_the_vendored_entries_are_akuas(oracle, registry: LocalRegistry, deps: D
                 data = tomllib.loads(toml.read_text())
                 done = vendor(root, data, tmp_path, NetworkFetcher(RetryPolicy(attempts=1), {}), ".")
                 layers[side] = pack(root, tmp_path, done.files).path
-        theirs, ours = ({m.name: m for m in tarfile.open(layers[s])} for s in ("akua", "ours"))
-        assert list(ours) == list(theirs)
         with tarfile.open(layers["akua"]) as a, tarfile.open(layers["ours"]) as o:
-            for name in theirs:
+            theirs, ours = {m.name: m for m in a}, {m.name: m for m in o}
+            assert list(ours) == list(theirs)
+            for name, header in theirs.items():
                 if name not in ("akua.toml", "akua.lock"):  # these two name the git URL as each side sees it
                     assert o.extractfile(name).read() == a.extractfile(name).read(), name
-                runs = bool(theirs[name].mode & 0o100)
+                runs = bool(header.mode & 0o100)
                 assert ours[name].mode == (0o755 if runs else 0o644), name  # Akua's bit, normalised
     finally:
         shutil.rmtree(work, ignore_errors=True)

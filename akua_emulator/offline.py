@@ -1,0 +1,71 @@
+"""Would the artifact render offline? Its OCI and git dependencies must be vendored in it.
+
+Akua's CLI ships an artifact with nothing vendored when a dependency fails to
+resolve; rendering it without network access then fails. The emulator refuses
+such a version (422, as a failed offline render would be reported), and for an
+OCI dependency it also fetches the chart its akua.lock pins and compares the
+vendored files with it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from akua_publish.akua_lock import LockProblem, read_lock
+from akua_publish.dependency_fetch import NetworkFetcher
+from akua_publish.errors import PublishError
+from akua_publish.reference import Credentials
+from akua_publish.retry import RetryPolicy
+from akua_publish.vendor_tree import tree_digest, walk
+
+from .openapi import ApiError
+
+VENDOR = ".akua/vendor/"
+
+
+def check_vendored(manifest: dict[str, Any], files: dict[str, bytes], connections: dict[str, tuple[str, str]]) -> None:
+    """``files``: akua.lock and every ``.akua/vendor/`` member of the artifact, by name; ``connections``:
+    the workspace's registry connections, which private dependencies are read with."""
+    specs = manifest.get("dependencies", {})
+    wanted = [alias for alias, spec in specs.items() if ("oci" in spec or "git" in spec) and "replace" not in spec]
+    if not wanted:
+        return
+    for alias in wanted:
+        if not any(name.startswith(f"{VENDOR}{alias}/") for name in files):
+            raise ApiError(422, f"Dependency {alias} is not vendored under {VENDOR}{alias}/: the package "
+                                "cannot render offline", ["body", "ref"])
+    with tempfile.TemporaryDirectory(prefix="akua-emulator-deps-") as work:
+        (Path(work) / "akua.lock").write_bytes(files.get("akua.lock", b""))
+        try:
+            lock = read_lock(Path(work) / "akua.lock") or {}
+        except LockProblem:
+            lock = {}
+        for alias in wanted:
+            spec, entry = specs[alias], lock.get(alias)
+            found = {name: data for name, data in files.items() if name.startswith(f"{VENDOR}{alias}/")}
+            if "oci" not in spec or entry is None or _tree_digest(found, Path(work) / f"{alias}.tree") in (
+                    entry.digest, entry.vendor_digest):
+                continue  # git, unpinned, or vendored from a pre-vendored tree the lock records
+            try:
+                credentials = {host: Credentials(*pair) for host, pair in connections.items()}
+                root, _ = NetworkFetcher(RetryPolicy(attempts=2), credentials).oci(
+                    alias, spec["oci"], spec["version"], entry.digest, Path(work) / alias)
+            except PublishError as exc:
+                raise ApiError(422, f"Dependency {alias} cannot be fetched to check it: {exc.message}",
+                               ["body", "ref"]) from None
+            expected = {f"{VENDOR}{alias}/{rel}": path.read_bytes() for rel, path in walk(root)}
+            if found != expected:
+                raise ApiError(422, f"The files under {VENDOR}{alias}/ are not the chart akua.lock pins "
+                                    f"({entry.digest})", ["body", "ref"])
+
+
+def _tree_digest(files: dict[str, bytes], folder: Path) -> str:
+    """The tree digest of one dependency's vendored files, as ``akua vendor`` records it in the lock."""
+    for name, data in files.items():
+        path = folder / name.split("/", 3)[3]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    folder.mkdir(parents=True, exist_ok=True)
+    return tree_digest(folder)
