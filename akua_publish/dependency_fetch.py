@@ -85,7 +85,7 @@ class NetworkFetcher:
 
     def git(self, alias: str, url: str, tag: str | None, rev: str | None, into: Path) -> str:
         """Fetch ``url`` and write the tree of ``tag`` (peeled) or ``rev`` into ``into``; return the commit."""
-        from dulwich.client import get_transport_and_path
+        from dulwich.client import HTTPUnauthorized, get_transport_and_path
         from dulwich.errors import GitProtocolError, HangupException, NotGitRepository
         from dulwich.objects import Commit, Tag
         from dulwich.repo import Repo
@@ -97,46 +97,51 @@ class NetworkFetcher:
             raise DependencyError(f"The git dependency {what} uses {parts.scheme or 'SSH'}: only https (and file) "
                                   "URLs can be fetched here; the action holds no SSH keys.",
                                   "Use the repository's https URL; private ones take `dependency-credentials`.")
-        credentials = self._for(parts.hostname or "")
+        credentials = self._for(parts.netloc.rpartition("@")[2])  # host[:port], as for registries
         if parts.scheme == "http" and not is_loopback_host(parts.netloc):
             credentials = Credentials("", "")  # never over plain http to another machine
         bare = into.with_suffix(".git")
-        repo = Repo.init_bare(str(bare), mkdir=True)
+        with Repo.init_bare(str(bare), mkdir=True) as repo:  # closed: its pack files stay open otherwise
 
-        def fetch() -> dict[Any, Any]:
-            try:
-                client, path = get_transport_and_path(url, username=credentials.username or None,
-                                                      password=credentials.password or None)
-                return dict(client.fetch(path, repo).refs)
-            except (HangupException, ConnectionError, OSError) as exc:
-                raise DependencyUnavailableError(f"The git server of {what} cannot be reached: {type(exc).__name__}.",
-                                                 "Re-run the job later.") from None
-            except (GitProtocolError, NotGitRepository) as exc:
-                raise DependencyError(f"The git dependency {what} cannot be fetched: {exc}.",
-                                      CREDENTIALS_HINT) from None
+            def fetch() -> dict[Any, Any]:
+                try:
+                    client, path = get_transport_and_path(url, username=credentials.username or None,
+                                                          password=credentials.password or None)
+                    return dict(client.fetch(path, repo).refs)
+                except HTTPUnauthorized:
+                    raise DependencyError(f"The git server of {what} asks for credentials"
+                                          + (" and refused the ones given." if credentials.password else
+                                             ", and none were given."), CREDENTIALS_HINT) from None
+                except (HangupException, ConnectionError, OSError) as exc:
+                    raise DependencyUnavailableError(
+                        f"The git server of {what} cannot be reached: {type(exc).__name__}.",
+                        "Re-run the job later.") from None
+                except (GitProtocolError, NotGitRepository) as exc:
+                    raise DependencyError(f"The git dependency {what} cannot be fetched: {exc}.",
+                                          CREDENTIALS_HINT) from None
 
-        refs = self._policy.run(fetch, f"Fetch of {alias}")
-        if tag:
-            sha = refs.get(b"refs/tags/" + tag.encode())
-            if sha is None:
-                raise DependencyError(f"The git dependency {what} has no tag `{tag}`.",
-                                      "Check `tag` in akua.toml against the repository's tags.")
-            target = repo[sha]
-            while isinstance(target, Tag):
-                target = repo[target.object[1]]
-        else:
-            try:
-                if not FULL_SHA.fullmatch(rev or ""):
-                    raise KeyError(rev)
-                target = repo[(rev or "").encode()]
-            except KeyError:
-                raise DependencyError(f"The git dependency {what}: `rev` must be a full 40-hex commit of the "
-                                      "repository, and this one is not.",
-                                      "Pin a full commit id, or use `tag`.") from None
-        if not isinstance(target, Commit):
-            raise DependencyError(f"The git dependency {what} does not name a commit.", "Pin a tag or commit.")
-        _write_tree(repo, target.tree, into, what)
-        return target.id.decode()
+            refs = self._policy.run(fetch, f"Fetch of {alias}")
+            if tag:
+                sha = refs.get(b"refs/tags/" + tag.encode())
+                if sha is None:
+                    raise DependencyError(f"The git dependency {what} has no tag `{tag}`.",
+                                          "Check `tag` in akua.toml against the repository's tags.")
+                target = repo[sha]
+                while isinstance(target, Tag):
+                    target = repo[target.object[1]]
+            else:
+                try:
+                    if not FULL_SHA.fullmatch(rev or ""):
+                        raise KeyError(rev)
+                    target = repo[(rev or "").encode()]
+                except KeyError:
+                    raise DependencyError(f"The git dependency {what}: `rev` must be a full 40-hex commit of the "
+                                          "repository, and this one is not.",
+                                          "Pin a full commit id, or use `tag`.") from None
+            if not isinstance(target, Commit):
+                raise DependencyError(f"The git dependency {what} does not name a commit.", "Pin a tag or commit.")
+            _write_tree(repo, target.tree, into, what)
+            return target.id.decode()
 
 
 def _chart_layer(response: requests.Response, what: str) -> tuple[str, bool | None]:

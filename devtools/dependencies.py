@@ -5,11 +5,14 @@ later commit. Used by the vendoring tests (and the oracle comparison).
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
 import tarfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -38,7 +41,7 @@ CHART_FILES: dict[str, tuple[bytes, int]] = {
 def chart_tarball(name: str = "podinfo", files: dict[str, tuple[bytes, int]] | None = None) -> bytes:
     """A gzip tar shaped like `helm package` output: everything under `<name>/`, plus traps outside it."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped, tarfile.open(fileobj=zipped, mode="w") as tar:
         for rel, (data, mode) in (files or CHART_FILES).items():
             info = tarfile.TarInfo(f"{name}/{rel}")
             info.size, info.mode, info.mtime = len(data), mode, 1_700_000_000
@@ -93,17 +96,22 @@ def git_repository(path: Path, files: dict[str, bytes]) -> tuple[str, str]:
     from dulwich.repo import Repo
 
     work = path.with_suffix(".work")
+    work.parent.mkdir(parents=True, exist_ok=True)
     repo = Repo.init(str(work), mkdir=True)
     for rel, data in files.items():
         (work / rel).parent.mkdir(parents=True, exist_ok=True)
         (work / rel).write_bytes(data)
     porcelain.add(repo, paths=[str(work / rel) for rel in files])
     author = b"Tests <tests@example.com>"
-    tagged = porcelain.commit(repo, message=b"chart 1.0.0", author=author, committer=author)
-    porcelain.tag_create(repo, b"v1.0.0", author=author, message=b"release 1.0.0", annotated=True)
+    when = {"author_timestamp": 1_700_000_000, "commit_timestamp": 1_700_000_000, "author_timezone": 0,
+            "commit_timezone": 0}  # fixed, so the same files give the same commits (a committed lock holds them)
+    tagged = porcelain.commit(repo, message=b"chart 1.0.0", author=author, committer=author, **when)
+    porcelain.tag_create(repo, b"v1.0.0", author=author, message=b"release 1.0.0", annotated=True,
+                         tag_time=1_700_000_000, tag_timezone=0)
     (work / "values.yaml").write_bytes(b"replicaCount: 2\n")
     porcelain.add(repo, paths=[str(work / "values.yaml")])
-    later = porcelain.commit(repo, message=b"after the tag", author=author, committer=author)
+    later = porcelain.commit(repo, message=b"after the tag", author=author, committer=author,
+                             **{**when, "author_timestamp": 1_700_000_100, "commit_timestamp": 1_700_000_100})
     porcelain.clone(str(work), str(path), bare=True, errstream=io.BytesIO())
     return tagged.decode(), later.decode()
 
@@ -114,3 +122,45 @@ def lock_file(entries: list[dict[str, str]]) -> str:
     for entry in sorted(entries, key=lambda e: (e["name"], e["version"])):
         lines += ["", "[[package]]"] + [f'{key} = "{entry[key]}"' for key in ("name", "version", "source", "digest")]
     return "\n".join(lines) + "\n"
+
+
+class GitHttpServer:
+    """A git smart-HTTP server (dulwich's) for the bare repositories under ``root``, on loopback, behind
+    HTTP Basic authentication (``credentials``), in a thread of the tests' own."""
+
+    def __init__(self, root: Path, credentials: tuple[str, str]) -> None:
+        import base64
+        import threading
+        from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+        from dulwich.repo import Repo
+        from dulwich.server import DictBackend
+        from dulwich.web import make_wsgi_chain
+
+        app = make_wsgi_chain(DictBackend({f"/{p.name}": Repo(str(p)) for p in root.glob("*.git")}))
+        expected = "Basic " + base64.b64encode(":".join(credentials).encode()).decode()
+        self.credentials_seen: list[str] = []
+
+        def guarded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            given = environ.get("HTTP_AUTHORIZATION", "")
+            if given:
+                self.credentials_seen.append(environ.get("PATH_INFO", ""))
+            if given != expected:
+                start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="git"'),
+                                                    ("Content-Length", "0")])
+                return [b""]
+            return app(environ, start_response)
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = make_server("127.0.0.1", 0, guarded, handler_class=Quiet)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def shutdown(self) -> None:
+        self._server.shutdown()

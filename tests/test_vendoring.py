@@ -298,3 +298,31 @@ def test_the_vendored_entries_are_akuas(oracle, registry: LocalRegistry, deps: D
                 assert ours[name].mode == (0o755 if runs else 0o644), name  # Akua's bit, normalised
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def test_a_private_git_dependency_over_smart_http(publish, target: Target, workspace: Path, deps: Deps,
+                                                  tmp_path: Path) -> None:
+    from devtools.dependencies import GitHttpServer
+
+    files = {f"chart/{rel}": data for rel, (data, _) in CHART_FILES.items()}
+    tagged, _ = git_repository(tmp_path / "repos" / "chart.git", {**files, "values.yaml": b"replicaCount: 1\n"})
+    password = "git-" + secrets.token_hex(12)
+    server = GitHttpServer(tmp_path / "repos", ("git-reader", password))
+    try:
+        url = f"{server.base_url}/chart.git"
+        lock = [default_lock(deps)[0], default_lock(deps)[1] | {"digest": f"git:{tagged}"}]
+        write_package(workspace, deps, lock=lock)
+        toml = workspace / "pkg" / "akua.toml"
+        toml.write_text(toml.read_text().replace(deps.git_url, url))
+        refused = publish()
+        assert refused.returncode == 1, refused.log
+        assert "dependency-credentials" in error_lines(refused)[0] and server.credentials_seen == []
+        host = server.base_url.removeprefix("http://")
+        credentials = json.dumps({host: {"username": "git-reader", "password": password}})
+        run = publish(inputs={"dependency-credentials": credentials})
+    finally:
+        server.shutdown()
+    assert run.returncode == 0, run.log
+    assert server.credentials_seen and password not in run.log
+    names = [name for name, _, _ in layer_entries(target, run.outputs["digest"])]
+    assert ".akua/vendor/podinfo-git/chart/Chart.yaml" in names
