@@ -1,56 +1,92 @@
-"""The main job, locally: publish examples/hello to a real registry and the emulator.
+"""The main job, locally: publish the examples to a real registry and the emulator.
 
-Starts Debian's Distribution registry and the Akua API emulator on loopback,
-runs the action as a tag push of the example's version would, and prints what
-a workflow would see: the log, the step outputs and the job summary.
+Starts Debian's Distribution registry and the Akua API emulator on loopback and
+runs the action as a tag push of each example's version would: first
+``examples/hello``, then ``examples/wrapper``, whose OCI and git dependencies
+are served on loopback too (the chart pushed to the registry with Helm's media
+types, the git repository by a smart-HTTP server) and vendored into its
+artifact. It prints what a workflow would see: the log, the step outputs and
+the job summary.
 """
 
 from __future__ import annotations
 
 import secrets
+import shutil
 import sys
+import tempfile
 import tomllib
+from pathlib import Path
 
 from akua_emulator import Emulator, Grant, Store
-from devtools.action import ROOT, run_action
+from devtools.action import ROOT, ActionRun, run_action
+from devtools.dependencies import CHART_FILES, GitHttpServer, git_repository, push_chart
 from devtools.registry import LocalRegistry
 
-EXAMPLE = "examples/hello"
+EXAMPLES = ("examples/hello", "examples/wrapper")
+# The addresses examples/wrapper/akua.toml names; the demo's own servers stand in for them.
+WRAPPER_REGISTRY, WRAPPER_GIT = "127.0.0.1:5000", "http://127.0.0.1:5001"
 
 
 def main() -> int:
-    version = tomllib.loads((ROOT / EXAMPLE / "akua.toml").read_text())["package"]["version"]
     token = "sk_akua_demo_" + secrets.token_hex(16)
-    with LocalRegistry() as registry:
+    with LocalRegistry() as registry, tempfile.TemporaryDirectory(prefix="akua-demo-") as work:
         store = Store()
         store.grants[token] = Grant(("ws_demo",))
-        package_id = store.add_package(
-            "ws_demo", "hello", {"kind": "oci", "oci_ref": f"oci://{registry.host}/examples/hello"}
-        )
         emulator = Emulator(store).start()
-        print(f"registry: http://{registry.host}  Akua API emulator: {emulator.base_url}")
-        print(f"publishing {EXAMPLE} as tag v{version} to package {package_id}\n", flush=True)
-        run = run_action(
-            ROOT,
-            {"package-id": package_id, "path": EXAMPLE, "api-url": emulator.base_url},
-            {"GITHUB_REF": f"refs/tags/v{version}", "AKUA_API_TOKEN": token,
-             "GITHUB_REPOSITORY": "owner/akua-publish", "GITHUB_SHA": "0" * 40},
-        )
+        git = serve_dependencies(registry, Path(work))
+        print(f"registry: http://{registry.host}  git: {git.base_url}  Akua API emulator: {emulator.base_url}\n")
+        workspace = Path(work) / "checkout"
+        for example in EXAMPLES:
+            shutil.copytree(ROOT / example, workspace / example)
+        toml = workspace / "examples/wrapper/akua.toml"
+        toml.write_text(toml.read_text().replace(WRAPPER_REGISTRY, registry.host).replace(WRAPPER_GIT, git.base_url))
+        code = 0
+        for example in EXAMPLES:
+            name = Path(example).name
+            package_id = store.add_package("ws_demo", name, {"kind": "oci",
+                                                              "oci_ref": f"oci://{registry.host}/examples/{name}"})
+            code = code or report(publish(workspace, example, package_id, emulator.base_url, token), store,
+                                  package_id, token)
+        git.shutdown()
         emulator.shutdown()
-        print(run.log)
-        print("== step outputs ==")
-        for name, value in run.outputs.items():
-            print(f"{name}={value}")
-        print("\n== job summary ==\n" + run.summary)
-        recorded = store.created_versions(package_id)
-        print(f"== Akua emulator: {len(recorded)} version(s) recorded ==")
-        for item in recorded:
-            print(f"{item['semver']} {item['ref']} {item['id']}")
-        print(f"\nexit code: {run.returncode}")
-        if run.leaked([token]):
-            print("the API token leaked into the action's output", file=sys.stderr)
-            return 1
-        return run.returncode
+        return code
+
+
+def serve_dependencies(registry: LocalRegistry, work: Path) -> GitHttpServer:
+    """The wrapper's dependencies: its chart in the registry, its git repository over smart HTTP."""
+    push_chart(registry, "charts/podinfo", "0.1.0")
+    files = {f"chart/{rel}": data for rel, (data, _) in CHART_FILES.items()}
+    git_repository(work / "repos" / "podinfo.git", {**files, "values.yaml": b"replicaCount: 1\n"})
+    return GitHttpServer(work / "repos")
+
+
+def publish(workspace: Path, example: str, package_id: str, api_url: str, token: str) -> ActionRun:
+    version = tomllib.loads((workspace / example / "akua.toml").read_text())["package"]["version"]
+    print(f"== publishing {example} as tag v{version} to package {package_id} ==\n", flush=True)
+    return run_action(
+        workspace,
+        {"package-id": package_id, "path": example, "api-url": api_url},
+        {"GITHUB_REF": f"refs/tags/v{version}", "AKUA_API_TOKEN": token,
+         "GITHUB_REPOSITORY": "owner/akua-publish", "GITHUB_SHA": "0" * 40},
+    )
+
+
+def report(run: ActionRun, store: Store, package_id: str, token: str) -> int:
+    print(run.log)
+    print("== step outputs ==")
+    for name, value in run.outputs.items():
+        print(f"{name}={value}")
+    print("\n== job summary ==\n" + run.summary)
+    recorded = store.created_versions(package_id)
+    print(f"== Akua emulator: {len(recorded)} version(s) recorded ==")
+    for item in recorded:
+        print(f"{item['semver']} {item['ref']} {item['id']}")
+    print(f"\nexit code: {run.returncode}\n")
+    if run.leaked([token]):
+        print("the API token leaked into the action's output", file=sys.stderr)
+        return 1
+    return run.returncode
 
 
 if __name__ == "__main__":

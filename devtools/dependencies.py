@@ -125,10 +125,10 @@ def lock_file(entries: list[dict[str, str]]) -> str:
 
 
 class GitHttpServer:
-    """A git smart-HTTP server (dulwich's) for the bare repositories under ``root``, on loopback, behind
-    HTTP Basic authentication (``credentials``), in a thread of the tests' own."""
+    """A git smart-HTTP server (dulwich's) for the bare repositories under ``root``, on loopback, in a
+    thread of its own; behind HTTP Basic authentication when ``credentials`` are given."""
 
-    def __init__(self, root: Path, credentials: tuple[str, str]) -> None:
+    def __init__(self, root: Path, credentials: tuple[str, str] | None = None, port: int = 0) -> None:
         import base64
         import threading
         from wsgiref.simple_server import WSGIRequestHandler, make_server
@@ -138,14 +138,14 @@ class GitHttpServer:
         from dulwich.web import make_wsgi_chain
 
         app = make_wsgi_chain(DictBackend({f"/{p.name}": Repo(str(p)) for p in root.glob("*.git")}))
-        expected = "Basic " + base64.b64encode(":".join(credentials).encode()).decode()
+        expected = "Basic " + base64.b64encode(":".join(credentials).encode()).decode() if credentials else ""
         self.credentials_seen: list[str] = []
 
         def guarded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             given = environ.get("HTTP_AUTHORIZATION", "")
             if given:
                 self.credentials_seen.append(environ.get("PATH_INFO", ""))
-            if given != expected:
+            if expected and given != expected:
                 start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="git"'),
                                                     ("Content-Length", "0")])
                 return [b""]
@@ -155,7 +155,7 @@ class GitHttpServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = make_server("127.0.0.1", 0, guarded, handler_class=Quiet)
+        self._server = make_server("127.0.0.1", port, guarded, handler_class=Quiet)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     @property
