@@ -33,6 +33,7 @@ from akua_publish.packing import pack
 from akua_publish.reference import Credentials, parse_repository
 from akua_publish.registry import RegistryClient
 from akua_publish.retry import RetryPolicy
+from bench import vendoring
 from devtools.action import ROOT
 from devtools.registry import LocalRegistry
 
@@ -266,7 +267,10 @@ def main() -> int:
                                 work=Path(work)))
             print(f"measured {size} MiB", flush=True)
         emulator.shutdown()
+        dependency = vendoring.measure(registry, Path(work))
     lines, missed = report(rows, import_times())
+    more_lines, more_missed = vendoring.report(dependency)
+    lines, missed = lines + more_lines, missed + more_missed
     if given == DEFAULT_SIZES:  # a partial run must not replace the published figures
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / "perf.md").write_text("# akua-publish performance\n\n" + "\n".join(lines) + "\n")
