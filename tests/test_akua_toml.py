@@ -120,3 +120,20 @@ def test_the_github_token_is_only_for_githubs_registry(server: str, host: str, g
     assert credentials.anonymous is not gets_token
     explicit = RegistryLogin("robot", "pw", "ghs_secret", server).for_host(host)
     assert (explicit.username, explicit.password) == ("robot", "pw")
+
+
+def test_dependency_credentials_as_json_or_yaml() -> None:
+    from akua_publish.config import dependency_credentials
+    from akua_publish.errors import InputError
+    from akua_publish.reference import Credentials
+
+    expected = {"ghcr.io": Credentials("bot", "p:w#1"), "127.0.0.1:5000": Credentials("me", "x")}
+    as_json = ('{"GHCR.io": {"username": "bot", "password": "p:w#1"}, '
+               '"127.0.0.1:5000": {"username": "me", "password": "x"}}')
+    as_yaml = ('ghcr.io:\n  username: bot\n  password: "p:w#1"\n# a comment\n'
+               '"127.0.0.1:5000":\n  username: me\n  password: x\n')
+    assert dependency_credentials(as_json) == expected
+    assert dependency_credentials(as_yaml) == expected
+    for bad in ('{"ghcr.io": {"username": "bot"}}', "[1]", "{", "  username: x\n", "ghcr.io: x\n"):
+        with pytest.raises(InputError):
+            dependency_credentials(bad)
