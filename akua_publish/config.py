@@ -8,13 +8,13 @@ passes ``with: x: ''`` through). Every value is checked before any network call.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .dependency_credentials import dependency_credentials
 from .errors import InputError
 from .package import join_shown
 from .reference import Credentials, RegistryLogin, Repository, is_loopback_host, parse_repository
@@ -74,30 +74,6 @@ def secrets_of(runner: Runner) -> list[str]:
     with contextlib.suppress(InputError):
         values += [c.password for c in dependency_credentials(runner.input("dependency-credentials")).values()]
     return [v for v in values if v]
-
-
-def dependency_credentials(text: str) -> dict[str, Credentials]:
-    """The `dependency-credentials` input: a JSON object, or a YAML mapping, from host to {username, password}."""
-    if not text:
-        return {}
-    hint = ('Pass a map from registry or git host to credentials, as JSON, e.g. '
-            '{"ghcr.io": {"username": "bot", "password": "${{ secrets.GHCR_READ }}"}}, or as YAML, '
-            'e.g. a line `ghcr.io:` followed by indented `username: bot` and `password: ...` lines.')
-    try:
-        value = json.loads(text) if text.lstrip().startswith("{") else _yaml_hosts(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"The `dependency-credentials` input is not valid JSON (line {exc.lineno}, column "
-                         f"{exc.colno}: {exc.msg}).", hint) from None
-    except ValueError as exc:
-        raise InputError(f"The `dependency-credentials` input is not a YAML map of hosts ({exc}).", hint) from None
-    found: dict[str, Credentials] = {}
-    for host, entry in value.items() if isinstance(value, dict) else [(None, None)]:
-        if not isinstance(host, str) or not isinstance(entry, dict) or not all(
-                isinstance(entry.get(key), str) and entry.get(key) for key in ("username", "password")):
-            raise InputError("The `dependency-credentials` input must map each host to a username and a "
-                             f"password{f' (see `{host}`)' if isinstance(host, str) else ''}.", hint)
-        found[host.lower()] = Credentials(entry["username"], entry["password"])
-    return found
 
 
 def load_settings(runner: Runner, cwd: Path) -> Settings:
@@ -171,26 +147,6 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         source_url=f"{server.rstrip('/')}/{repo_name}" if repo_name else "",
         revision=runner.env("GITHUB_SHA"),
     )
-
-
-def _yaml_hosts(text: str) -> dict[str, dict[str, str]]:
-    """The YAML form of `dependency-credentials`: `host:` lines, each with indented `key: value` lines."""
-    found: dict[str, dict[str, str]] = {}
-    host = ""
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line[0].isspace():  # `host[:port]:`
-            if not line.rstrip().endswith(":"):
-                raise ValueError(f"line {number}: a host line ends with `:`, its credentials follow indented")
-            host = line.strip()[:-1].strip().strip("'\"")
-            found[host] = {}
-            continue
-        key, colon, value = line.strip().partition(":")
-        if not colon or not key.strip() or not host:
-            raise ValueError(f"line {number} is not an indented `username: ...` or `password: ...` under a host")
-        found[host][key.strip()] = value.strip().strip("'\"")
-    return found
 
 
 def _compatibility(runner: Runner, root: Path) -> dict[str, Any] | None:
