@@ -12,12 +12,15 @@ Every failure names the dependency; an unreachable source is worth a re-run
 from __future__ import annotations
 
 import hashlib
+import io
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from .errors import DependencyError, DependencyUnavailableError, PublishError, RetryableError
 from .reference import Credentials, Repository, is_loopback_host
@@ -59,14 +62,15 @@ class NetworkFetcher:
                 raise DependencyError(f"The dependency {what} does not exist: the registry has no `{version}`.",
                                       "Check `version` in akua.toml (a tag of the chart, used verbatim).")
             layer, helm = _chart_layer(manifest, what)
-            blob = into.with_suffix(".blob")
-            blob.parent.mkdir(parents=True, exist_ok=True)
-            found = self._policy.run(lambda: _download(transport, f"/v2/{name}/blobs/{layer}", blob),
+            found = self._policy.run(lambda: _pull(transport, f"/v2/{name}/blobs/{layer}", into, helm),
                                      f"Download of {alias}")
         except DependencyError:
             raise
         except PublishError as exc:
             raise _wrapped(exc, what) from None
+        except TreeProblem as exc:
+            raise DependencyError(f"The dependency {what} cannot be vendored: {exc}.",
+                                  "Check that the dependency is a Helm chart or an Akua package.") from None
         if found != layer:
             raise DependencyError(f"The chart layer of {what} hashes to {found}, not to its descriptor's {layer}.",
                                   "The registry served corrupt content; re-run the job, or report it to its operator.")
@@ -77,7 +81,6 @@ class NetworkFetcher:
                 "If the new chart is the one you want, run `akua lock` and commit akua.lock; otherwise pin the "
                 "version that matches the lock.", file="akua.lock")
         try:
-            unpack(blob, into, gzipped=helm is not None)  # a KCL module layer is a plain tar
             return chart_root(into, helm=helm is True), found
         except TreeProblem as exc:
             raise DependencyError(f"The dependency {what} cannot be vendored: {exc}.",
@@ -167,22 +170,41 @@ def _chart_layer(response: requests.Response, what: str) -> tuple[str, bool | No
                           "Point `oci` at a chart pushed with `helm push` or a package published to Akua.")
 
 
-def _download(transport: RegistryTransport, path: str, target: Path) -> str:
-    """Stream a blob to ``target``; return the sha256 of what arrived."""
-    sha = hashlib.sha256()
+def _pull(transport: RegistryTransport, path: str, into: Path, helm: bool | None) -> str:
+    """Stream a chart blob into ``into``, unpacked on the way (one pass, no copy of the blob on disk);
+    return the sha256 of the bytes that arrived, which the caller checks before anything is used."""
+    shutil.rmtree(into, ignore_errors=True)  # a retry starts afresh
     response = transport.request("GET", transport.url(path), stream=True)
     if response.status_code != 200:
         raise DependencyError(f"The registry {transport.host} answered HTTP {response.status_code} for {path}.",
                               CREDENTIALS_HINT)
+    reader = _Hashing(response.raw)
     try:
-        with open(target, "wb") as out:
-            for chunk in response.iter_content(1024 * 1024):
-                sha.update(chunk)
-                out.write(chunk)
-    except requests.RequestException:
+        stream = io.BufferedReader(reader, 1024 * 1024)
+        unpack(stream, into, gzipped=helm is not None)  # a KCL module layer is a plain tar
+        while stream.read(1024 * 1024):  # the gzip trailer and padding count for the digest too
+            pass
+    except (requests.RequestException, urllib3.exceptions.HTTPError):
         raise DependencyUnavailableError(f"The download of {path} from {transport.host} broke off.",
                                          "Re-run the job.") from None
-    return "sha256:" + sha.hexdigest()
+    return "sha256:" + reader.sha.hexdigest()
+
+
+class _Hashing(io.RawIOBase):
+    """A response body as a readable file that hashes what passes through it."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self.sha = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer), decode_content=True)
+        buffer[:len(data)] = data
+        self.sha.update(data)
+        return len(data)
 
 
 def _write_tree(repo: Any, tree: Any, into: Path, what: str) -> None:

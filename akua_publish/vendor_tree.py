@@ -14,6 +14,7 @@ import shutil
 import stat
 import tarfile
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from .packing import SKIPPED_NAMES, component_order
 
@@ -64,13 +65,14 @@ def _kept(name: str) -> bool:
     return not name.startswith(".") and name not in SKIPPED_NAMES
 
 
-def unpack(archive: Path, target: Path, gzipped: bool) -> None:
-    """Extract as Akua's ``tar`` crate does: ``..`` entries skipped, leading ``/`` and ``.`` dropped,
-    later entries overwrite earlier ones, permission bits kept, links and devices not recreated."""
+def unpack(archive: BinaryIO, target: Path, gzipped: bool) -> None:
+    """Extract a tar stream as Akua's ``tar`` crate does: ``..`` entries skipped, leading ``/`` and ``.``
+    dropped, later entries overwrite earlier ones, permission bits kept, links and devices not recreated.
+    The archive is read once, front to back, so it can come straight from the network."""
     target.mkdir(parents=True, exist_ok=True)
     total = 0
     try:
-        with tarfile.open(archive, "r:gz" if gzipped else "r:") as tar:
+        with tarfile.open(fileobj=archive, mode="r|gz" if gzipped else "r|") as tar:
             for member in tar:
                 parts = [p for p in PurePosixPath(member.name).parts if p not in ("/", ".")]
                 if not parts or ".." in parts or not (member.isfile() or member.isdir()):
