@@ -108,8 +108,10 @@ class Oracle:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
         self._answers: Any = None
-        self.stdout = root / "oracle" / "stdout.log"  # what the addon's CLI verbs print
-        self.stderr = root / "oracle" / "stderr.log"
+        # What the addon's CLI verbs print; one file per instance, as test runs may share the root.
+        name = uuid.uuid4().hex
+        self.stdout = root / "oracle" / f"stdout-{name}.log"
+        self.stderr = root / "oracle" / f"stderr-{name}.log"
 
     def _start(self) -> subprocess.Popen[str]:
         if self._process is None or self._process.poll() is not None:
@@ -159,7 +161,8 @@ class Oracle:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait(timeout=10)
-        shutil.rmtree(self.root / "work", ignore_errors=True)
+        self.stdout.unlink(missing_ok=True)
+        self.stderr.unlink(missing_ok=True)
 
     # --- the calls the tests use -------------------------------------------------------------
 
