@@ -54,7 +54,8 @@ class NetworkFetcher:
         try:
             transport = RegistryTransport(Repository(host, name), self._for(host), is_loopback_host(host),
                                           self._policy, self._ca_bundle, actions="pull")
-            transport.connect()
+            # No `/v2/` probe first: a registry that wants credentials says so on the manifest's 401,
+            # which the transport answers once (anonymous token, or the host's credentials).
             manifest = self._policy.run(lambda: transport.request(
                 "GET", transport.url(f"/v2/{name}/manifests/{version}"), headers={"Accept": ACCEPT}),
                 f"GET of the manifest of {alias}")
