@@ -76,6 +76,10 @@ class DependencyUnavailableError(RetryableError):
     title = "Dependency source unavailable"
 
 
+class PrivateKeyError(PackageError):
+    title = "Private key in the package"
+
+
 class PackingError(PackageError):
     title = "Cannot pack the package"
 

@@ -15,6 +15,7 @@ import hashlib
 import io
 import os
 import queue
+import re
 import stat
 import sys
 import tarfile
@@ -25,8 +26,10 @@ from pathlib import Path
 from typing import IO, BinaryIO, cast
 
 from . import akua_toml
-from .errors import PackageError, PackingError
+from .errors import PackageError, PackingError, PrivateKeyError
 
+PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")  # PKCS#8, SEC1, RSA, OpenSSH, cosign
+KEY_MARKER_SPAN = 64  # bytes kept between reads, so a marker split across two reads is found
 SKIPPED_NAMES = frozenset({"deploy", "rendered", "out", "target", "node_modules", "dist"})
 SKIPPED_FILES = frozenset({"inputs.yaml"})
 BATCH = 64 * 1024  # bytes handed to the gzip thread at a time
@@ -96,8 +99,10 @@ def pack(root: Path, out_dir: Path, vendored: Sequence[VendoredFile] = ()) -> Pa
     ``vendored`` entries (resolved dependencies) follow all workspace entries, in
     Akua's order of their tarball paths, with the same normalised headers.
     """
-    manifest = _packed_manifest(root)
+    manifest, signing_key = _packed_manifest(root)
     files = list_files(root)
+    if signing_key in files:
+        raise key_in_package(signing_key, "is the signing key akua.toml names ([signing].cosign_private_key)")
     extra = sorted(vendored, key=lambda entry: component_order(entry.tar_path))
     target = out_dir / "package.tar.gz"
     with open(target, "wb") as raw:
@@ -123,7 +128,8 @@ def pack(root: Path, out_dir: Path, vendored: Sequence[VendoredFile] = ()) -> Pa
     )
 
 
-def _packed_manifest(root: Path) -> bytes:
+def _packed_manifest(root: Path) -> tuple[bytes, str]:
+    """akua.toml as Akua packs it, and the package path of the signing key it names ("" for none)."""
     try:
         data, problems = akua_toml.parse((root / "akua.toml").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -132,7 +138,9 @@ def _packed_manifest(root: Path) -> bytes:
     if problems:
         raise PackageError("akua.toml is invalid: " + "; ".join(text for text, _ in problems) + ".",
                            "Fix akua.toml (the run checks it before packing).")
-    return akua_toml.packed(data)
+    key = str((data.get("signing") or {}).get("cosign_private_key") or "")
+    rel = os.path.normpath(key).replace(os.sep, "/") if key and not os.path.isabs(key) else ""
+    return akua_toml.packed(data), rel
 
 
 def _header(rel: str, size: int, executable: bool) -> tarfile.TarInfo:
@@ -182,10 +190,12 @@ def _changed(before: os.stat_result, after: os.stat_result) -> bool:
 
 
 class _ExactReader:
-    """Feeds tarfile exactly ``size`` bytes; a file that shrank fails the packing."""
+    """Feeds tarfile exactly ``size`` bytes; a file that shrank fails the packing, and so does one that
+    holds a PEM private key (the artifact is public: Akua's CLI would pack a `cosign.key` left there)."""
 
     def __init__(self, handle: BinaryIO, size: int, rel: str) -> None:
         self._handle, self._left, self._rel = handle, size, rel
+        self._tail = b""
 
     def read(self, n: int = -1) -> bytes:
         want = self._left if n < 0 else min(n, self._left)
@@ -195,8 +205,20 @@ class _ExactReader:
                 f"{self._rel} shrank while it was being packed; nothing was pushed.",
                 "Make sure nothing writes to the package directory during the publish, then re-run the job.",
             )
+        window = self._tail + data
+        if PRIVATE_KEY.search(window):
+            raise key_in_package(self._rel, "holds a PEM private key")
+        self._tail = window[-KEY_MARKER_SPAN:]
         self._left -= len(data)
         return data
+
+
+def key_in_package(rel: str, why: str) -> PrivateKeyError:
+    return PrivateKeyError(
+        f"{rel} {why}; packed, it would be published to everyone who can pull the artifact. Nothing was pushed.",
+        "Keep signing keys out of the package directory: store the key as a secret and write it to "
+        "$RUNNER_TEMP in the workflow (or pass the secret to the action), then remove the file from the package.",
+    )
 
 
 class _Compressor:

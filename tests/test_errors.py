@@ -33,7 +33,16 @@ class Case:
 def write(rel: str, text: str | bytes) -> Callable[[Path, Target], None]:
     def prepare(root: Path, _: Target) -> None:
         path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text if isinstance(text, bytes) else text.encode())
+
+    return prepare
+
+
+def both(*prepares: Callable[[Path, Target], None]) -> Callable[[Path, Target], None]:
+    def prepare(root: Path, target: Target) -> None:
+        for step in prepares:
+            step(root, target)
 
     return prepare
 
@@ -93,6 +102,8 @@ def simple_envelope(_: Path, target: Target) -> dict[str, str]:
     return {"package-id": "pkg_missing0000"}
 
 
+EC_KEY = ("-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg" + "A" * 40
+          + "\n-----END PRIVATE KEY-----\n")
 VALID_TOML = '[package]\nname = "hello"\nversion = "0.3.0"\nedition = "akua.dev/v1alpha1"\n\n'
 COMPAT_OK = {"clusterTypes": [], "kubernetes": {}, "placement": {"providers": "any", "regions": "any"}}
 
@@ -165,6 +176,15 @@ CASES = [
     Case("schema-not-utf8", ("not valid UTF-8",), prepare=write(SCHEMA, b'{"a": "\xff"}'), file=SCHEMA),
     Case("schema-too-big", ("the limit is 1048576",),
          prepare=write(SCHEMA, '{"type": "object", "x": "' + "a" * (1024 * 1024) + '"}'), file=SCHEMA),
+    Case("private-key-in-the-package", ("keys/release.pem holds a PEM private key", "$RUNNER_TEMP",
+                                        "Nothing was pushed"), prepare=write("pkg/keys/release.pem", EC_KEY)),
+    Case("encrypted-key-under-another-name", ("notes/readme.txt holds a PEM private key",),
+         prepare=write("pkg/notes/readme.txt", "see below\n-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n"
+                       "-----END ENCRYPTED PRIVATE KEY-----\n")),
+    Case("signing-key-named-in-akua-toml", ("cosign.key is the signing key akua.toml names",),
+         prepare=both(
+             write(TOML, VALID_TOML + '[signing]\ncosign_private_key = "./cosign.key"\n'),
+             write("pkg/cosign.key", "not even PEM\n"))),
     Case("tag-pattern-not-a-regex", ("`tag-pattern` input `hello@(?P<version>.+` is not a regular expression",),
          inputs={"tag-pattern": "hello@(?P<version>.+"}),
     Case("tag-pattern-without-version-group", ("exactly one group, named `version`",),

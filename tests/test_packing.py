@@ -161,3 +161,22 @@ def test_pack_restores_the_interpreter_switch_interval(tmp_path: Path, monkeypat
     with pytest.raises(PackageError):
         pack(tmp_path / "p", tmp_path / "o")
     assert sys.getswitchinterval() == before
+
+
+def test_a_private_key_marker_split_across_two_reads_is_found(tmp_path: Path) -> None:
+    make_tree(tmp_path / "p")
+    marker = b"-----BEGIN EC PRIVATE KEY-----"
+    split = packing.COPY_BUFFER - len(marker) // 2  # the marker straddles the first read
+    (tmp_path / "p" / "data.bin").write_bytes(b"x" * split + marker + b"\nMHcCAQEE\n")
+    (tmp_path / "o").mkdir()
+    with pytest.raises(PackageError, match=r"data\.bin holds a PEM private key"):
+        pack(tmp_path / "p", tmp_path / "o")
+
+
+def test_public_keys_and_certificates_are_packed(tmp_path: Path) -> None:
+    make_tree(tmp_path / "p")
+    (tmp_path / "p" / "cosign.pub").write_text("-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n")
+    (tmp_path / "p" / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    (tmp_path / "o").mkdir()
+    layer = pack(tmp_path / "p", tmp_path / "o")
+    assert "cosign.pub" in [m.name for m in _members(layer.path)]
