@@ -106,10 +106,14 @@ class RegistryTransport:
                 "Set `plain-http: false` to use HTTPS with this registry.",
             )
         if response.status_code == 401:
-            self._login(response.headers.get("WWW-Authenticate", ""))
+            challenge = response.headers.get("WWW-Authenticate", "")
+            self._policy.run(lambda: self._login(challenge), f"Login to {self.host}")
 
     def _login(self, challenge: str) -> None:
-        """Answer the registry's challenge: Basic with the credentials, or a token from its token service."""
+        """Answer the registry's challenge: Basic with the credentials, or a token from its token service.
+
+        One attempt: the caller's retry loop (``connect``'s, or that of the request that met the 401)
+        tries again, so a token request is never retried inside another retry loop."""
         scheme, params = parse_challenge(challenge)
         if not scheme:
             raise auth_error(self.host, 401, "GET", "", self._credentials.anonymous)
@@ -123,7 +127,7 @@ class RegistryTransport:
             pair = f"{self._credentials.username}:{self._credentials.password}".encode()
             self._authorization = "Basic " + base64.b64encode(pair).decode("ascii")
         elif scheme == "bearer":
-            self._policy.run(lambda: self._fetch_token(params), f"Token request for {self.host}")
+            self._fetch_token(params)
         else:
             raise RegistryRejectedError(
                 f"The registry {self.host} asks for `{scheme}` authentication, which OCI registries do not use.",
