@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from akua_publish.akua_lock import LockProblem, read_lock
+from akua_publish.akua_lock import LockProblem, parse_lock
+from akua_publish.dependencies import is_vendored
 from akua_publish.dependency_fetch import NetworkFetcher
 from akua_publish.errors import PublishError
 from akua_publish.reference import Credentials
@@ -29,19 +30,18 @@ def check_vendored(manifest: dict[str, Any], files: dict[str, bytes], connection
     """``files``: akua.lock and every ``.akua/vendor/`` member of the artifact, by name; ``connections``:
     the workspace's registry connections, which private dependencies are read with."""
     specs = manifest.get("dependencies", {})
-    wanted = [alias for alias, spec in specs.items() if ("oci" in spec or "git" in spec) and "replace" not in spec]
+    wanted = [alias for alias, spec in specs.items() if is_vendored(spec)]
     if not wanted:
         return
     for alias in wanted:
         if not any(name.startswith(f"{VENDOR}{alias}/") for name in files):
             raise ApiError(422, f"Dependency {alias} is not vendored under {VENDOR}{alias}/: the package "
                                 "cannot render offline", ["body", "ref"])
+    try:
+        lock = parse_lock(files.get("akua.lock", b"").decode("utf-8"))
+    except (LockProblem, UnicodeDecodeError):
+        lock = {}
     with tempfile.TemporaryDirectory(prefix="akua-emulator-deps-") as work:
-        (Path(work) / "akua.lock").write_bytes(files.get("akua.lock", b""))
-        try:
-            lock = read_lock(Path(work) / "akua.lock") or {}
-        except LockProblem:
-            lock = {}
         for alias in wanted:
             spec, entry = specs[alias], lock.get(alias)
             found = {name: data for name, data in files.items() if name.startswith(f"{VENDOR}{alias}/")}

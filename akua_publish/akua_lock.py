@@ -34,8 +34,17 @@ def read_lock(path: Path) -> dict[str, LockEntry] | None:
     if not path.is_file():
         return None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8").removeprefix("\ufeff"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LockProblem(f"it cannot be read ({exc})") from None
+    return parse_lock(text)
+
+
+def parse_lock(text: str) -> dict[str, LockEntry]:
+    """The entries of a lock file's text by name, or ``LockProblem`` saying what is wrong."""
+    try:
+        data = tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as exc:
         raise LockProblem(f"it cannot be read as TOML ({exc})") from None
     if data.get("version") != 1:
         raise LockProblem(f"`version` is {data.get('version')!r}, not 1")

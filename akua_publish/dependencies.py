@@ -56,7 +56,7 @@ def vendor(package_dir: Path, manifest: dict[str, Any], work_dir: Path, fetcher:
            shown: str) -> Vendoring:
     """Resolve every dependency of ``manifest`` (akua.toml, already validated); ``shown`` is the package path."""
     specs: dict[str, dict[str, Any]] = manifest.get("dependencies", {})
-    vendored = [alias for alias in sorted(specs, key=lambda a: a.encode()) if _vendored_kind(specs[alias])]
+    vendored = [alias for alias in sorted(specs, key=lambda a: a.encode()) if is_vendored(specs[alias])]
     for alias in sorted(specs, key=lambda a: a.encode()):
         _check_local_paths(package_dir, alias, specs[alias])
     if not vendored:
@@ -94,7 +94,7 @@ def vendor(package_dir: Path, manifest: dict[str, Any], work_dir: Path, fetcher:
     return Vendoring(files, done)
 
 
-def _vendored_kind(spec: dict[str, Any]) -> bool:
+def is_vendored(spec: dict[str, Any]) -> bool:
     """Akua vendors ``oci`` and ``git`` dependencies, and not when a ``replace`` points at a local fork."""
     return ("oci" in spec or "git" in spec) and "replace" not in spec
 
