@@ -20,7 +20,7 @@ import stat
 import sys
 import tarfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, cast
@@ -47,13 +47,23 @@ class PackedLayer:
 
 
 def list_files(root: Path) -> list[str]:
-    """Root-relative POSIX paths of the files Akua packs, in Akua's order.
+    """Root-relative POSIX paths of the files Akua packs from a workspace, in Akua's order: the walk
+    of ``collect_files``, less the files named ``inputs.yaml`` (per-consumer values)."""
+    return collect_files(root, keep_file=lambda name: name not in SKIPPED_FILES)
 
-    As Akua's walker: any entry, file or directory, named like a dot-name or one of
-    the build/output names is skipped with everything under it; files named
-    ``inputs.yaml`` are skipped; only regular files are packed (symlinks are never
-    followed). The order is Akua's: path component by component (``a/x`` before
-    ``a-b`` and ``a.txt``), each component as bytes.
+
+def _every_file(_: str) -> bool:
+    return True
+
+
+def collect_files(root: Path, *, skip_names: bool = True, keep_file: Callable[[str], bool] = _every_file) -> list[str]:
+    """Akua's walker (``walk.rs``): root-relative POSIX paths of the regular files under ``root``.
+
+    With ``skip_names``, any entry, file or directory, named like a dot-name or one of
+    the build/output names is skipped with everything under it (without, as Akua's tree
+    digest walks, nothing is). Files go through ``keep_file``; symlinks and special files
+    are never followed or kept. The order is Akua's: path component by component
+    (``a/x`` before ``a-b`` and ``a.txt``), each component as bytes.
     """
     found: list[str] = []
     pending = [""]
@@ -67,12 +77,12 @@ def list_files(root: Path) -> list[str]:
                 "Check its permissions.",
             ) from None
         for entry in entries:
-            if entry.name.startswith(".") or entry.name in SKIPPED_NAMES:
+            if skip_names and (entry.name.startswith(".") or entry.name in SKIPPED_NAMES):
                 continue
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if entry.is_dir(follow_symlinks=False):
                 pending.append(rel)
-            elif entry.is_file(follow_symlinks=False) and entry.name not in SKIPPED_FILES:
+            elif entry.is_file(follow_symlinks=False) and keep_file(entry.name):
                 found.append(rel)
     return sorted(found, key=component_order)
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import shutil
 import stat
 import tarfile
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from .packing import SKIPPED_NAMES, component_order
+from .packing import collect_files
 
 MAX_UNPACKED = 2 * 1024**3  # Akua caps a dependency's decompressed size at 2 GiB
 CHUNK = 1024 * 1024
@@ -30,40 +29,19 @@ class TreeProblem(ValueError):
 
 def tree_digest(root: Path) -> str:
     """Akua's ``hash_dir``: every regular file (hidden ones too), component order, ``path NUL bytes LF``."""
-    files: list[str] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if not Path(folder, d).is_symlink()]
-        rel_folder = Path(folder).relative_to(root)
-        for name in names:
-            path = Path(folder, name)
-            if path.is_file() and not path.is_symlink():
-                files.append((rel_folder / name).as_posix())
     sha = hashlib.sha256()
-    for rel in sorted(files, key=component_order):
+    for rel in collect_files(root, skip_names=False):
         sha.update(rel.encode("utf-8", "replace") + b"\0")
         with open(root / rel, "rb") as handle:
-            while chunk := handle.read(1024 * 1024):
+            while chunk := handle.read(CHUNK):
                 sha.update(chunk)
         sha.update(b"\n")
     return "sha256:" + sha.hexdigest()
 
 
 def walk(root: Path) -> list[tuple[str, Path]]:
-    """A resolved tree's files as Akua vendors them: dot-names and the six skip names dropped with
-    all beneath them, symlinks and special files dropped, ``inputs.yaml`` kept; component order."""
-    found: list[tuple[str, Path]] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if _kept(d) and not Path(folder, d).is_symlink()]
-        rel_folder = PurePosixPath(Path(folder).relative_to(root).as_posix())
-        for name in names:
-            path = Path(folder, name)
-            if _kept(name) and path.is_file() and not path.is_symlink():
-                found.append(((rel_folder / name).as_posix().removeprefix("./"), path))
-    return sorted(found, key=lambda item: component_order(item[0]))
-
-
-def _kept(name: str) -> bool:
-    return not name.startswith(".") and name not in SKIPPED_NAMES
+    """A resolved tree's files as Akua vendors them: Akua's walk, with ``inputs.yaml`` kept."""
+    return [(rel, root / rel) for rel in collect_files(root)]
 
 
 def unpack(archive: BinaryIO, target: Path, gzipped: bool) -> None:
