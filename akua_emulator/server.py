@@ -93,7 +93,8 @@ class Emulator(ThreadingHTTPServer):
                 raise ApiError(409, f"Version {body['semver']} already exists", ["body", "semver"])
             verify_artifact(package["source"]["oci_ref"], body["semver"], body["ref"],
                             body["input_schema"], self.store.registry_connections,
-                            tls=self.store.registry_tls, inspector=self.inspector)
+                            tls=self.store.registry_tls, inspector=self.inspector,
+                            signature_key=self.store.signature_keys.get(package["id"], ""))
             version = self.store.record_version(
                 package["id"], body["semver"], body["ref"], body["input_schema"]
             )

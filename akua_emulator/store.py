@@ -38,6 +38,8 @@ class Store:
     registry_connections: dict[str, tuple[str, str]] = field(default_factory=dict)
     # Registries Akua reaches over HTTPS with a CA of their own: host -> CA bundle (PEM file).
     registry_tls: dict[str, str] = field(default_factory=dict)
+    # Packages that accept only versions signed by a key: package id -> public key PEM (cosign.pub).
+    signature_keys: dict[str, str] = field(default_factory=dict)
     calls: list[tuple[str, str, int, str]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
 

@@ -34,6 +34,7 @@ from akua_publish.schema import same_json
 
 from .offline import VENDOR, check_vendored
 from .openapi import ApiError
+from .signatures import check_signature
 
 # (oci_ref, manifest digest, registry credentials or None) -> Akua's inspection of the artifact:
 # at least ``manifest_digest``, ``package_version`` and ``input_schema``. Raises when Akua's reader refuses.
@@ -46,8 +47,9 @@ def _fail(message: str, *path: str) -> ApiError:
 
 def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
                     connections: dict[str, tuple[str, str]], *, tls: dict[str, str] | None = None,
-                    inspector: Inspector | None = None) -> None:
-    """``tls`` maps registry hosts served over HTTPS (loopback ones included) to the CA file to trust."""
+                    inspector: Inspector | None = None, signature_key: str = "") -> None:
+    """``tls`` maps registry hosts served over HTTPS (loopback ones included) to the CA file to trust;
+    ``signature_key``, a public key PEM, makes a valid cosign signature by it a condition."""
     try:
         repo = parse_repository(oci_ref, "oci_ref")
     except Exception:
@@ -80,6 +82,8 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
     if "sha256:" + hashlib.sha256(raw).hexdigest() != ref:
         raise _fail("Manifest bytes do not hash to ref", "body", "ref")
     manifest = json.loads(raw)
+    if signature_key:
+        check_signature(session, base, ref, signature_key)
     if manifest.get("schemaVersion") != 2:
         raise _fail("Manifest schemaVersion is not 2", "body", "ref")
     if (manifest.get("config") or {}).get("mediaType") != CONFIG_MEDIA_TYPE:

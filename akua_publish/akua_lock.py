@@ -29,19 +29,24 @@ class LockProblem(ValueError):
     """What is wrong with the lock file, in words a user can act on."""
 
 
-def read_lock(path: Path) -> dict[str, LockEntry] | None:
-    """The entries of ``path`` by name (the last wins, as in Akua), or None when there is no lock."""
+def read_lock_entries(path: Path) -> list[LockEntry] | None:
+    """Every ``[[package]]`` of ``path`` in file order (as the provenance lists them), or None without a lock."""
     if not path.is_file():
         return None
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise LockProblem(f"it cannot be read ({exc})") from None
-    return parse_lock(text)
+    return parse_lock_entries(text)
 
 
 def parse_lock(text: str) -> dict[str, LockEntry]:
-    """The entries of a lock file's text by name, or ``LockProblem`` saying what is wrong."""
+    """The entries of a lock file's text by name (the last wins, as in Akua), or ``LockProblem``."""
+    return {entry.name: entry for entry in parse_lock_entries(text)}
+
+
+def parse_lock_entries(text: str) -> list[LockEntry]:
+    """The entries of a lock file's text in file order, or ``LockProblem`` saying what is wrong."""
     try:
         data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
@@ -51,7 +56,7 @@ def parse_lock(text: str) -> dict[str, LockEntry]:
     packages = data.get("package", [])
     if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
         raise LockProblem("`[[package]]` must be a list of tables")
-    entries: dict[str, LockEntry] = {}
+    entries: list[LockEntry] = []
     seen: set[tuple[str, str]] = set()
     previous = ""
     for table in packages:
@@ -68,5 +73,5 @@ def parse_lock(text: str) -> dict[str, LockEntry]:
             raise LockProblem(f"`{entry.name}` has digest `{entry.digest}`, neither sha256: nor git:")
         previous = entry.name
         seen.add((entry.name, entry.version))
-        entries[entry.name] = entry
+        entries.append(entry)
     return entries

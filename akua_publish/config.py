@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from .dependency_credentials import dependency_credentials
 from .errors import InputError
 from .package import join_shown
+from .provenance import BuildContext
 from .reference import Credentials, RegistryLogin, Repository, is_loopback_host, parse_repository
 from .runner import Runner
 from .version_body import parse_compatibility
@@ -25,15 +26,28 @@ from .versioning import parse_tag_pattern
 DEFAULT_API_URL = "https://api.akua.dev/v1"
 DEFAULT_PATH = "."
 DEFAULT_SCHEMA = "exported/inputs.schema.json"
-DEFAULT_SCHEMA_CHECK = "strict"
+SCHEMA_CHECKS = ("strict", "warn", "off")  # the first is the default
+SIGN_MODES = ("auto", "true", "false")
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_DEADLINE = 300.0
 DEFAULT_TIMEOUT = 60.0
 MAX_COMPATIBILITY_BYTES = 64 * 1024
 PACKAGE_ID = re.compile(r"pkg_[A-Za-z0-9_-]{1,50}", re.ASCII)
 WORKSPACE_ID = re.compile(r"ws_[A-Za-z0-9_-]{1,50}", re.ASCII)
-SECRET_INPUTS = ("api-token", "registry-password", "github-token", "dependency-credentials")
-SECRET_ENV = ("AKUA_API_TOKEN", "GITHUB_TOKEN")
+SECRET_INPUTS = ("api-token", "registry-password", "github-token", "dependency-credentials", "cosign-private-key",
+                 "cosign-password")
+SECRET_ENV = ("AKUA_API_TOKEN", "GITHUB_TOKEN", "AKUA_COSIGN_PASSPHRASE")
+
+
+@dataclass(frozen=True)
+class Signing:
+    """How to sign: ``mode`` auto, true or false; the key's PEM text and passphrase, never shown."""
+
+    mode: str
+    attest: bool
+    key: str = field(repr=False)
+    passphrase: str = field(repr=False)
+    root: Path  # the workspace: a key file akua.toml names must be under it
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,8 @@ class Settings:
     github_ref: str
     source_url: str
     revision: str
+    signing: Signing
+    build: BuildContext
 
 
 def secrets_of(runner: Runner) -> list[str]:
@@ -138,7 +154,7 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         tag_pattern=parse_tag_pattern(runner.input("tag-pattern")),
         compatibility=_compatibility(runner, root),
         dry_run=_flag(runner.input("dry-run"), "dry-run"),
-        schema_check=_schema_check(runner.input("schema-check")),
+        schema_check=_choice(runner.input("schema-check"), "schema-check", SCHEMA_CHECKS),
         max_attempts=int(_number(runner.input("max-attempts"), "max-attempts", DEFAULT_MAX_ATTEMPTS, 1, 20,
                                  whole=True)),
         deadline=_number(runner.input("deadline"), "deadline", DEFAULT_DEADLINE, 1, 3600),
@@ -146,6 +162,18 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         github_ref=runner.env("GITHUB_REF"),
         source_url=f"{server.rstrip('/')}/{repo_name}" if repo_name else "",
         revision=runner.env("GITHUB_SHA"),
+        signing=Signing(
+            mode=_choice(runner.input("sign"), "sign", SIGN_MODES),
+            attest=_flag(runner.input("attest") or "true", "attest"),
+            key=runner.input("cosign-private-key"),
+            passphrase=runner.input("cosign-password") or runner.env("AKUA_COSIGN_PASSPHRASE"),
+            root=root,
+        ),
+        build=BuildContext(
+            server_url=server, repository=repo_name, commit=runner.env("GITHUB_SHA"), ref=runner.env("GITHUB_REF"),
+            workflow_ref=runner.env("GITHUB_WORKFLOW_REF"), event=runner.env("GITHUB_EVENT_NAME"),
+            run_id=runner.env("GITHUB_RUN_ID"),
+        ),
     )
 
 
@@ -216,12 +244,13 @@ def _number(text: str, name: str, default: float, low: float, high: float, *, wh
     return value
 
 
-def _schema_check(text: str) -> str:
-    value = text.lower() or DEFAULT_SCHEMA_CHECK
-    if value not in ("strict", "warn", "off"):
+def _choice(text: str, name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first is the default, for an empty input)."""
+    value = text.lower() or choices[0]
+    if value not in choices:
         raise InputError(
-            f"The `schema-check` input is `{text}`.",
-            "Set schema-check to strict (the default), warn or off.",
+            f"The `{name}` input is `{text}`.",
+            f"Set {name} to {', '.join(choices[:-1])} or {choices[-1]} (the default is {choices[0]}).",
         )
     return value
 

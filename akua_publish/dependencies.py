@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .akua_lock import LockEntry, LockProblem, read_lock
+from .akua_lock import LockEntry, LockProblem, read_lock_entries
 from .errors import DependencyError, LockFileError
 from .packing import VendoredFile
 from .vendor_tree import tree_digest, walk
@@ -104,14 +104,19 @@ def _executable(path: Path, fixed: bool | None) -> bool:
 
 
 def _lock(package_dir: Path, shown: str) -> dict[str, LockEntry]:
+    return {entry.name: entry for entry in lock_entries(package_dir, shown)}
+
+
+def lock_entries(package_dir: Path, shown: str) -> list[LockEntry]:
+    """The package's akua.lock entries in file order ([] without a lock); an invalid lock stops the run."""
     where = f"{shown.rstrip('/')}/akua.lock" if shown not in ("", ".") else "akua.lock"
     try:
-        lock = read_lock(package_dir / "akua.lock")
+        entries = read_lock_entries(package_dir / "akua.lock")
     except LockProblem as exc:
         raise LockFileError(
             f"{where} is invalid: {exc}. Akua's CLI would silently ignore it and vendor unpinned charts; "
             "akua-publish does not publish what the lock does not vouch for.", LOCK_HINT, file=where) from None
-    return lock or {}
+    return entries or []
 
 
 def _prevendored_digest(alias: str, folder: Path, entry: LockEntry | None) -> str:

@@ -80,6 +80,20 @@ class PrivateKeyError(PackageError):
     title = "Private key in the package"
 
 
+class SigningKeyError(PublishError):
+    title = "Signing key unusable"
+
+
+class NoSigningKeyError(PublishError):
+    title = "No signing key"
+
+
+class SidecarError(PublishError):
+    """The registry holds something under a sidecar tag that akua-publish must not touch."""
+
+    title = "Signature sidecar cannot be written"
+
+
 class PackingError(PackageError):
     title = "Cannot pack the package"
 

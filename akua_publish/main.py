@@ -84,4 +84,25 @@ def success_summary(outcome: Outcome) -> str:
                    for d in outcome.dependencies)
     vendored = ("\n#### Vendored dependencies\n\n| alias | source | version | digest | files |\n"
                 "|---|---|---|---|---|\n" + deps) if deps else ""
-    return f"### {heading}\n\n| | |\n|---|---|\n{table}\n{vendored}"
+    return f"### {heading}\n\n| | |\n|---|---|\n{table}\n{vendored}{signature_summary(outcome)}"
+
+
+def signature_summary(outcome: Outcome) -> str:
+    """The sidecars, the key's fingerprint, and commands that check them with the public key."""
+    signed = outcome.signatures
+    if signed is None:
+        return ""
+    image = outcome.oci_ref.removeprefix("oci://")
+    rows = [("Signature", f"`{signed.signature_tag}` (`{signed.signature_digest}`)"),
+            ("Provenance", f"`{signed.attestation_tag}`" if signed.attestation_tag else "not attested (attest: false)"),
+            ("Public key", f"ECDSA P-256 `{signed.fingerprint}`")]
+    commands = [f"cosign verify --key cosign.pub --insecure-ignore-tlog=true {image}"]
+    if signed.attestation_tag:
+        commands.append("cosign verify-attestation --key cosign.pub --insecure-ignore-tlog=true "
+                        f"--type slsaprovenance1 {image}")
+    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
+    return (f"\n#### Signed\n\n| | |\n|---|---|\n{table}\n\n"
+            "Akua checks the signature when a package that depends on this one sets "
+            "`[signing] cosign_public_key` to this public key. To check it yourself (keyed signatures "
+            "have no transparency-log entry, hence the flag):\n\n```sh\n" + "\n".join(commands) + "\n```\n\n"
+            f"<details><summary>cosign.pub</summary>\n\n```\n{signed.public_pem.strip()}\n```\n\n</details>\n")

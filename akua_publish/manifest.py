@@ -81,3 +81,9 @@ def oci_annotations(semver: str, source_url: str, revision: str) -> dict[str, st
 
 def _canonical(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def compact_json(value: object) -> bytes:
+    """JSON as serde_json writes it: fields in the order given, no whitespace, non-ASCII kept as UTF-8
+    (the sidecars and the provenance statement match Akua's bytes this way)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -226,8 +226,9 @@ class _ExactReader:
 def key_in_package(rel: str, why: str) -> PrivateKeyError:
     return PrivateKeyError(
         f"{rel} {why}; packed, it would be published to everyone who can pull the artifact. Nothing was pushed.",
-        "Keep signing keys out of the package directory: store the key as a secret and write it to "
-        "$RUNNER_TEMP in the workflow (or pass the secret to the action), then remove the file from the package.",
+        "Keep signing keys out of the package directory: store the key as a secret and pass it to the action "
+        "(cosign-private-key: ${{ secrets.COSIGN_PRIVATE_KEY }}), or write it to $RUNNER_TEMP for Akua's CLI; "
+        "then remove the file from the package.",
     )
 
 

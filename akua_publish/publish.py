@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings
-from .dependencies import VendoredDependency, Vendoring, vendor
+from .dependencies import VendoredDependency, Vendoring, lock_entries, vendor
 from .errors import (
     AkuaRejectedError,
     HostedPackageError,
@@ -29,6 +29,7 @@ from .reference import Repository, parse_repository
 from .retry import RetryPolicy
 from .runner import Runner
 from .schema_source import resolve_input_schema
+from .signing import Signatures, planned_sidecars, publish_sidecars, signing_key
 from .version_body import PLACEHOLDER_REF, build_body, check_body
 from .versioning import oci_tag, resolve_semver
 
@@ -50,8 +51,10 @@ class Outcome:
     version_id: str = ""
     published_at: str = ""
     dependencies: tuple[VendoredDependency, ...] = ()
+    signatures: Signatures | None = None
 
     def outputs(self) -> dict[str, str]:
+        signed = self.signatures
         return {
             "semver": self.semver,
             "tag": self.tag,
@@ -60,6 +63,9 @@ class Outcome:
             "version-id": self.version_id,
             "published-at": self.published_at,
             "status": self.status,
+            "signature-tag": signed.signature_tag if signed else "",
+            "attestation-tag": signed.attestation_tag if signed else "",
+            "signature-digest": signed.signature_digest if signed else "",
         }
 
 
@@ -73,6 +79,8 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
         input_schema = resolve_input_schema(settings, runner)
         schema = input_schema.schema
         check_body(build_body(semver, PLACEHOLDER_REF, schema, settings.compatibility))
+        key = signing_key(settings, package.manifest, runner)
+        lock = lock_entries(settings.package_dir, settings.package_shown) if key else []
         runner.info(f"{package.name} {semver}: akua.toml, package.k and the input schema are valid.")
 
     with runner.group("Check the package in Akua"):
@@ -107,7 +115,12 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
         digest=artifact.digest, oci_ref=repository.oci_ref(artifact.digest), status="dry-run",
         schema_origin=input_schema.origin, dependencies=tuple(vendoring.dependencies),
     )
+    # Signed now, so that a key that cannot sign fails before the push.
+    sidecars = planned_sidecars(key, str(repository), artifact.digest, tag, lock=lock, build=settings.build,
+                                attest=settings.signing.attest) if key else []
     if settings.dry_run:
+        if sidecars:
+            runner.info("A real run signs the artifact: " + ", ".join(s.tag for s in sidecars) + ".")
         if registered and registered.get("ref") != artifact.digest:
             runner.warning(f"Akua already has {semver} as {registered.get('ref')}, not {artifact.digest}: "
                            "unless the registry holds the same content under that digest, a real run fails.",
@@ -131,6 +144,14 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
                                      runner=runner)
         outcome = replace(outcome, digest=digest, oci_ref=repository.oci_ref(digest))
         runner.info(f"The registry holds {outcome.oci_ref}")
+
+    if key:
+        with runner.group("Sign: cosign signature" + (" and SLSA provenance" if settings.signing.attest else "")):
+            if digest != artifact.digest:  # Akua's version, or the same content packed by another release
+                sidecars = planned_sidecars(key, str(repository), digest, tag, lock=lock, build=settings.build,
+                                            attest=settings.signing.attest)
+            signatures = publish_sidecars(registry, key, sidecars, digest, work_dir=work_dir, runner=runner)
+            outcome = replace(outcome, signatures=signatures)
 
     with runner.group("Register the version in Akua"):
         if registered:

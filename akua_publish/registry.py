@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import oras.container
@@ -34,6 +36,7 @@ from .registry_transport import RegistryTransport
 from .retry import RetryPolicy
 
 CHUNK_SIZE = 4 * 1024 * 1024  # GHCR refuses chunks over 4 MiB
+SMALL_BLOB_LIMIT = 1024 * 1024  # a sidecar's payload or envelope is a few kilobytes
 MANIFEST_ACCEPT = ", ".join((
     MANIFEST_MEDIA_TYPE,
     "application/vnd.oci.image.index.v1+json",
@@ -121,18 +124,47 @@ class RegistryClient:
                                         "Check that the repository points at an OCI distribution registry.")
         return StoredManifest("sha256:" + hashlib.sha256(raw).hexdigest(), raw, content)
 
+    def blob(self, digest: str, limit: int = SMALL_BLOB_LIMIT) -> bytes | None:
+        """A small blob (a sidecar's layer), or None when the registry does not have it or it is over ``limit``."""
+
+        def get() -> requests.Response:
+            return self._transport.request("GET", self._transport.url(f"/v2/{self.repository.name}/blobs/{digest}"),
+                                           stream=True)
+
+        response = self._policy.run(get, f"GET of blob {digest[:19]}")
+        with response:
+            if response.status_code == 404:
+                return None
+            _expect(response, (200,), f"GET of blob {digest[:19]}")
+            data = response.raw.read(limit + 1, decode_content=True)
+        return data if len(data) <= limit else None
+
     def push(self, tag: str, layer: PackedLayer, artifact: Artifact) -> str:
         """Upload both blobs, then the manifest; return its digest."""
+        config_path = layer.path.with_name("config.json")
+        config_path.write_bytes(artifact.config)
+        self._upload((
+            (layer.path, CONTENT_MEDIA_TYPE, layer.digest, layer.size),
+            (config_path, CONFIG_MEDIA_TYPE, artifact.config_digest, len(artifact.config)),
+        ), tag)
+        return self.put_manifest(tag, artifact.manifest)
+
+    def push_small(self, tag: str, blobs: list[tuple[bytes, str]], manifest: bytes, work_dir: Path) -> str:
+        """Upload in-memory blobs (bytes, media type), then the manifest; return its digest (a sidecar)."""
+        files = []
+        for data, media_type in blobs:
+            digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            path = work_dir / digest.replace(":", "-")
+            path.write_bytes(data)
+            files.append((path, media_type, digest, len(data)))
+        self._upload(files, tag)
+        return self.put_manifest(tag, manifest)
+
+    def _upload(self, blobs: Iterable[tuple[Path, str, str, int]], tag: str) -> None:
         container = oras.container.Container(f"{self.repository.name}:{tag}", registry=self.repository.host)
         container.registry = self.repository.host
         container.namespace, _, container.repository = self.repository.name.rpartition("/")
         container.namespace = container.namespace or None
-        config_path = layer.path.with_name("config.json")
-        config_path.write_bytes(artifact.config)
-        blobs = (
-            (layer.path, CONTENT_MEDIA_TYPE, layer.digest, layer.size),
-            (config_path, CONFIG_MEDIA_TYPE, artifact.config_digest, len(artifact.config)),
-        )
         for path, media_type, digest, size in blobs:
             descriptor = {"mediaType": media_type, "digest": digest, "size": size}
 
@@ -148,7 +180,6 @@ class RegistryClient:
                 _expect(response, (200, 201, 202), f"upload of blob {descriptor['digest']}")
 
             self._policy.run(upload, f"Upload of blob {digest[:19]}")
-        return self.put_manifest(tag, artifact.manifest)
 
     def put_manifest(self, tag: str, manifest: bytes) -> str:
         """PUT these exact manifest bytes under ``tag``; return their digest, checked against the registry's."""

@@ -34,8 +34,9 @@ class ActRun:
 
 
 def run_act(variables: dict[str, str], token: str, tag: str = f"v{EXAMPLE_VERSION}",
-            timeout: float = 600) -> ActRun:
-    """``act push`` with a tag event; the token goes in through the environment, never argv."""
+            timeout: float = 600, secrets: dict[str, str] | None = None) -> ActRun:
+    """``act push`` with a tag event; the token and other ``secrets`` go in through the environment,
+    never argv."""
     with tempfile.TemporaryDirectory(prefix="akua-act-") as work:
         event = Path(work, "event.json")
         event.write_text(json.dumps({
@@ -49,7 +50,9 @@ def run_act(variables: dict[str, str], token: str, tag: str = f"v{EXAMPLE_VERSIO
         ]
         for name, value in variables.items():
             command += ["--var", f"{name}={value}"]
-        env = dict(os.environ, AKUA_API_TOKEN=token)
+        for name in secrets or {}:
+            command += ["-s", name]
+        env = dict(os.environ, AKUA_API_TOKEN=token, **(secrets or {}))
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                               timeout=timeout, check=False)
         return ActRun(done.returncode, done.stdout + done.stderr)

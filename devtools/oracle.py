@@ -127,13 +127,14 @@ class Oracle:
             self._answers = os.fdopen(read, "r")
         return self._process
 
-    def call(self, function: str, argument: Any, cwd: str = "/") -> Any:
-        """Run ``addon[function](argument)`` with the working directory ``cwd`` (a path in the root)."""
+    def call(self, function: str, argument: Any, cwd: str = "/", env: dict[str, str] | None = None) -> Any:
+        """Run ``addon[function](argument)`` with the working directory ``cwd`` (a path in the root) and
+        ``env`` added to the environment for that call."""
         with self._lock:
             process = self._start()
             assert process.stdin is not None
             try:
-                process.stdin.write(json.dumps({"fn": function, "arg": argument, "cwd": cwd}) + "\n")
+                process.stdin.write(json.dumps({"fn": function, "arg": argument, "cwd": cwd, "env": env or {}}) + "\n")
                 process.stdin.flush()
                 line = self._answers.readline()
             except BrokenPipeError:
@@ -175,15 +176,38 @@ class Oracle:
         answer: dict[str, Any] = self.call("inspectOciPackage", argument)
         return answer
 
-    def execute(self, args: list[str], cwd: str = "/") -> tuple[int, bytes]:
+    def execute(self, args: list[str], cwd: str = "/", env: dict[str, str] | None = None) -> tuple[int, bytes]:
         """An ``akuapkg`` CLI verb: its exit code and the bytes it printed."""
         with self._lock:
             self._start()
             before = self.stdout.stat().st_size
-        code = self.call("execute", args, cwd=cwd)
+        code = self.call("execute", args, cwd=cwd, env=env)
         with open(self.stdout, "rb") as out:
             out.seek(before)
             return int(code), out.read()
+
+    def render_dependent(self, oci_ref: str, version: str, public_pem: str) -> tuple[int, str]:
+        """Akua's ``render`` of a package that depends on ``oci_ref`` ``version`` and sets
+        ``[signing] cosign_public_key``: its exit code and what it said (stdout, then stderr's tail).
+
+        No lock and no vendored tree, so Akua fetches from the registry, the one path on which its
+        consumer checks the ``.sig`` (signing.md 8.1)."""
+        work = self.workdir()
+        try:
+            (work / "cosign.pub").write_text(public_pem)
+            (work / "akua.toml").write_text(
+                '[package]\nname = "dependent"\nversion = "0.1.0"\nedition = "akua.dev/v1alpha1"\n\n'
+                f'[dependencies]\nupstream = {{ oci = "{oci_ref}", version = "{version}" }}\n\n'
+                '[signing]\ncosign_public_key = "cosign.pub"\n')
+            (work / "package.k").write_text('schema Input:\n    name: str = "x"\n\nresources = []\n')
+            errors_before = self.stderr.stat().st_size if self.stderr.exists() else 0
+            code, said = self.execute(["render", "--json", "--package", self.inside(work / "package.k"),
+                                       "--out", self.inside(work / "out")], cwd=self.inside(work))
+            with open(self.stderr, "rb") as err:
+                err.seek(errors_before)
+                return code, (said + err.read()).decode(errors="replace")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     def export_text(self, package_k: str | bytes) -> bytes:
         """The exact bytes ``akuapkg export`` writes for this package.k (Akua's CLI output)."""

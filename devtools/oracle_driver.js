@@ -22,11 +22,15 @@ const lines = readline.createInterface({ input: process.stdin });
 lines.on("line", (line) => {
   const request = JSON.parse(line);
   let answer;
+  const env = request.env || {};
   try {
     process.chdir(request.cwd || "/");
+    Object.assign(process.env, env); // Akua's core reads e.g. AKUA_COSIGN_PASSPHRASE from the process
     answer = '{"result":' + encode(addon[request.fn](request.arg)) + "}";
   } catch (error) {
     answer = JSON.stringify({ error: String(error && error.message ? error.message : error) });
+  } finally {
+    for (const name of Object.keys(env)) delete process.env[name];
   }
   fs.writeSync(answers, answer + "\n");
 });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import socket
 import subprocess
@@ -122,6 +123,32 @@ class LocalRegistry:
             return []
         response.raise_for_status()
         return sorted(response.json().get("tags") or [])
+
+    def manifest(self, name: str, reference: str) -> bytes | None:
+        """The manifest's exact bytes, or None when the registry has none."""
+        kwargs = self.client_auth(name)
+        headers = {"Accept": "application/vnd.oci.image.manifest.v1+json", **kwargs.pop("headers", {})}
+        response = requests.get(f"{self.base}/v2/{name}/manifests/{reference}", headers=headers, timeout=10,
+                                **kwargs)
+        return response.content if response.ok else None
+
+    def blob(self, name: str, digest: str) -> bytes:
+        response = requests.get(f"{self.base}/v2/{name}/blobs/{digest}", timeout=10, **self.client_auth(name))
+        response.raise_for_status()
+        return response.content
+
+    def put(self, name: str, reference: str, blobs: list[bytes], manifest: bytes) -> None:
+        """Upload blobs and a manifest as a tool other than the action would (tampering, other publishers)."""
+        for data in blobs:
+            digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            kwargs = self.client_auth(name)
+            response = requests.put(self.monolithic_upload_url(name, digest), data=data, timeout=30, **kwargs)
+            assert response.status_code == 201, response.text
+        kwargs = self.client_auth(name)
+        headers = {"Content-Type": "application/vnd.oci.image.manifest.v1+json", **kwargs.pop("headers", {})}
+        response = requests.put(f"{self.base}/v2/{name}/manifests/{reference}", data=manifest, headers=headers,
+                                timeout=30, **kwargs)
+        assert response.status_code == 201, response.text
 
     def manifest_digest(self, name: str, reference: str) -> str | None:
         kwargs = self.client_auth(name)

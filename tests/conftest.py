@@ -119,10 +119,9 @@ def publish(workspace: Path, target: Target):
         full_env.update(env or {})
         result = run_action(root or workspace, full_inputs, full_env, honour_permissions=honour_permissions,
                             on_github=on_github, action_root=action_root)
-        secrets_used = target.akua.secrets + [
-            v for k, v in {**full_inputs, **full_env}.items()
-            if k in ("api-token", "registry-password", "github-token", "GITHUB_TOKEN") and v
-        ]
+        secrets_used = target.akua.secrets + secret_parts([
+            v for k, v in {**full_inputs, **full_env}.items() if k in SECRET_NAMES and v
+        ])
         leaked = result.leaked(secrets_used)
         LEAKS.extend(("action output", secret[:6] + "...") for secret in leaked)
         assert leaked == [], result.log
@@ -139,6 +138,21 @@ def publish(workspace: Path, target: Target):
         return result
 
     return run
+
+
+SECRET_NAMES = ("api-token", "registry-password", "github-token", "GITHUB_TOKEN", "cosign-private-key",
+                "cosign-password", "AKUA_COSIGN_PASSPHRASE")
+
+
+def secret_parts(values: list[str]) -> list[str]:
+    """Each secret, and each line of a multi-line one (a PEM key leaks as much through one line of its body)."""
+    parts = []
+    for value in values:
+        parts.append(value)
+        lines = value.strip().splitlines()
+        parts += [line.strip() for line in lines if len(lines) > 1 and len(line.strip()) >= 16
+                  and not line.startswith("-----")]
+    return parts
 
 
 def error_lines(run: ActionRun) -> list[str]:

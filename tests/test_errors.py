@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import OTHER_WORKSPACE, WORKSPACE_ID, Target, error_lines, parse_annotation, plain_errors
+from devtools.keys import generate, other_kinds
 from devtools.registry import free_port
 
 SCHEMA = "pkg/exported/inputs.schema.json"
@@ -105,6 +106,8 @@ def simple_envelope(_: Path, target: Target) -> dict[str, str]:
 EC_KEY = ("-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg" + "A" * 40
           + "\n-----END PRIVATE KEY-----\n")
 VALID_TOML = '[package]\nname = "hello"\nversion = "0.3.0"\nedition = "akua.dev/v1alpha1"\n\n'
+ENCRYPTED_KEY = generate("pkcs8-pbkdf2")
+OTHER_KEYS = other_kinds()
 COMPAT_OK = {"clusterTypes": [], "kubernetes": {}, "placement": {"providers": "any", "regions": "any"}}
 
 CASES = [
@@ -243,6 +246,24 @@ CASES = [
     Case("max-attempts-zero", ("`max-attempts` input is `0`",), inputs={"max-attempts": "0"}),
     Case("deadline-not-a-number", ("`deadline` input is `soon`",), inputs={"deadline": "soon"}),
     Case("timeout-too-long", ("`timeout` input is `9999`",), inputs={"timeout": "9999"}),
+    # 6. signing
+    Case("sign-not-a-mode", ("`sign` input is `yes`", "auto, true or false"), inputs={"sign": "yes"}),
+    Case("attest-not-a-flag", ("`attest` input is `maybe`",), inputs={"attest": "maybe"}),
+    Case("sign-true-without-a-key", ("sign: true", "no signing key", "COSIGN_PRIVATE_KEY"), inputs={"sign": "true"}),
+    Case("key-is-rsa", ("an RSA key", "ECDSA P-256", "cosign generate-key-pair"),
+         inputs={"cosign-private-key": OTHER_KEYS["rsa"]}),
+    Case("key-is-p384", ("secp384r1",), inputs={"cosign-private-key": OTHER_KEYS["p384"]}),
+    Case("key-is-public", ("is a public key", "cosign.pub"), inputs={"cosign-private-key": OTHER_KEYS["public"]}),
+    Case("key-is-malformed", ("does not parse",),
+         inputs={"cosign-private-key": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"}),
+    Case("key-is-a-path", ("not a path",), inputs={"cosign-private-key": "keys/cosign.key"}),
+    Case("key-passphrase-missing", ("no passphrase was given", "cosign-password"),
+         inputs={"cosign-private-key": ENCRYPTED_KEY.private_pem}),
+    Case("key-passphrase-wrong", ("cannot be decrypted",),
+         inputs={"cosign-private-key": ENCRYPTED_KEY.private_pem, "cosign-password": "not-the-passphrase"}),
+    Case("akua-toml-names-a-missing-key", ("names the signing key ../keys/cosign.key", "COSIGN_PRIVATE_KEY"),
+         prepare=write(TOML, VALID_TOML + '[dependencies]\nhello = { path = "vendor/charts/hello" }\n\n'
+                       '[signing]\ncosign_private_key = "../keys/cosign.key"\n'), file=TOML),
 ]
 
 

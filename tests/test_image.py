@@ -54,6 +54,15 @@ def test_image_holds_only_the_runtime_dependencies_and_the_code(image: str) -> N
     assert installed == pinned
 
 
+def test_image_stays_within_80_mb_of_its_base(image: str) -> None:
+    """The dependencies (kcl-lib, cryptography, dulwich, ...) and the code add at most 80 MB."""
+    base = re.findall(r"^FROM\s+(\S+)", (ROOT / "Dockerfile").read_text(), re.MULTILINE)[0]
+    sizes = [int(docker("image", "inspect", name, "--format", "{{.Size}}").stdout) for name in (image, base)]
+    added = sizes[0] - sizes[1]
+    print(f"image {sizes[0] / 1e6:.1f} MB = base {sizes[1] / 1e6:.1f} MB + {added / 1e6:.1f} MB")
+    assert added <= 80e6, f"the image adds {added / 1e6:.1f} MB to its base"
+
+
 def _canonical(requirement: str) -> str:
     """PEP 503 name normalisation: kcl_lib and kcl-lib are the same project."""
     name, _, version = requirement.partition("==")

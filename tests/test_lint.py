@@ -68,7 +68,8 @@ def test_action_metadata_is_complete() -> None:
     for kind in ("inputs", "outputs"):
         for name, spec in action[kind].items():
             assert spec.get("description"), f"{kind}.{name} has no description"
-    assert set(action["outputs"]) == {"semver", "tag", "digest", "oci-ref", "version-id", "published-at", "status"}
+    assert set(action["outputs"]) == {"semver", "tag", "digest", "oci-ref", "version-id", "published-at", "status",
+                                       "signature-tag", "attestation-tag", "signature-digest"}
 
 
 def test_action_defaults_match_the_code() -> None:
@@ -76,11 +77,12 @@ def test_action_defaults_match_the_code() -> None:
     expected = {
         "package-id": None, "api-token": "", "workspace": "", "api-url": "",
         "path": config.DEFAULT_PATH, "schema": config.DEFAULT_SCHEMA,
-        "schema-check": config.DEFAULT_SCHEMA_CHECK, "repository": "",
+        "schema-check": config.SCHEMA_CHECKS[0], "repository": "",
         "registry-username": "${{ github.actor }}", "registry-password": "", "github-token": "${{ github.token }}",
         "dependency-credentials": "",
         "plain-http": "", "version": "", "tag-pattern": "", "compatibility": "", "compatibility-file": "",
-        "dry-run": "false",
+        "dry-run": "false", "sign": config.SIGN_MODES[0], "attest": "true", "cosign-private-key": "",
+        "cosign-password": "",
         "max-attempts": str(config.DEFAULT_MAX_ATTEMPTS), "deadline": f"{config.DEFAULT_DEADLINE:g}",
         "timeout": f"{config.DEFAULT_TIMEOUT:g}",
     }
