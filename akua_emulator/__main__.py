@@ -1,7 +1,8 @@
 """Run the emulator: ``python -m akua_emulator --config packages.json [--port N]``.
 
 The config file holds the packages to start with:
-``{"packages": [{"id": "pkg_...", "name": "...", "workspace_id": "ws_...", "oci_ref": "oci://host/name"}]}``.
+``{"packages": [{"id": "pkg_...", "name": "...", "workspace_id": "ws_...", "oci_ref": "oci://host/name"}]}``;
+a package with ``"cosign_public_key": "<PEM>"`` accepts only versions signed by that key.
 Tokens come from the environment variable ``AKUA_EMULATOR_TOKENS``, never from
 a command line or a file: ``{"<token>": {"workspaces": ["ws_..."], "write": true}}``.
 """
@@ -30,8 +31,10 @@ def main() -> int:
     for token, grant in json.loads(os.environ.get("AKUA_EMULATOR_TOKENS") or "{}").items():
         store.grants[token] = Grant(tuple(grant["workspaces"]), bool(grant.get("write", True)))
     for package in config.get("packages", []):
-        store.add_package(package["workspace_id"], package["name"],
-                          {"kind": "oci", "oci_ref": package["oci_ref"]}, package.get("id"))
+        package_id = store.add_package(package["workspace_id"], package["name"],
+                                       {"kind": "oci", "oci_ref": package["oci_ref"]}, package.get("id"))
+        if package.get("cosign_public_key"):
+            store.signature_keys[package_id] = package["cosign_public_key"]
     server = Emulator(store, port=args.port, error_envelope=args.error_envelope)
     print(f"Akua API emulator listening on {server.base_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
