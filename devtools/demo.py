@@ -5,8 +5,9 @@ runs the action as a tag push of each example's version would: first
 ``examples/hello``, then ``examples/wrapper``, whose OCI and git dependencies
 are served on loopback too (the chart pushed to the registry with Helm's media
 types, the git repository by a smart-HTTP server) and vendored into its
-artifact. It prints what a workflow would see: the log, the step outputs and
-the job summary.
+artifact. ``examples/hello`` is signed with a key made for the run (its package
+in the emulator accepts only versions signed by it). It prints what a workflow
+would see: the log, the step outputs and the job summary.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import sys
 import tempfile
 import tomllib
 from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from akua_emulator import Emulator, Grant, Store
 from devtools.action import ROOT, ActionRun, run_action
@@ -41,13 +45,18 @@ def main() -> int:
             shutil.copytree(ROOT / example, workspace / example)
         toml = workspace / "examples/wrapper/akua.toml"
         toml.write_text(toml.read_text().replace(WRAPPER_REGISTRY, registry.host).replace(WRAPPER_GIT, git.base_url))
+        key, passphrase, public = signing_key()
         code = 0
         for example in EXAMPLES:
             name = Path(example).name
             package_id = store.add_package("ws_demo", name, {"kind": "oci",
                                                               "oci_ref": f"oci://{registry.host}/examples/{name}"})
-            code = code or report(publish(workspace, example, package_id, emulator.base_url, token), store,
-                                  package_id, token)
+            signing = {}
+            if name == "hello":
+                store.signature_keys[package_id] = public
+                signing = {"cosign-private-key": key, "cosign-password": passphrase}
+            run = publish(workspace, example, package_id, emulator.base_url, token, signing=signing)
+            code = code or report(run, store, package_id, [token, key, passphrase])
         git.shutdown()
         emulator.shutdown()
         return code
@@ -61,18 +70,31 @@ def serve_dependencies(registry: LocalRegistry, work: Path) -> GitHttpServer:
     return GitHttpServer(work / "repos")
 
 
-def publish(workspace: Path, example: str, package_id: str, api_url: str, token: str) -> ActionRun:
+def signing_key() -> tuple[str, str, str]:
+    """An encrypted PKCS#8 P-256 key for this run, its passphrase and its public key (cosign.pub)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    passphrase = secrets.token_urlsafe(16)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.BestAvailableEncryption(passphrase.encode())).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, passphrase, public
+
+
+def publish(workspace: Path, example: str, package_id: str, api_url: str, token: str, *,
+            signing: dict[str, str]) -> ActionRun:
     version = tomllib.loads((workspace / example / "akua.toml").read_text())["package"]["version"]
-    print(f"== publishing {example} as tag v{version} to package {package_id} ==\n", flush=True)
+    print(f"== publishing {example} as tag v{version} to package {package_id}"
+          + (", signed" if signing else "") + " ==\n", flush=True)
     return run_action(
         workspace,
-        {"package-id": package_id, "path": example, "api-url": api_url},
+        {"package-id": package_id, "path": example, "api-url": api_url, **signing},
         {"GITHUB_REF": f"refs/tags/v{version}", "AKUA_API_TOKEN": token,
          "GITHUB_REPOSITORY": "owner/akua-publish", "GITHUB_SHA": "0" * 40},
     )
 
 
-def report(run: ActionRun, store: Store, package_id: str, token: str) -> int:
+def report(run: ActionRun, store: Store, package_id: str, secret_values: list[str]) -> int:
     print(run.log)
     print("== step outputs ==")
     for name, value in run.outputs.items():
@@ -83,8 +105,11 @@ def report(run: ActionRun, store: Store, package_id: str, token: str) -> int:
     for item in recorded:
         print(f"{item['semver']} {item['ref']} {item['id']}")
     print(f"\nexit code: {run.returncode}\n")
-    if run.leaked([token]):
-        print("the API token leaked into the action's output", file=sys.stderr)
+    lines = [line for value in secret_values for line in value.splitlines() if len(line) >= 16
+             and not line.startswith("-----")]
+    if run.leaked(secret_values + lines):
+        print("a secret (the API token, the signing key or its passphrase) leaked into the action's output",
+              file=sys.stderr)
         return 1
     return run.returncode
 
