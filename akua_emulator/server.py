@@ -67,6 +67,8 @@ class Emulator(ThreadingHTTPServer):
     def op_listVersions(self, call: Call, grant: Grant, workspace: str) -> tuple[int, Any]:
         package = self._package(call, workspace)
         newest_first = list(reversed(self.store.versions[package["id"]]))
+        if self.store.lists_omit_schemas:
+            newest_first = [{k: v for k, v in version.items() if k != "input_schema"} for version in newest_first]
         return 200, _page(newest_first, call.query)
 
     def _version(self, call: Call, workspace: str) -> dict[str, Any]:

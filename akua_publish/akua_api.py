@@ -81,6 +81,12 @@ class AkuaClient:
                 return version
         return None
 
+    def version_inputs(self, package_id: str, version_id: str) -> Any:
+        """A version's ``input_schema`` on its own (for a list entry that omits it)."""
+        response = self._call("GET", f"/packages/{quote(package_id)}/versions/{quote(version_id)}/inputs")
+        self._raise_for(response, package_id, "read a version's input schema")
+        return _json_object(response)
+
     def versions(self, package_id: str) -> Iterator[dict[str, Any]]:
         """Every version of the package, newest first, page by page."""
         cursor = ""

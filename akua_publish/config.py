@@ -28,6 +28,7 @@ DEFAULT_PATH = "."
 DEFAULT_SCHEMA = "exported/inputs.schema.json"
 SCHEMA_CHECKS = ("strict", "warn", "off")  # the first is the default
 SIGN_MODES = ("auto", "true", "false")
+CONTRACT_CHECKS = ("strict", "warn", "off")
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_DEADLINE = 300.0
 DEFAULT_TIMEOUT = 60.0
@@ -71,6 +72,7 @@ class Settings:
     compatibility: dict[str, Any] | None
     dry_run: bool
     schema_check: str
+    contract_check: str
     max_attempts: int
     deadline: float
     timeout: float
@@ -155,6 +157,7 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         compatibility=_compatibility(runner, root),
         dry_run=_flag(runner.input("dry-run"), "dry-run"),
         schema_check=_choice(runner.input("schema-check"), "schema-check", SCHEMA_CHECKS),
+        contract_check=_choice(runner.input("contract-check"), "contract-check", CONTRACT_CHECKS),
         max_attempts=int(_number(runner.input("max-attempts"), "max-attempts", DEFAULT_MAX_ATTEMPTS, 1, 20,
                                  whole=True)),
         deadline=_number(runner.input("deadline"), "deadline", DEFAULT_DEADLINE, 1, 3600),

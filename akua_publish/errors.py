@@ -80,6 +80,10 @@ class PrivateKeyError(PackageError):
     title = "Private key in the package"
 
 
+class ContractBreakError(PublishError):
+    title = "Breaking change to the input contract"
+
+
 class SigningKeyError(PublishError):
     title = "Signing key unusable"
 

@@ -13,8 +13,9 @@ from typing import TextIO
 
 from .config import load_settings, secrets_of
 from .errors import EXIT_INTERNAL, EXIT_OK, AkuaTomlError, PublishError
-from .publish import Outcome, publish
+from .publish import publish
 from .runner import Runner
+from .summary import success_summary
 
 
 def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> int:
@@ -62,47 +63,3 @@ def report_failure(runner: Runner, exc: PublishError) -> None:
         f"### :x: Akua publish failed: {exc.title}\n\n{exc.message}\n\n"
         + (f"**How to fix:** {exc.hint}\n" if exc.hint else "")
     )
-
-
-def success_summary(outcome: Outcome) -> str:
-    rows = [
-        ("Package", f"{outcome.package_name} (`{outcome.package_id}`)"),
-        ("Version", f"`{outcome.semver}` (tag `{outcome.tag}`)"),
-        ("Digest", f"`{outcome.digest}`"),
-        ("OCI ref", f"`{outcome.oci_ref}`"),
-        ("Version id", f"`{outcome.version_id}`" if outcome.version_id else "-"),
-        ("Input schema", outcome.schema_origin),
-        ("Status", f"**{outcome.status}**"),
-    ]
-    heading = {
-        "published": ":white_check_mark: Akua package version published",
-        "already-published": ":white_check_mark: Akua package version already published",
-        "dry-run": ":test_tube: Akua publish dry run: nothing pushed or registered",
-    }[outcome.status]
-    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
-    deps = "".join(f"| {d.alias} | `{d.source}` | `{d.version}` | `{d.digest}` | {d.files} |\n"
-                   for d in outcome.dependencies)
-    vendored = ("\n#### Vendored dependencies\n\n| alias | source | version | digest | files |\n"
-                "|---|---|---|---|---|\n" + deps) if deps else ""
-    return f"### {heading}\n\n| | |\n|---|---|\n{table}\n{vendored}{signature_summary(outcome)}"
-
-
-def signature_summary(outcome: Outcome) -> str:
-    """The sidecars, the key's fingerprint, and commands that check them with the public key."""
-    signed = outcome.signatures
-    if signed is None:
-        return ""
-    image = outcome.oci_ref.removeprefix("oci://")
-    rows = [("Signature", f"`{signed.signature_tag}` (`{signed.signature_digest}`)"),
-            ("Provenance", f"`{signed.attestation_tag}`" if signed.attestation_tag else "not attested (attest: false)"),
-            ("Public key", f"ECDSA P-256 `{signed.fingerprint}`")]
-    commands = [f"cosign verify --key cosign.pub --insecure-ignore-tlog=true {image}"]
-    if signed.attestation_tag:
-        commands.append("cosign verify-attestation --key cosign.pub --insecure-ignore-tlog=true "
-                        f"--type slsaprovenance1 {image}")
-    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
-    return (f"\n#### Signed\n\n| | |\n|---|---|\n{table}\n\n"
-            "Akua checks the signature when a package that depends on this one sets "
-            "`[signing] cosign_public_key` to this public key. To check it yourself (keyed signatures "
-            "have no transparency-log entry, hence the flag):\n\n```sh\n" + "\n".join(commands) + "\n```\n\n"
-            f"<details><summary>cosign.pub</summary>\n\n```\n{signed.public_pem.strip()}\n```\n\n</details>\n")

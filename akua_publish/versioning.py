@@ -86,3 +86,14 @@ def check_semver(candidate: str, origin: str) -> None:
 def oci_tag(semver: str) -> str:
     """The registry tag for a semver (``+`` is not allowed in OCI tags)."""
     return semver.replace("+", "_")
+
+
+def precedence(semver: str) -> tuple[int, int, int, tuple[tuple[int, int | str], ...]]:
+    """A sort key for SemVer 2.0 precedence: build metadata ignored, a prerelease below its release,
+    numeric identifiers numerically and below alphanumeric ones."""
+    core, _, prerelease = semver.partition("+")[0].partition("-")
+    major, minor, patch = (int(part) for part in core.split("."))
+    if not prerelease:
+        return major, minor, patch, ((2, ""),)  # sorts after every prerelease identifier list
+    identifiers = tuple((0, int(p)) if p.isdigit() else (1, p) for p in prerelease.split("."))
+    return major, minor, patch, identifiers

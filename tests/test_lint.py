@@ -69,7 +69,7 @@ def test_action_metadata_is_complete() -> None:
         for name, spec in action[kind].items():
             assert spec.get("description"), f"{kind}.{name} has no description"
     assert set(action["outputs"]) == {"semver", "tag", "digest", "oci-ref", "version-id", "published-at", "status",
-                                       "signature-tag", "attestation-tag", "signature-digest"}
+                                       "signature-tag", "attestation-tag", "signature-digest", "contract"}
 
 
 def test_action_defaults_match_the_code() -> None:
@@ -77,7 +77,7 @@ def test_action_defaults_match_the_code() -> None:
     expected = {
         "package-id": None, "api-token": "", "workspace": "", "api-url": "",
         "path": config.DEFAULT_PATH, "schema": config.DEFAULT_SCHEMA,
-        "schema-check": config.SCHEMA_CHECKS[0], "repository": "",
+        "schema-check": config.SCHEMA_CHECKS[0], "contract-check": config.CONTRACT_CHECKS[0], "repository": "",
         "registry-username": "${{ github.actor }}", "registry-password": "", "github-token": "${{ github.token }}",
         "dependency-credentials": "",
         "plain-http": "", "version": "", "tag-pattern": "", "compatibility": "", "compatibility-file": "",
