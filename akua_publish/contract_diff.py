@@ -29,6 +29,8 @@ from typing import Any
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import Draft202012Validator, validator_for
 
+from .schema import same_json
+
 KNOWN_DIALECTS = {
     "https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/draft/2019-09/schema",
     "http://json-schema.org/draft-07/schema#", "http://json-schema.org/draft-07/schema",
@@ -186,7 +188,7 @@ class _Walk:
         if after is None:
             self._add(f"{at}/{word}", COMPATIBLE, "values-widened", "any value of the type is accepted now",
                       _shown_values(old), ABSENT)
-        elif before is not None and all(any(_same(v, a) for a in after) for v in before):
+        elif before is not None and all(any(same_json(v, a) for a in after) for v in before):
             self._add(f"{at}/{word}", COMPATIBLE, "values-widened", "every value allowed before still is",
                       _shown_values(old), _shown_values(new))
         else:
@@ -196,7 +198,7 @@ class _Walk:
     def _bounds(self, old: dict[str, Any], new: dict[str, Any], at: str) -> None:
         for word, higher_is_tighter in _BOUNDS:
             before, after = old.get(word, ABSENT), new.get(word, ABSENT)
-            if _same(before, after):
+            if same_json(before, after):
                 continue
             tighter = after is not ABSENT and (before is ABSENT or (after > before) == higher_is_tighter)
             self._add(f"{at}/{word}", BREAKING if tighter else COMPATIBLE,
@@ -227,7 +229,7 @@ class _Walk:
 
     def _default(self, old: dict[str, Any], new: dict[str, Any], at: str) -> None:
         before, after = old.get("default", ABSENT), new.get("default", ABSENT)
-        if _same(before, after):
+        if same_json(before, after):
             return
         if after is ABSENT:
             self._add(f"{at}/default", NOTABLE, "default-removed",
@@ -297,7 +299,7 @@ class _Walk:
                 self._add(where, BREAKING, "branch-removed" if _union_word(old) else "alternatives-narrowed",
                           "values of this alternative are refused", _summary(alternative), ABSENT)
                 continue
-            same = [i for i in fits if _same(self._resolve(new_alternatives[i], 1), self._resolve(alternative, 0))]
+            same = [i for i in fits if same_json(self._resolve(new_alternatives[i], 1), self._resolve(alternative, 0))]
             chosen = (same or fits)[0]
             matched.add(chosen)
             self.schema(alternative, new_alternatives[chosen], f"{at}/{word}/{chosen}" if _union_word(new) else at,
@@ -347,19 +349,6 @@ def _allowed(schema: dict[str, Any]) -> list[Any] | None:
 
 def _shown_values(schema: dict[str, Any]) -> Any:
     return schema["const"] if "const" in schema else schema.get("enum", ABSENT)
-
-
-def _same(a: Any, b: Any) -> bool:
-    """JSON equality: 1 == 1.0, but true is not 1."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return type(a) is type(b) and a == b
 
 
 def _divides(step: Any, multiple: Any) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings
-from .contract import Contract, baseline_version, describe, judge
+from .contract import Contract, baseline_version, describe, judge, may_break
 from .contract_diff import BREAKING
 from .dependencies import Vendoring, vendor
 from .errors import (
@@ -189,10 +189,11 @@ def input_contract(settings: Settings, akua: AkuaClient, versions: list[dict[str
                 + ".")
     for change in contract.changes:
         runner.info(f"  {change.kind}: {describe(change)}")
-    breaking = [c for c in contract.changes if c.kind == BREAKING]
-    if breaking:
+    if contract.status == BREAKING and may_break(contract.baseline, semver):
+        runner.info(f"{semver} breaks the input contract of {contract.baseline}, as its semver announces.")
+    elif contract.status == BREAKING:  # strict would have stopped: this is contract-check: warn
         runner.warning(f"{semver} breaks the input contract of {contract.baseline} ("
-                       + "; ".join(describe(c) for c in breaking) + "); "
-                       + ("the semver announces it." if settings.contract_check == "strict"
-                          else "contract-check: warn publishes it anyway."), title="Breaking input change")
+                       + "; ".join(describe(c) for c in contract.changes if c.kind == BREAKING)
+                       + "); contract-check: warn publishes it anyway, and upgraded installs may fail.",
+                       title="Breaking input change")
     return contract

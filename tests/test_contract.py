@@ -63,7 +63,8 @@ def test_a_major_bump_publishes_the_break(publish, target: Target, workspace: Pa
     run = publish(env=at_version(workspace, "2.0.0"))
     assert run.returncode == 0, run.log
     assert run.outputs["contract"] == "breaking" and run.outputs["status"] == "published"
-    assert "::warning title=Breaking input change::" in run.stdout and "the semver announces it" in run.log
+    assert "2.0.0 breaks the input contract of 1.0.0, as its semver announces." in run.log
+    assert "::warning" not in run.stdout
     assert "#### Input contract: breaking against 1.0.0" in run.summary
     assert "| :boom: breaking | `/properties/legacy` | property-removed |" in run.summary
 
@@ -72,6 +73,7 @@ def test_warn_publishes_a_breaking_patch_and_says_so(publish, target: Target, wo
     history(target, ("1.0.0", with_legacy_input()))
     run = publish(inputs={"contract-check": "warn"}, env=at_version(workspace, "1.0.1"))
     assert run.returncode == 0 and run.outputs["contract"] == "breaking", run.log
+    assert "::warning title=Breaking input change::1.0.1 breaks the input contract of 1.0.0" in run.stdout
     assert "contract-check: warn publishes it anyway" in run.log
 
 

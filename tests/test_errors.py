@@ -246,6 +246,8 @@ CASES = [
     Case("max-attempts-zero", ("`max-attempts` input is `0`",), inputs={"max-attempts": "0"}),
     Case("deadline-not-a-number", ("`deadline` input is `soon`",), inputs={"deadline": "soon"}),
     Case("timeout-too-long", ("`timeout` input is `9999`",), inputs={"timeout": "9999"}),
+    Case("contract-check-not-a-mode", ("`contract-check` input is `loose`", "strict, warn or off"),
+         inputs={"contract-check": "loose"}),
     # 6. signing
     Case("sign-not-a-mode", ("`sign` input is `yes`", "auto, true or false"), inputs={"sign": "yes"}),
     Case("attest-not-a-flag", ("`attest` input is `maybe`",), inputs={"attest": "maybe"}),

@@ -289,12 +289,17 @@ def tamper_other_digest(target: Target, digest: str) -> None:
     target.registry.put(target.repo, f"sha256-{digest[7:]}.sig", [b"{}", copied.layer], copied.manifest)
 
 
+def replace_layer(target: Target, tag: str, manifest: bytes, layer: bytes) -> None:
+    """Put ``layer`` in place of the sidecar's one layer, its descriptor updated as a forger would."""
+    layout = json.loads(manifest)
+    layout["layers"][0].update({"digest": "sha256:" + hashlib.sha256(layer).hexdigest(), "size": len(layer)})
+    target.registry.put(target.repo, tag, [layer], json.dumps(layout).encode())
+
+
 def tamper_payload(target: Target, digest: str) -> None:
     manifest, payload = sidecar(target, f"sha256-{digest[7:]}.sig")
     edited = payload.replace(b'"optional":null', b'"optional":{"by":"mallory"}')
-    document = json.loads(manifest)
-    document["layers"][0].update({"digest": "sha256:" + hashlib.sha256(edited).hexdigest(), "size": len(edited)})
-    target.registry.put(target.repo, f"sha256-{digest[7:]}.sig", [edited], json.dumps(document).encode())
+    replace_layer(target, f"sha256-{digest[7:]}.sig", manifest, edited)
 
 
 def tamper_attestation(target: Target, digest: str) -> None:
@@ -303,10 +308,7 @@ def tamper_attestation(target: Target, digest: str) -> None:
     stated = json.loads(base64.b64decode(document["payload"]))
     stated["predicate"]["runDetails"]["builder"]["id"] = "https://evil.example/builder"
     document["payload"] = base64.b64encode(json.dumps(stated).encode()).decode()
-    edited = json.dumps(document).encode()
-    layout = json.loads(manifest)
-    layout["layers"][0].update({"digest": "sha256:" + hashlib.sha256(edited).hexdigest(), "size": len(edited)})
-    target.registry.put(target.repo, f"sha256-{digest[7:]}.att", [edited], json.dumps(layout).encode())
+    replace_layer(target, f"sha256-{digest[7:]}.att", manifest, json.dumps(document).encode())
 
 
 def tamper_missing_attestation(target: Target, digest: str) -> None:
