@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -19,7 +20,8 @@ class Fault:
     (close the connection without an answer, before handling); ``commit-drop``
     (handle the request, then close without an answer, as a server that
     committed and crashed); ``cut`` (read half the body, then close: a dropped
-    upload); ``stall`` (say nothing for ``seconds``, then close).
+    upload); ``stall`` (say nothing for ``seconds``, then close); ``before`` (run
+    ``before``, then handle the request: another client acting just in time).
     """
 
     method: str
@@ -29,6 +31,7 @@ class Fault:
     times: int = 1
     retry_after: str = ""
     seconds: float = 30.0
+    before: Callable[[], object] | None = None
 
 
 class FaultPlan:

@@ -121,6 +121,7 @@ class Emulator(ThreadingHTTPServer):
                 workspace, body["name"], {"kind": "oci", "oci_ref": body["oci_ref"]},
                 seed_version=False,
             )
+            self.store.packages[package_id]["display_image_url"] = body.get("display_image_url")
             self.store.record_version(package_id, version["semver"], version["ref"],
                                       version["input_schema"])
             if key:
@@ -165,6 +166,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.seconds if fault.action == "stall" else 0)
             self.close_connection = True
             return
+        if fault and fault.action == "before" and fault.before:
+            fault.before()
         try:
             if fault and fault.action == "status":
                 extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}

@@ -81,6 +81,26 @@ class AkuaClient:
                 return version
         return None
 
+    def packages(self) -> Iterator[dict[str, Any]]:
+        """Every package the token sees in the workspace, page by page."""
+        yield from self._pages("/packages", "", "list the packages")
+
+    def import_package(self, body: dict[str, Any], idempotency_key: str) -> dict[str, Any] | None:
+        """POST /packages:import (retried with the same key, so a retry cannot create a second package);
+        None means Akua answered 409 (a package of that name exists)."""
+        response = self._call("POST", "/packages:import", json=body, headers={"idempotency-key": idempotency_key})
+        if response.status_code == 409:
+            return None
+        if response.status_code == 403:
+            raise AkuaAuthError(
+                f"Akua answered HTTP 403 when asked to import the package: {error_messages(response).rstrip('.')}."
+                " The token may not create packages.",
+                "Create the package in Akua (or with a token that may) and set `package-id: pkg_...`, or use "
+                "a token that may create packages.",
+            )
+        self._raise_for(response, "", "import the package")
+        return _json_object(response)
+
     def version_inputs(self, package_id: str, version_id: str) -> Any:
         """A version's ``input_schema`` on its own (for a list entry that omits it)."""
         response = self._call("GET", f"/packages/{quote(package_id)}/versions/{quote(version_id)}/inputs")
@@ -89,15 +109,18 @@ class AkuaClient:
 
     def versions(self, package_id: str) -> Iterator[dict[str, Any]]:
         """Every version of the package, newest first, page by page."""
+        yield from self._pages(f"/packages/{quote(package_id)}/versions", package_id, "list the versions")
+
+    def _pages(self, path: str, package_id: str, action: str) -> Iterator[dict[str, Any]]:
         cursor = ""
         for _ in range(MAX_PAGES):
             params: dict[str, Any] = {"limit": PAGE_LIMIT}
             if cursor:
                 params["cursor"] = cursor
-            response = self._call("GET", f"/packages/{quote(package_id)}/versions", params=params)
-            self._raise_for(response, package_id, "list the versions")
+            response = self._call("GET", path, params=params)
+            self._raise_for(response, package_id, action)
             page = _json_object(response)
-            yield from (v for v in page.get("data") or [] if isinstance(v, dict))
+            yield from (item for item in page.get("data") or [] if isinstance(item, dict))
             cursor = page.get("next_cursor") or ""
             if not page.get("has_more") or not cursor:
                 return

@@ -53,7 +53,10 @@ class Signing:
 
 @dataclass(frozen=True)
 class Settings:
-    package_id: str
+    package_id: str  # "" to find the package by name, or import it
+    package_name: str  # the `package-name` input ("": akua.toml's name)
+    display_image_url: str  # sent on import only
+    repository_owner: str  # GITHUB_REPOSITORY_OWNER: a first publish defaults to ghcr.io/<owner>/<name>
     api_token: str = field(repr=False)
     workspace: str
     api_url: str
@@ -96,9 +99,7 @@ def secrets_of(runner: Runner) -> list[str]:
 
 def load_settings(runner: Runner, cwd: Path) -> Settings:
     package_id = runner.input("package-id")
-    if not package_id:
-        raise InputError("The `package-id` input is required.", "Set package-id: pkg_... (from Akua).")
-    if not PACKAGE_ID.fullmatch(package_id):
+    if package_id and not PACKAGE_ID.fullmatch(package_id):
         raise InputError(
             f"The `package-id` input `{package_id}` is not an Akua package id.",
             "Use the id Akua shows for the package: pkg_ followed by up to 50 letters or digits.",
@@ -134,6 +135,9 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
     repo_name = runner.env("GITHUB_REPOSITORY")
     return Settings(
         package_id=package_id,
+        package_name=runner.input("package-name"),
+        display_image_url=_image_url(runner.input("display-image-url")),
+        repository_owner=runner.env("GITHUB_REPOSITORY_OWNER"),
         api_token=token,
         workspace=workspace,
         api_url=api_url,
@@ -276,6 +280,18 @@ def _api_url(text: str) -> str:
             "Remove them from the URL; pass the token with `api-token`.",
         )
     return text.rstrip("/")
+
+
+def _image_url(text: str) -> str:
+    """The `display-image-url` input: an absolute http(s) URL of at most 2048 characters (Akua's limit)."""
+    parts = urlsplit(text)
+    if text and (parts.scheme not in ("http", "https") or not parts.hostname or len(text) > 2048
+                 or any(c.isspace() for c in text)):
+        raise InputError(
+            f"The `display-image-url` input `{text[:100]}` is not an http(s) URL of at most 2048 characters.",
+            "Give the image's full address, e.g. https://example.com/logo.png, or leave it empty.",
+        )
+    return text
 
 
 def _inside(root: Path, base: Path, rel: str, name: str) -> Path:

@@ -138,6 +138,10 @@ class VersionConflictError(PublishError):
     title = "Version already registered with another digest"
 
 
+class PackageLookupError(PublishError):
+    title = "Package name is ambiguous in Akua"
+
+
 class HostedPackageError(PublishError):
     title = "Package is not OCI-backed"
 

@@ -15,13 +15,14 @@ from typing import Any
 from .config import Settings
 from .contract import Contract
 from .dependencies import VendoredDependency, lock_entries
+from .destination import destination, import_version
 from .errors import RetryableError, VersionConflictError
 from .manifest import build_artifact, oci_annotations
 from .package import check_version_matches, load_package
+from .package_import import PLACEHOLDER_REPOSITORY, check_import_body, import_body
 from .packing import pack
 from .publish_steps import (
     already_published,
-    choose_repository,
     input_contract,
     push_unless_present,
     register,
@@ -50,11 +51,13 @@ class Outcome:
     dependencies: tuple[VendoredDependency, ...] = ()
     signatures: Signatures | None = None
     contract: Contract = field(default_factory=lambda: Contract(""))
+    created_url: str = ""  # the html_url of a package this run imported
     input_schema: dict[str, Any] = field(default_factory=dict)
 
     def outputs(self) -> dict[str, str]:
         signed = self.signatures
         return {
+            "package-id": self.package_id,
             "semver": self.semver,
             "tag": self.tag,
             "digest": self.digest,
@@ -79,27 +82,22 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
         input_schema = resolve_input_schema(settings, runner)
         schema = input_schema.schema
         check_body(build_body(semver, PLACEHOLDER_REF, schema, settings.compatibility))
+        name = settings.package_name or package.name
+        if not settings.package_id:  # a first publish may import the package: its request is checked too
+            check_import_body(import_body(name, settings.repository or PLACEHOLDER_REPOSITORY,
+                                          build_body(semver, PLACEHOLDER_REF, schema, settings.compatibility),
+                                          settings.display_image_url))
         key = signing_key(settings, package.manifest, runner)
         lock = lock_entries(settings.package_dir, settings.package_shown) if key else []
         runner.info(f"{package.name} {semver}: akua.toml, package.k and the input schema are valid.")
 
-    with runner.group("Check the package in Akua"):
+    with runner.group("Find the package in Akua"):
         from .akua_api import AkuaClient
 
         akua = AkuaClient(settings.api_url, settings.api_token, settings.workspace, policy, settings.ca_bundle)
-        recorded = akua.get_package(settings.package_id)
-        repository = choose_repository(recorded, settings.repository)
-        if recorded.get("name") != package.name:
-            runner.warning(
-                f"akua.toml names the package `{package.name}`, but Akua's package {settings.package_id} is "
-                f"`{recorded.get('name')}`. Check that `package-id` is the package you mean to publish.",
-                title="Package name differs from Akua's",
-            )
-        versions = list(akua.versions(settings.package_id))
-        registered = next((v for v in versions if v.get("semver") == semver), None)
-        runner.info(f"Akua package {settings.package_id} publishes to oci://{repository}; "
-                    + (f"Akua already has {semver} ({registered.get('ref')})." if registered
-                       else f"{semver} is not registered yet."))
+        found = destination(settings, akua, name, semver, runner)
+        settings = replace(settings, package_id=found.package_id)  # "" from here on means: import it
+        repository, versions, registered = found.repository, found.versions, found.registered
 
     with runner.group("Compare the input contract with the previous version"):
         contract = input_contract(settings, akua, versions, schema, semver, runner=runner)
@@ -115,7 +113,7 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
 
     tag = oci_tag(semver)
     outcome = Outcome(
-        package_id=settings.package_id, package_name=package.name, semver=semver, tag=tag,
+        package_id=settings.package_id, package_name=name, semver=semver, tag=tag,
         digest=artifact.digest, oci_ref=repository.oci_ref(artifact.digest), status="dry-run",
         schema_origin=input_schema.origin, dependencies=tuple(vendoring.dependencies), contract=contract,
         input_schema=schema,
@@ -162,6 +160,8 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
         if registered:
             return already_published(outcome, registered, runner)
         try:
+            if not settings.package_id:
+                return import_version(akua, settings, name, schema, outcome, runner=runner)
             return register(akua, schema, settings.compatibility, outcome, runner)
         except RetryableError as exc:
             exc.hint += (

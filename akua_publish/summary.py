@@ -17,7 +17,8 @@ from .publish import Outcome
 
 def success_summary(outcome: Outcome) -> str:
     rows = [
-        ("Package", f"{outcome.package_name} (`{outcome.package_id}`)"),
+        ("Package", f"{outcome.package_name} (`{outcome.package_id}`)" if outcome.package_id
+         else f"{outcome.package_name} (not in Akua yet: a real run creates it)"),
         ("Version", f"`{outcome.semver}` (tag `{outcome.tag}`)"),
         ("Digest", f"`{outcome.digest}`"),
         ("OCI ref", f"`{outcome.oci_ref}`"),
@@ -31,6 +32,7 @@ def success_summary(outcome: Outcome) -> str:
     heading = {
         "published": ":white_check_mark: Akua package version published",
         "already-published": ":white_check_mark: Akua package version already published",
+        "imported": ":sparkles: Akua package created with its first version",
         "dry-run": ":test_tube: Akua publish dry run: nothing pushed or registered",
     }[outcome.status]
     table = "\n".join(f"| {name} | {value} |" for name, value in rows)
@@ -38,7 +40,10 @@ def success_summary(outcome: Outcome) -> str:
                    for d in outcome.dependencies)
     vendored = ("\n#### Vendored dependencies\n\n| alias | source | version | digest | files |\n"
                 "|---|---|---|---|---|\n" + deps) if deps else ""
-    return (f"### {heading}\n\n| | |\n|---|---|\n{table}\n{vendored}{signature_summary(outcome)}"
+    created = (f"\nThe package did not exist in Akua: this run created it, {outcome.created_url}. Pin it in the "
+               f"workflow so later runs skip the look-up by name:\n\n```yaml\npackage-id: {outcome.package_id}\n```\n"
+               if outcome.status == "imported" else "")
+    return (f"### {heading}\n\n| | |\n|---|---|\n{table}\n{created}{vendored}{signature_summary(outcome)}"
             f"{contract_summary(outcome)}{install_form(outcome.input_schema)}")
 
 

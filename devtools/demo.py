@@ -6,8 +6,9 @@ runs the action as a tag push of each example's version would: first
 are served on loopback too (the chart pushed to the registry with Helm's media
 types, the git repository by a smart-HTTP server) and vendored into its
 artifact. ``examples/hello`` is signed with a key made for the run (its package
-in the emulator accepts only versions signed by it). It prints what a workflow
-would see: the log, the step outputs and the job summary.
+in the emulator accepts only versions signed by it); ``examples/wrapper`` is not
+in Akua yet, so its first publish creates the package. It prints what a
+workflow would see: the log, the step outputs and the job summary.
 """
 
 from __future__ import annotations
@@ -49,14 +50,15 @@ def main() -> int:
         code = 0
         for example in EXAMPLES:
             name = Path(example).name
-            package_id = store.add_package("ws_demo", name, {"kind": "oci",
-                                                              "oci_ref": f"oci://{registry.host}/examples/{name}"})
-            signing = {}
-            if name == "hello":
+            repository = f"{registry.host}/examples/{name}"
+            if name == "hello":  # set up in Akua, accepting only versions signed by the run's key
+                package_id = store.add_package("ws_demo", name, {"kind": "oci", "oci_ref": f"oci://{repository}"})
                 store.signature_keys[package_id] = public
-                signing = {"cosign-private-key": key, "cosign-password": passphrase}
-            run = publish(workspace, example, package_id, emulator.base_url, token, signing=signing)
-            code = code or report(run, store, package_id, [token, key, passphrase])
+                inputs = {"package-id": package_id, "cosign-private-key": key, "cosign-password": passphrase}
+            else:  # not in Akua yet: the first publish finds no package of its name and imports it
+                inputs = {"repository": repository}
+            run = publish(workspace, example, emulator.base_url, token, inputs)
+            code = code or report(run, store, run.outputs.get("package-id", ""), [token, key, passphrase])
         git.shutdown()
         emulator.shutdown()
         return code
@@ -81,14 +83,13 @@ def signing_key() -> tuple[str, str, str]:
     return private, passphrase, public
 
 
-def publish(workspace: Path, example: str, package_id: str, api_url: str, token: str, *,
-            signing: dict[str, str]) -> ActionRun:
+def publish(workspace: Path, example: str, api_url: str, token: str, inputs: dict[str, str]) -> ActionRun:
     version = tomllib.loads((workspace / example / "akua.toml").read_text())["package"]["version"]
-    print(f"== publishing {example} as tag v{version} to package {package_id}"
-          + (", signed" if signing else "") + " ==\n", flush=True)
+    target = f"package {inputs['package-id']}, signed" if inputs.get("package-id") else "a package it creates"
+    print(f"== publishing {example} as tag v{version} to {target} ==\n", flush=True)
     return run_action(
         workspace,
-        {"package-id": package_id, "path": example, "api-url": api_url, **signing},
+        {"path": example, "api-url": api_url, **inputs},
         {"GITHUB_REF": f"refs/tags/v{version}", "AKUA_API_TOKEN": token,
          "GITHUB_REPOSITORY": "owner/akua-publish", "GITHUB_SHA": "0" * 40},
     )

@@ -93,6 +93,12 @@ def other_package(workspace_id: str, source: dict) -> Callable[[Path, Target], d
     return prepare
 
 
+def another_hello(_: Path, target: Target) -> dict[str, str]:
+    """A second OCI package named hello: without package-id, the name no longer tells which."""
+    target.akua.store.add_package(WORKSPACE_ID, "hello", {"kind": "oci", "oci_ref": target.oci_ref + "-other"})
+    return {"package-id": ""}
+
+
 def closed_registry(_: Path, target: Target) -> dict[str, str]:
     source = {"kind": "oci", "oci_ref": f"oci://127.0.0.1:{free_port()}/nowhere"}
     return {"package-id": target.akua.store.add_package(WORKSPACE_ID, "hello", source)}
@@ -210,7 +216,8 @@ CASES = [
          inputs={"compatibility": '{"clusterTypes": [], "kubernetes": {}}'}),
     Case("compatibility-bad-network-profile", ("at /kaas/networkProfile", "linux_cilium"),
          inputs={"compatibility": json.dumps({**COMPAT_OK, "kaas": {"networkProfile": "flannel"}})}),
-    Case("no-package-id", ("`package-id` input is required",), inputs={"package-id": ""}),
+    Case("no-package-id-and-the-name-is-ambiguous", ("Akua packages are named hello", "Set `package-id`"),
+         prepare=another_hello),
     Case("package-id-wrong-shape", ("not an Akua package id",), inputs={"package-id": "hello"}),
     Case("package-id-too-long", ("not an Akua package id",), inputs={"package-id": "pkg_" + "a" * 51}),
     Case("no-token", ("No Akua API token", "secrets.AKUA_API_TOKEN"), env={"AKUA_API_TOKEN": ""}),

@@ -68,14 +68,15 @@ def test_action_metadata_is_complete() -> None:
     for kind in ("inputs", "outputs"):
         for name, spec in action[kind].items():
             assert spec.get("description"), f"{kind}.{name} has no description"
-    assert set(action["outputs"]) == {"semver", "tag", "digest", "oci-ref", "version-id", "published-at", "status",
-                                       "signature-tag", "attestation-tag", "signature-digest", "contract"}
+    assert set(action["outputs"]) == {"package-id", "semver", "tag", "digest", "oci-ref", "version-id",
+                                      "published-at", "status", "signature-tag", "attestation-tag",
+                                      "signature-digest", "contract"}
 
 
 def test_action_defaults_match_the_code() -> None:
     inputs = _action()["inputs"]
     expected = {
-        "package-id": None, "api-token": "", "workspace": "", "api-url": "",
+        "package-id": "", "package-name": "", "display-image-url": "", "api-token": "", "workspace": "", "api-url": "",
         "path": config.DEFAULT_PATH, "schema": config.DEFAULT_SCHEMA,
         "schema-check": config.SCHEMA_CHECKS[0], "contract-check": config.CONTRACT_CHECKS[0], "repository": "",
         "registry-username": "${{ github.actor }}", "registry-password": "", "github-token": "${{ github.token }}",
@@ -87,7 +88,7 @@ def test_action_defaults_match_the_code() -> None:
         "timeout": f"{config.DEFAULT_TIMEOUT:g}",
     }
     assert {name: spec.get("default") for name, spec in inputs.items()} == expected
-    assert inputs["package-id"]["required"] is True
+    assert not any(spec.get("required") for spec in inputs.values())
     assert config.DEFAULT_API_URL in inputs["api-url"]["description"]
 
 
