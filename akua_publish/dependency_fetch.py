@@ -16,7 +16,7 @@ import io
 import re
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -89,7 +89,7 @@ class NetworkFetcher:
 
     def git(self, alias: str, url: str, tag: str | None, rev: str | None, into: Path) -> str:
         """Fetch ``url`` and write the tree of ``tag`` (peeled) or ``rev`` into ``into``; return the commit."""
-        from dulwich.client import HTTPUnauthorized, get_transport_and_path
+        from dulwich.client import HTTPUnauthorized, default_urllib3_manager, get_transport_and_path
         from dulwich.errors import GitProtocolError, HangupException, NotGitRepository
         from dulwich.objects import Commit, Tag
         from dulwich.repo import Repo
@@ -108,9 +108,14 @@ class NetworkFetcher:
         with Repo.init_bare(str(bare), mkdir=True) as repo:  # closed: its pack files stay open otherwise
 
             def fetch() -> dict[Any, Any]:
+                # A git server that stalls gets the same read timeout as every other request (never past
+                # the deadline); file:// URLs need none.
+                pool = (cast(urllib3.PoolManager, default_urllib3_manager(None, base_url=url,
+                                                                     timeout=self._policy.timeouts()[1]))
+                        if parts.scheme != "file" else None)  # without an auth callback: a (proxy) PoolManager
                 try:
                     client, path = get_transport_and_path(url, username=credentials.username or None,
-                                                          password=credentials.password or None)
+                                                          password=credentials.password or None, pool_manager=pool)
                     return dict(client.fetch(path, repo).refs)
                 except HTTPUnauthorized:
                     raise DependencyError(f"The git server of {what} asks for credentials"

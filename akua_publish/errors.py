@@ -41,6 +41,10 @@ class RetryableError(PublishError):
         self.retry_after = retry_after
 
 
+class DeadlineError(RetryableError):
+    title = "Deadline reached"
+
+
 class InputError(PublishError):
     title = "Invalid action input"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -29,9 +30,13 @@ _MISMATCH = re.compile(r"((?:Hostname|IP address) mismatch[^'\"]*)")
 
 
 class TimeoutSession(requests.Session):
-    """A session whose every request has connect and read timeouts and the configured CA bundle."""
+    """A session whose every request has connect and read timeouts and the configured CA bundle.
 
-    def __init__(self, timeout: tuple[float, float], ca_bundle: str = "", user_agent: str = "") -> None:
+    ``timeout`` is asked before each request (``RetryPolicy.timeouts``), so the read timeout shrinks
+    as the run's deadline nears and no request starts after it.
+    """
+
+    def __init__(self, timeout: Callable[[], tuple[float, float]], ca_bundle: str = "", user_agent: str = "") -> None:
         super().__init__()
         self._timeout = timeout
         if ca_bundle:
@@ -40,7 +45,8 @@ class TimeoutSession(requests.Session):
             self.headers["User-Agent"] = user_agent
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self._timeout)
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout()
         if kwargs.get("verify") is None:
             kwargs["verify"] = self.verify  # else REQUESTS_CA_BUNDLE of the environment would win
         response: requests.Response = super().request(method, url, *args, **kwargs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,3 +153,17 @@ def test_akua_sees_each_request_at_most_max_attempts_times(publish, faulty: Targ
     run = publish(inputs={"package-id": faulty.package_id, "max-attempts": "3", "deadline": "120"})
     assert run.returncode == 75, run.log
     assert akua.store.count_calls("POST", f"/packages/{faulty.package_id}/versions") == 3
+
+
+def test_no_request_waits_past_the_deadline(publish, faulty: Target, proxy: FaultProxy) -> None:
+    """A registry that accepts the connection and never answers. With the default 60 s read timeout, each
+    request's timeout is the time left, so the run ends within `deadline` plus one connect timeout."""
+    proxy.add(Fault("*", "/v2/", action="stall", times=999, seconds=120))
+    started = time.monotonic()
+    run = publish(inputs={"package-id": faulty.package_id, "deadline": "4"})
+    elapsed = time.monotonic() - started
+    assert run.returncode == 75, run.log
+    _, message = parse_annotation(error_lines(run)[0])
+    assert "did not answer" in message or "deadline (4 s) passed" in message, message
+    assert 4 <= elapsed < 4 + 10, elapsed  # 10 s: the connect timeout; before the fix, ~60 s
+    assert faulty.tags() == [] and faulty.created() == []
