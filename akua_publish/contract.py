@@ -17,7 +17,7 @@ from typing import Any
 
 from .contract_diff import ABSENT, BREAKING, Change, UnknownDialect, compare, verdict
 from .errors import ContractBreakError
-from .versioning import precedence
+from .versioning import is_prerelease, precedence
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,7 @@ def may_break(baseline: str, semver: str) -> bool:
         return True
     if new[0] == old[0] == 0 and (new[1] > old[1] or new[1] == 0):
         return True
-    is_prerelease = new[3][0][0] != 2
-    return is_prerelease and old[3][0][0] != 2 and new[:3] == old[:3]
+    return is_prerelease(semver) and is_prerelease(baseline) and new[:3] == old[:3]
 
 
 def judge(baseline: dict[str, Any] | None, baseline_schema: Any, schema: dict[str, Any], semver: str,

@@ -33,7 +33,7 @@ from .runner import Runner
 from .schema_source import resolve_input_schema
 from .signing import Signatures, planned_sidecars, publish_sidecars, signing_key
 from .version_body import PLACEHOLDER_REF, build_body, check_body
-from .versioning import oci_tag, resolve_semver
+from .versioning import is_prerelease, oci_tag, resolve_semver
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class Outcome:
         return {
             "package-id": self.package_id,
             "semver": self.semver,
+            "prerelease": "true" if is_prerelease(self.semver) else "false",
             "tag": self.tag,
             "digest": self.digest,
             "oci-ref": self.oci_ref,

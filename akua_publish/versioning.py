@@ -97,3 +97,8 @@ def precedence(semver: str) -> tuple[int, int, int, tuple[tuple[int, int | str],
         return major, minor, patch, ((2, ""),)  # sorts after every prerelease identifier list
     identifiers = tuple((0, int(p)) if p.isdigit() else (1, p) for p in prerelease.split("."))
     return major, minor, patch, identifiers
+
+
+def is_prerelease(semver: str) -> bool:
+    """A SemVer prerelease (``1.2.0-rc.1``; build metadata alone, ``1.2.0+7``, is not one)."""
+    return "-" in semver.partition("+")[0]

@@ -107,6 +107,17 @@ def test_only_lower_versions_count_and_prereleases_sort_below_their_release(publ
     history(target, ("1.0.0", with_legacy_input()), ("2.0.0", without_ratio()), ("1.1.0-rc.1", CURRENT))
     run = publish(env=at_version(workspace, "1.1.0"))
     assert run.returncode == 0 and run.outputs["contract"] == "unchanged", run.log
+    assert run.outputs["prerelease"] == "false"
+
+
+def test_a_release_candidate_may_break_its_previous_candidate(publish, target: Target, workspace: Path) -> None:
+    history(target, ("1.0.0", with_legacy_input()))
+    refused = publish(env=at_version(workspace, "1.1.0-rc.1"))  # a minor's candidate may not break 1.0.0
+    assert refused.returncode == 1 and "breaks the input contract of 1.0.0" in refused.log, refused.log
+    history(target, ("1.0.0", CURRENT), ("1.1.0-rc.1", with_legacy_input()))
+    run = publish(env=at_version(workspace, "1.1.0-rc.2"))  # but it may break the candidate before it
+    assert run.returncode == 0 and run.outputs["contract"] == "breaking", run.log
+    assert run.outputs["prerelease"] == "true"
 
 
 def test_the_baseline_on_the_last_of_several_pages(publish, target: Target, workspace: Path) -> None:

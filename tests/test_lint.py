@@ -68,7 +68,7 @@ def test_action_metadata_is_complete() -> None:
     for kind in ("inputs", "outputs"):
         for name, spec in action[kind].items():
             assert spec.get("description"), f"{kind}.{name} has no description"
-    assert set(action["outputs"]) == {"package-id", "semver", "tag", "digest", "oci-ref", "version-id",
+    assert set(action["outputs"]) == {"package-id", "semver", "prerelease", "tag", "digest", "oci-ref", "version-id",
                                       "published-at", "status", "signature-tag", "attestation-tag",
                                       "signature-digest", "contract"}
 
