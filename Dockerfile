@@ -16,5 +16,8 @@ RUN pip install --no-cache-dir --no-compile -r requirements.txt
 
 COPY entrypoint.py ./
 COPY akua_publish/ ./akua_publish/
+# The command line on PATH too, for CI systems that run a shell in the image (GitLab CI, Jenkins).
+RUN printf '#!/bin/sh\nexec python /action/entrypoint.py "$@"\n' > /usr/local/bin/akua-publish \
+    && chmod 0755 /usr/local/bin/akua-publish
 
 ENTRYPOINT ["python", "/action/entrypoint.py"]

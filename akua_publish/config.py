@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from .dependency_credentials import dependency_credentials
 from .errors import InputError
+from .inputs import INPUTS, TABLE, default
 from .package import join_shown
 from .provenance import BuildContext
 from .reference import Credentials, RegistryLogin, Repository, is_loopback_host, parse_repository
@@ -23,21 +24,12 @@ from .runner import Runner
 from .version_body import parse_compatibility
 from .versioning import parse_tag_pattern
 
-DEFAULT_API_URL = "https://api.akua.dev/v1"
-DEFAULT_PATH = "."
-DEFAULT_SCHEMA = "exported/inputs.schema.json"
-SCHEMA_CHECKS = ("strict", "warn", "off")  # the first is the default
-SIGN_MODES = ("auto", "true", "false")
-CONTRACT_CHECKS = ("strict", "warn", "off")
-DEFAULT_MAX_ATTEMPTS = 5
-DEFAULT_DEADLINE = 300.0
-DEFAULT_TIMEOUT = 60.0
+DEFAULT_API_URL = default("api-url")
 MAX_COMPATIBILITY_BYTES = 64 * 1024
 PACKAGE_ID = re.compile(r"pkg_[A-Za-z0-9_-]{1,50}", re.ASCII)
 WORKSPACE_ID = re.compile(r"ws_[A-Za-z0-9_-]{1,50}", re.ASCII)
-SECRET_INPUTS = ("api-token", "registry-password", "github-token", "dependency-credentials", "cosign-private-key",
-                 "cosign-password")
-SECRET_ENV = ("AKUA_API_TOKEN", "GITHUB_TOKEN", "AKUA_COSIGN_PASSPHRASE")
+SECRET_INPUTS = tuple(entry.name for entry in TABLE if entry.secret)
+SECRET_ENV = tuple(entry.env for entry in TABLE if entry.secret and entry.env)
 
 
 @dataclass(frozen=True)
@@ -104,7 +96,7 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
             f"The `package-id` input `{package_id}` is not an Akua package id.",
             "Use the id Akua shows for the package: pkg_ followed by up to 50 letters or digits.",
         )
-    token = runner.input("api-token") or runner.env("AKUA_API_TOKEN")
+    token = _value(runner, "api-token")
     if not token:
         raise InputError(
             "No Akua API token: the `api-token` input is empty and AKUA_API_TOKEN is not set.",
@@ -116,17 +108,17 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
             "The Akua API token contains whitespace or control characters.",
             "Re-copy the token into the secret without spaces or line breaks.",
         )
-    workspace = runner.input("workspace") or runner.env("AKUA_WORKSPACE_ID")
+    workspace = _value(runner, "workspace")
     if workspace and not WORKSPACE_ID.fullmatch(workspace):
         raise InputError(
             f"The `workspace` input `{workspace}` is not an Akua workspace id.",
             "Use ws_ followed by up to 50 letters or digits, or leave it empty for a workspace token.",
         )
-    api_url = _api_url(runner.input("api-url") or runner.env("AKUA_API_BASE_URL") or DEFAULT_API_URL)
+    api_url = _api_url(_value(runner, "api-url"))
     root = Path(runner.env("GITHUB_WORKSPACE") or cwd).resolve()
-    package_shown = runner.input("path") or DEFAULT_PATH
+    package_shown = _value(runner, "path")
     package_dir = _inside(root, root, package_shown, "path")
-    schema_rel = runner.input("schema") or DEFAULT_SCHEMA
+    schema_rel = _value(runner, "schema")
     schema_shown = join_shown(package_shown, schema_rel)
     schema_file = _inside(root, package_dir, schema_rel, "schema")
     repo_text = runner.input("repository")
@@ -148,9 +140,9 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         schema_shown=schema_shown,
         repository=repository,
         login=RegistryLogin(
-            username=runner.input("registry-username") or runner.env("GITHUB_ACTOR"),
+            username=_value(runner, "registry-username"),
             password=runner.input("registry-password"),
-            github_token=runner.input("github-token") or runner.env("GITHUB_TOKEN"),
+            github_token=_value(runner, "github-token"),
             github_server=server,
         ),
         dependency_credentials=dependency_credentials(runner.input("dependency-credentials")),
@@ -159,21 +151,20 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         version=runner.input("version"),
         tag_pattern=parse_tag_pattern(runner.input("tag-pattern")),
         compatibility=_compatibility(runner, root),
-        dry_run=_flag(runner.input("dry-run"), "dry-run"),
-        schema_check=_choice(runner.input("schema-check"), "schema-check", SCHEMA_CHECKS),
-        contract_check=_choice(runner.input("contract-check"), "contract-check", CONTRACT_CHECKS),
-        max_attempts=int(_number(runner.input("max-attempts"), "max-attempts", DEFAULT_MAX_ATTEMPTS, 1, 20,
-                                 whole=True)),
-        deadline=_number(runner.input("deadline"), "deadline", DEFAULT_DEADLINE, 1, 3600),
-        timeout=_number(runner.input("timeout"), "timeout", DEFAULT_TIMEOUT, 1, 600),
+        dry_run=_flag(_value(runner, "dry-run"), "dry-run"),
+        schema_check=_choice(runner, "schema-check"),
+        contract_check=_choice(runner, "contract-check"),
+        max_attempts=int(_number(runner, "max-attempts", 1, 20, whole=True)),
+        deadline=_number(runner, "deadline", 1, 3600),
+        timeout=_number(runner, "timeout", 1, 600),
         github_ref=runner.env("GITHUB_REF"),
         source_url=f"{server.rstrip('/')}/{repo_name}" if repo_name else "",
         revision=runner.env("GITHUB_SHA"),
         signing=Signing(
-            mode=_choice(runner.input("sign"), "sign", SIGN_MODES),
-            attest=_flag(runner.input("attest") or "true", "attest"),
+            mode=_choice(runner, "sign"),
+            attest=_flag(_value(runner, "attest"), "attest"),
             key=runner.input("cosign-private-key"),
-            passphrase=runner.input("cosign-password") or runner.env("AKUA_COSIGN_PASSPHRASE"),
+            passphrase=_value(runner, "cosign-password"),
             root=root,
         ),
         build=BuildContext(
@@ -235,9 +226,14 @@ def _flag(text: str, name: str) -> bool:
     raise InputError(f"The `{name}` input is `{text}`.", f"Set {name} to true or false.")
 
 
-def _number(text: str, name: str, default: float, low: float, high: float, *, whole: bool = False) -> float:
-    if not text:
-        return default
+def _value(runner: Runner, name: str) -> str:
+    """The input, else its environment fallback, else its default (all from the table in ``inputs``)."""
+    entry = INPUTS[name]
+    return runner.input(name) or (runner.env(entry.env) if entry.env else "") or entry.default
+
+
+def _number(runner: Runner, name: str, low: float, high: float, *, whole: bool = False) -> float:
+    text = _value(runner, name)
     try:
         value = float(text)
     except ValueError:
@@ -246,18 +242,19 @@ def _number(text: str, name: str, default: float, low: float, high: float, *, wh
         raise InputError(
             f"The `{name}` input is `{text}`.",
             f"Set {name} to a {'whole ' if whole else ''}number from {low:g} to {high:g}, "
-            f"or leave it empty for {default:g}.",
+            f"or leave it empty for {default(name)}.",
         )
     return value
 
 
-def _choice(text: str, name: str, choices: tuple[str, ...]) -> str:
-    """One of ``choices`` (the first is the default, for an empty input)."""
-    value = text.lower() or choices[0]
+def _choice(runner: Runner, name: str) -> str:
+    """One of the input's choices (empty: its default)."""
+    text, choices = runner.input(name), INPUTS[name].choices
+    value = text.lower() or default(name)
     if value not in choices:
         raise InputError(
             f"The `{name}` input is `{text}`.",
-            f"Set {name} to {', '.join(choices[:-1])} or {choices[-1]} (the default is {choices[0]}).",
+            f"Set {name} to {', '.join(choices[:-1])} or {choices[-1]} (the default is {default(name)}).",
         )
     return value
 

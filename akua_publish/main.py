@@ -7,7 +7,7 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -18,7 +18,9 @@ from .runner import Runner
 from .summary import success_summary
 
 
-def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> int:
+def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout,
+         report: Callable[[dict[str, str]], object] | None = None) -> int:
+    """Run the action; ``report`` gets the outputs of a successful run (the CLI prints them as JSON)."""
     runner = Runner(environ, out)
     for secret in secrets_of(runner):
         runner.mask(secret)
@@ -49,6 +51,8 @@ def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> i
         report_failure(runner, exc)
         return exc.exit_code
     runner.summary(success_summary(outcome))
+    if report is not None:
+        report(outcome.outputs())
     return EXIT_OK
 
 

@@ -13,10 +13,12 @@ import pytest
 
 from akua_emulator import Emulator, Grant, Store
 from devtools.action import ROOT, ActionRun, run_action
+from devtools.docker_env import docker, ensure_base_image, ensure_engine
 from devtools.oracle import Oracle, OracleUnavailable, ensure_root
 from devtools.registry import LocalRegistry
 
 EXAMPLE = ROOT / "examples" / "hello"
+IMAGE = "akua-publish-test:image"
 LEAKS: list[tuple[str, str]] = []  # (where, what) of every secret found where it must not be; read by bench/
 WORKSPACE_ID = "ws_tests"
 OTHER_WORKSPACE = "ws_other"
@@ -33,6 +35,15 @@ def oracle() -> Iterator[Oracle]:
     running = Oracle(root)
     yield running
     running.close()
+
+
+@pytest.fixture(scope="session")
+def built_image() -> str:
+    """The action's image, built from the Dockerfile by the real engine (started when it is not running)."""
+    ensure_engine()
+    ensure_base_image()
+    docker("build", "-q", "-t", IMAGE, str(ROOT))
+    return IMAGE
 
 
 @pytest.fixture(scope="session")

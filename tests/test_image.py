@@ -12,23 +12,24 @@ from pathlib import Path
 import pytest
 
 from devtools.action import ROOT
-from devtools.docker_env import docker, ensure_base_image, ensure_engine
-
-IMAGE = "akua-publish-test:image"
+from devtools.docker_env import docker
 
 
 @pytest.fixture(scope="module")
-def image() -> Iterator[str]:
-    ensure_engine()
-    ensure_base_image()
-    docker("build", "-q", "-t", IMAGE, str(ROOT))
-    yield IMAGE
+def image(built_image: str) -> Iterator[str]:
+    yield built_image
     docker("image", "prune", "-f", check=False)  # the layers the rebuild test left dangling
 
 
 def test_base_image_is_pinned_to_an_exact_version_tag() -> None:
     froms = re.findall(r"^FROM\s+(\S+)", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
     assert len(froms) == 1 and re.fullmatch(r"python:3\.\d+\.\d+-slim-bookworm", froms[0]), froms
+
+
+def test_the_image_runs_the_command_line(image: str) -> None:
+    """`docker run <image> --help` (arguments: the CLI), and `akua-publish` on PATH for shell-based CI."""
+    assert "--package-id" in docker("run", "--rm", image, "--help").stdout
+    assert "--dry-run" in docker("run", "--rm", "--entrypoint", "akua-publish", image, "--help").stdout
 
 
 def test_image_runs_as_root_with_python_settings(image: str) -> None:

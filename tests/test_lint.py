@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from akua_publish import config
+from akua_publish.inputs import TABLE
 from devtools.action import ROOT
 
 BIN = Path(sys.executable).parent
@@ -73,23 +74,17 @@ def test_action_metadata_is_complete() -> None:
                                       "signature-digest", "contract"}
 
 
-def test_action_defaults_match_the_code() -> None:
+def test_action_inputs_are_the_table_of_the_code() -> None:
+    """action.yml and the CLI share one table (akua_publish/inputs.py): names, order and defaults."""
     inputs = _action()["inputs"]
-    expected = {
-        "package-id": "", "package-name": "", "display-image-url": "", "api-token": "", "workspace": "", "api-url": "",
-        "path": config.DEFAULT_PATH, "schema": config.DEFAULT_SCHEMA,
-        "schema-check": config.SCHEMA_CHECKS[0], "contract-check": config.CONTRACT_CHECKS[0], "repository": "",
-        "registry-username": "${{ github.actor }}", "registry-password": "", "github-token": "${{ github.token }}",
-        "dependency-credentials": "",
-        "plain-http": "", "version": "", "tag-pattern": "", "compatibility": "", "compatibility-file": "",
-        "dry-run": "false", "sign": config.SIGN_MODES[0], "attest": "true", "cosign-private-key": "",
-        "cosign-password": "",
-        "max-attempts": str(config.DEFAULT_MAX_ATTEMPTS), "deadline": f"{config.DEFAULT_DEADLINE:g}",
-        "timeout": f"{config.DEFAULT_TIMEOUT:g}",
-    }
-    assert {name: spec.get("default") for name, spec in inputs.items()} == expected
+    assert list(inputs) == [entry.name for entry in TABLE]
+    assert {name: spec.get("default") for name, spec in inputs.items()} == {
+        entry.name: entry.default if entry.action_default is None else entry.action_default for entry in TABLE}
     assert not any(spec.get("required") for spec in inputs.values())
     assert config.DEFAULT_API_URL in inputs["api-url"]["description"]
+    for entry in TABLE:
+        if entry.env:
+            assert entry.env in inputs[entry.name]["description"] or entry.action_default, entry.name
 
 
 def test_readme_documents_every_input_and_output() -> None:

@@ -1,0 +1,76 @@
+"""The command line: ``akua-publish`` (or ``python -m akua_publish``) for GitLab CI, Jenkins and laptops.
+
+Each flag is an input of the action (the same table, ``inputs.TABLE``), with the
+same environment fallbacks, defaults, checks and exit codes: the flags become
+the ``INPUT_*`` variables the action reads, and the run is the action's own.
+Off a GitHub runner the log is plain text. ``--json`` prints the outputs as one
+JSON object on stdout, the log going to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from .inputs import TABLE
+
+EPILOG = """\
+Secrets (the API token, registry passwords, the signing key) are better passed through the
+environment (AKUA_API_TOKEN, AKUA_COSIGN_PASSPHRASE, ...) than as flags, which other users of
+the machine can see in the process list.
+
+Exit codes: 0 published, already published or dry run; 1 an error to fix; 75 a service failed
+(re-running may succeed); 70 a bug in akua-publish.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="akua-publish", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+        description="Publish an Akua package version: check it, push it to its OCI registry, register it "
+                    "in Akua. The flags are the GitHub Action's inputs.")
+    for entry in TABLE:
+        fallback = f"; else ${entry.env}" if entry.env else ""
+        shown = f"default: {entry.default}" if entry.default else "no default"
+        options: dict[str, object] = {"dest": entry.name, "default": None,
+                                      "help": f"{entry.help} ({shown}{fallback})"}
+        if entry.is_switch:  # --dry-run alone means true
+            options.update(nargs="?", const="true", choices=entry.choices, metavar="true|false")
+        elif entry.choices:
+            options.update(choices=[c for c in entry.choices if c])
+        parser.add_argument(entry.flag, **options)  # type: ignore[arg-type]
+    parser.add_argument("--version-from-package", action="store_true",
+                        help="publish the version akua.toml declares (no tag needed)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the outputs as one JSON object on stdout (the log goes to stderr)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
+    args = build_parser().parse_args(argv)
+    env = {name: value for name, value in environ.items() if not name.startswith("INPUT_")}
+    for entry in TABLE:
+        value = getattr(args, entry.name)
+        if value is not None:
+            env["INPUT_" + entry.name.upper()] = value
+    out = sys.stderr if args.json else sys.stdout
+    if args.version_from_package:
+        toml = Path(env.get("GITHUB_WORKSPACE") or ".", args.path or ".", "akua.toml")
+        try:
+            env["INPUT_VERSION"] = str(tomllib.loads(toml.read_text(encoding="utf-8"))["package"]["version"])
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+            print(f"Error: --version-from-package: {toml} declares no [package].version "
+                  f"({type(exc).__name__}). Fix: give --version, or point --path at the package.", file=out)
+            return 1
+    from .main import main as run  # the heavy imports only once the flags are read (--help stays fast)
+
+    outputs: dict[str, str] = {}
+    code = run(env, out, report=outputs.update)
+    if args.json and code == 0:
+        print(json.dumps(outputs, indent=2))
+    return code

@@ -1,0 +1,190 @@
+"""Every failure a user can hit, as its own type.
+
+Each error carries what went wrong (``message``), how to fix it (``hint``) and,
+where a file is at fault, which one. The runner adapter turns them into
+``::error::`` annotations and the exit code; nothing else decides exit codes.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_USER = 1  # the user must change an input, a file or a setting
+EXIT_RETRY = 75  # EX_TEMPFAIL: a service failed; re-running the job may succeed
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in akua-publish itself
+
+
+class PublishError(Exception):
+    """Base of all expected failures; never shown with a traceback."""
+
+    title = "akua-publish failed"
+    exit_code = EXIT_USER
+
+    def __init__(self, message: str, hint: str = "", *, file: str | None = None,
+                 line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.file = file
+        self.line = line
+
+
+class RetryableError(PublishError):
+    """A failure of a service rather than of the input: worth a re-run.
+
+    ``retry_after`` is the wait the service asked for (``Retry-After``), if any.
+    """
+
+    exit_code = EXIT_RETRY
+
+    def __init__(self, message: str, hint: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(message, hint)
+        self.retry_after = retry_after
+
+
+class DeadlineError(RetryableError):
+    title = "Deadline reached"
+
+
+class InputError(PublishError):
+    title = "Invalid action input"
+
+
+class VersionError(PublishError):
+    title = "Version cannot be derived or does not match"
+
+
+class PackageError(PublishError):
+    title = "Invalid Akua package"
+
+
+class AkuaTomlError(PackageError):
+    """Every problem Akua's manifest parser would find in akua.toml, one annotation each."""
+
+    title = "Invalid akua.toml"
+
+    def __init__(self, file: str, problems: list[tuple[str, int | None]], hint: str) -> None:
+        message = f"{file} would be refused by Akua: " + "; ".join(text for text, _ in problems) + "."
+        super().__init__(message, hint, file=file, line=problems[0][1])
+        self.problems = problems
+
+
+class LockFileError(PackageError):
+    title = "Invalid akua.lock"
+
+
+class DependencyError(PublishError):
+    title = "Dependency cannot be vendored"
+
+
+class DependencyUnavailableError(RetryableError):
+    title = "Dependency source unavailable"
+
+
+class PrivateKeyError(PackageError):
+    title = "Private key in the package"
+
+
+class ContractBreakError(PublishError):
+    title = "Breaking change to the input contract"
+
+
+class SigningKeyError(PublishError):
+    title = "Signing key unusable"
+
+
+class NoSigningKeyError(PublishError):
+    title = "No signing key"
+
+
+class SidecarError(PublishError):
+    """The registry holds something under a sidecar tag that akua-publish must not touch."""
+
+    title = "Signature sidecar cannot be written"
+
+
+class PackingError(PackageError):
+    title = "Cannot pack the package"
+
+
+class SchemaError(PublishError):
+    title = "Invalid input schema"
+
+
+class KclExportError(PublishError):
+    title = "Cannot export the input schema from package.k"
+
+
+class SchemaDriftError(PublishError):
+    title = "Exported schema is stale"
+
+
+class RequestBodyError(PublishError):
+    title = "Version request would be rejected by Akua"
+
+
+class AkuaAuthError(PublishError):
+    title = "Akua rejected the credentials"
+
+
+class AkuaNotFoundError(PublishError):
+    title = "Akua package not found"
+
+
+class AkuaRejectedError(PublishError):
+    title = "Akua rejected the version"
+
+
+class AkuaUnavailableError(RetryableError):
+    title = "Akua API unavailable"
+
+
+class VersionConflictError(PublishError):
+    title = "Version already registered with another digest"
+
+
+class PackageLookupError(PublishError):
+    title = "Package name is ambiguous in Akua"
+
+
+class HostedPackageError(PublishError):
+    title = "Package is not OCI-backed"
+
+
+class RepositoryMismatchError(PublishError):
+    title = "Repository differs from the package's"
+
+
+class TagConflictError(PublishError):
+    title = "OCI tag already holds another artifact"
+
+
+class RegistryAuthError(PublishError):
+    title = "Registry rejected the credentials"
+
+
+class RegistryRejectedError(PublishError):
+    title = "Registry rejected the upload"
+
+
+class RegistryUnavailableError(RetryableError):
+    title = "Registry unavailable"
+
+
+class RegistryTlsError(PublishError):
+    title = "Registry TLS connection failed"
+
+
+class RegistryProtocolError(PublishError):
+    title = "Registry protocol mismatch"
+
+
+class AkuaTlsError(PublishError):
+    title = "Akua API TLS connection failed"
+
+
+class CredentialsWithheldError(PublishError):
+    title = "Registry credentials withheld"
+
+
+class RunnerFileError(PublishError):
+    title = "Cannot write a runner file"

@@ -1,0 +1,301 @@
+"""Pack a package directory the way Akua's packer does, but reproducibly.
+
+Akua's packer copies file times, owners and modes into the tar headers, so two
+checkouts of one commit give two digests. Here every header is normalised
+(mtime 0, uid/gid 0, no owner names, mode 0644 or 0755, gzip mtime 0), so the
+same content always gives the same bytes and a re-run finds the same digest.
+The tarball streams to a file while it is hashed: memory does not grow with
+the package.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import queue
+import re
+import stat
+import sys
+import tarfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, BinaryIO, cast
+
+from . import akua_toml
+from .errors import PackageError, PackingError, PrivateKeyError
+
+PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")  # PKCS#8, SEC1, RSA, OpenSSH, cosign
+KEY_MARKER_SPAN = 64  # bytes kept between reads, so a marker split across two reads is found
+SKIPPED_NAMES = frozenset({"deploy", "rendered", "out", "target", "node_modules", "dist"})
+SKIPPED_FILES = frozenset({"inputs.yaml"})
+BATCH = 64 * 1024  # bytes handed to the gzip thread at a time
+QUEUE_BATCHES = 16  # at most 1 MiB waits for the gzip thread
+COPY_BUFFER = 256 * 1024
+SWITCH_INTERVAL = 0.0002  # seconds; see _Compressor
+
+
+@dataclass(frozen=True)
+class PackedLayer:
+    path: Path
+    digest: str
+    size: int
+    files: int
+
+
+def list_files(root: Path) -> list[str]:
+    """Root-relative POSIX paths of the files Akua packs from a workspace, in Akua's order: the walk
+    of ``collect_files``, less the files named ``inputs.yaml`` (per-consumer values)."""
+    return collect_files(root, keep_file=lambda name: name not in SKIPPED_FILES)
+
+
+def _every_file(_: str) -> bool:
+    return True
+
+
+def collect_files(root: Path, *, skip_names: bool = True, keep_file: Callable[[str], bool] = _every_file) -> list[str]:
+    """Akua's walker (``walk.rs``): root-relative POSIX paths of the regular files under ``root``.
+
+    With ``skip_names``, any entry, file or directory, named like a dot-name or one of
+    the build/output names is skipped with everything under it (without, as Akua's tree
+    digest walks, nothing is). Files go through ``keep_file``; symlinks and special files
+    are never followed or kept. The order is Akua's: path component by component
+    (``a/x`` before ``a-b`` and ``a.txt``), each component as bytes.
+    """
+    found: list[str] = []
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        try:
+            entries = list(os.scandir(root / rel_dir if rel_dir else root))
+        except OSError as exc:
+            raise PackageError(
+                f"The directory {rel_dir or '.'} of the package cannot be read: {exc.strerror}.",
+                "Check its permissions.",
+            ) from None
+        for entry in entries:
+            if skip_names and (entry.name.startswith(".") or entry.name in SKIPPED_NAMES):
+                continue
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(rel)
+            elif entry.is_file(follow_symlinks=False) and keep_file(entry.name):
+                found.append(rel)
+    return sorted(found, key=component_order)
+
+
+def component_order(rel: str) -> list[bytes]:
+    """Akua's order of paths: component by component, each as bytes (``a/x`` < ``a-b`` < ``a.txt``)."""
+    return [part.encode("utf-8", "surrogateescape") for part in rel.split("/")]
+
+
+@dataclass(frozen=True)
+class VendoredFile:
+    """One entry of ``.akua/vendor/``: its path in the tarball, where it is on disk, its mode."""
+
+    tar_path: str
+    source: Path
+    executable: bool
+
+
+def pack(root: Path, out_dir: Path, vendored: Sequence[VendoredFile] = ()) -> PackedLayer:
+    """Write the layer tarball under ``out_dir`` and return its digest and size.
+
+    The archive's ``akua.toml`` is the file re-serialised as Akua packs it
+    (``akua_toml.packed``: no ``replace``, no comments, defaults written out).
+    ``vendored`` entries (resolved dependencies) follow all workspace entries, in
+    Akua's order of their tarball paths, with the same normalised headers.
+    """
+    manifest, signing_key = _packed_manifest(root)
+    files = list_files(root)
+    if signing_key in files:
+        raise key_in_package(signing_key, "is the signing key akua.toml names ([signing].cosign_private_key)")
+    extra = sorted(vendored, key=lambda entry: component_order(entry.tar_path))
+    target = out_dir / "package.tar.gz"
+    with open(target, "wb") as raw:
+        sink = _HashingWriter(raw)
+        with (
+            _Compressor(sink) as compressor,
+            # A "w|" stream only ever writes to its file object; the stubs ask for a full file.
+            tarfile.open(fileobj=cast("IO[bytes]", compressor), mode="w|", format=tarfile.PAX_FORMAT) as tar,
+        ):
+            # Both are plain attributes of CPython's TarFile that typeshed leaves out.
+            tar.copybufsize = COPY_BUFFER  # type: ignore[attr-defined]
+            for rel in files:
+                if rel == "akua.toml":
+                    _add_bytes(tar, rel, manifest)
+                else:
+                    _add_file(tar, root / rel, rel)
+                tar.members.clear()  # type: ignore[attr-defined]  # a stream never looks back: keep no headers
+            for entry in extra:
+                _add_file(tar, entry.source, entry.tar_path, entry.executable)
+                tar.members.clear()  # type: ignore[attr-defined]
+    return PackedLayer(
+        path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=len(files) + len(extra)
+    )
+
+
+def _packed_manifest(root: Path) -> tuple[bytes, str]:
+    """akua.toml as Akua packs it, and the package path of the signing key it names ("" for none)."""
+    try:
+        data, problems = akua_toml.parse((root / "akua.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8"
+        raise PackageError(f"akua.toml cannot be read: {reason}.", "Check the file.") from None
+    if problems:
+        raise PackageError("akua.toml is invalid: " + "; ".join(text for text, _ in problems) + ".",
+                           "Fix akua.toml (the run checks it before packing).")
+    key = str((data.get("signing") or {}).get("cosign_private_key") or "")
+    rel = os.path.normpath(key).replace(os.sep, "/") if key and not os.path.isabs(key) else ""
+    return akua_toml.packed(data), rel
+
+
+def _header(rel: str, size: int, executable: bool) -> tarfile.TarInfo:
+    """A normalised header: the same content always gives the same bytes."""
+    info = tarfile.TarInfo(rel)
+    info.size = size
+    info.mode = 0o755 if executable else 0o644
+    info.mtime = 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def _add_bytes(tar: tarfile.TarFile, rel: str, data: bytes) -> None:
+    tar.addfile(_header(rel, len(data), False), io.BytesIO(data))
+
+
+def _add_file(tar: tarfile.TarFile, path: Path, rel: str, executable: bool | None = None) -> None:
+    """Add ``path`` as ``rel``; its mode from its executable bit unless ``executable`` says."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise PackageError(
+            f"{rel} in the package cannot be read: {exc.strerror}.",
+            "Make the file readable or remove it from the package.",
+        ) from None
+    with os.fdopen(fd, "rb") as handle:
+        before = os.fstat(handle.fileno())
+        runs = bool(before.st_mode & stat.S_IXUSR) if executable is None else executable
+        info = _header(rel, before.st_size, runs)
+        tar.addfile(info, _ExactReader(handle, before.st_size, rel))
+        after = os.fstat(handle.fileno())
+        grew = handle.read(1) != b""
+        if grew or _changed(before, after):
+            raise PackingError(
+                f"{rel} changed while it was being packed ({'it grew' if grew else 'its size or content changed'}); "
+                "the artifact would not match any state of the file, so nothing was pushed.",
+                "Make sure nothing writes to the package directory during the publish (a build step "
+                "still running, a log file inside the package), then re-run the job.",
+            )
+
+
+def _changed(before: os.stat_result, after: os.stat_result) -> bool:
+    """A write during the read shows in the size or the modification and change times."""
+    return (before.st_size, before.st_mtime_ns, before.st_ctime_ns) != (
+        after.st_size, after.st_mtime_ns, after.st_ctime_ns)
+
+
+class _ExactReader:
+    """Feeds tarfile exactly ``size`` bytes; a file that shrank fails the packing, and so does one that
+    holds a PEM private key (the artifact is public: Akua's CLI would pack a `cosign.key` left there)."""
+
+    def __init__(self, handle: BinaryIO, size: int, rel: str) -> None:
+        self._handle, self._left, self._rel = handle, size, rel
+        self._tail = b""
+
+    def read(self, n: int = -1) -> bytes:
+        want = self._left if n < 0 else min(n, self._left)
+        data = self._handle.read(want)
+        if len(data) < want:
+            raise PackingError(
+                f"{self._rel} shrank while it was being packed; nothing was pushed.",
+                "Make sure nothing writes to the package directory during the publish, then re-run the job.",
+            )
+        window = self._tail + data
+        if PRIVATE_KEY.search(window):
+            raise key_in_package(self._rel, "holds a PEM private key")
+        self._tail = window[-KEY_MARKER_SPAN:]
+        self._left -= len(data)
+        return data
+
+
+def key_in_package(rel: str, why: str) -> PrivateKeyError:
+    return PrivateKeyError(
+        f"{rel} {why}; packed, it would be published to everyone who can pull the artifact. Nothing was pushed.",
+        "Keep signing keys out of the package directory: store the key as a secret and pass it to the action "
+        "(cosign-private-key: ${{ secrets.COSIGN_PRIVATE_KEY }}), or write it to $RUNNER_TEMP for Akua's CLI; "
+        "then remove the file from the package.",
+    )
+
+
+class _Compressor:
+    """gzip in a second thread, fed in batches through a bounded queue: tar | gzip, in one process.
+
+    zlib releases the GIL while it compresses, so building tar headers and
+    compressing overlap as the two processes of ``tar | gzip`` do. The queue
+    holds a few batches at most: memory stays bounded whatever the package size.
+    While it runs, the interpreter hands the GIL over more often than its 5 ms
+    default: otherwise the gzip thread waits that long at every batch, which
+    costs more than the overlap gains on a small package.
+    """
+
+    def __init__(self, sink: _HashingWriter) -> None:
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6)
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_BATCHES)
+        self._batch = bytearray()
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="akua-gzip", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._failure is None:
+                try:
+                    self._gzip.write(batch)
+                except BaseException as exc:  # handed to the writer thread in close()
+                    self._failure = exc
+
+    def write(self, data: bytes) -> int:
+        if self._failure is not None:
+            raise self._failure
+        self._batch += data
+        if len(self._batch) >= BATCH:
+            self._queue.put(bytes(self._batch))
+            self._batch.clear()
+        return len(data)
+
+    def __enter__(self) -> _Compressor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._batch:
+            self._queue.put(bytes(self._batch))
+        self._queue.put(None)
+        self._thread.join()
+        sys.setswitchinterval(self._switch_interval)
+        if self._failure is not None:
+            raise self._failure
+        self._gzip.close()
+
+
+class _HashingWriter:
+    """A write-only file that hashes and counts what passes through it."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.sha.update(data)
+        self.size += len(data)
+        return self._raw.write(data)
+
+    def flush(self) -> None:
+        self._raw.flush()

@@ -1,0 +1,102 @@
+"""OCI repository references (``oci://host[:port]/name``) and the credentials for them."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .errors import InputError
+
+_NAME = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*")
+_HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(?::[0-9]{1,5})?")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Registry credentials from the action's inputs; empty password means anonymous."""
+
+    username: str
+    password: str = field(repr=False)
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.password
+
+
+@dataclass(frozen=True)
+class RegistryLogin:
+    """What the inputs say about registry credentials, before the registry is known.
+
+    The job's GitHub token is a credential for GitHub's own container registry
+    only: sending it to Harbor, ECR or Docker Hub would hand a third party a
+    token that can write this repository's packages. So it is used only when
+    the registry is GHCR (``ghcr.io`` for github.com, ``containers.<host>``
+    for GitHub Enterprise) and ``registry-password`` is empty.
+    """
+
+    username: str
+    password: str = field(repr=False)
+    github_token: str = field(repr=False)
+    github_server: str
+
+    def github_registry(self) -> str:
+        host = (urlsplit(self.github_server).hostname or "github.com").lower()
+        return "ghcr.io" if host == "github.com" else f"containers.{host}"
+
+    def for_host(self, host: str) -> Credentials:
+        if self.password:
+            return Credentials(self.username, self.password)
+        if self.github_token and host.lower() == self.github_registry():
+            return Credentials(self.username, self.github_token)
+        return Credentials("", "")
+
+
+@dataclass(frozen=True)
+class Repository:
+    host: str  # host[:port], as in the registry's URL
+    name: str  # path inside the registry
+
+    def __str__(self) -> str:
+        return f"{self.host}/{self.name}"
+
+    def oci_ref(self, digest: str) -> str:
+        return f"oci://{self}@{digest}"
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(self.host)
+
+
+def parse_repository(text: str, origin: str) -> Repository:
+    """Parse ``[oci://]host/name`` (no tag, no digest) or explain what is wrong."""
+    raw = text.strip()
+    bare = raw[len("oci://"):] if raw.startswith("oci://") else raw
+    host, _, name = bare.partition("/")
+    if "@" in name or ":" in name.rsplit("/", 1)[-1]:
+        raise InputError(
+            f"{origin} `{raw}` names a tag or digest; it must name only the repository.",
+            "Use the form oci://host/name, e.g. oci://ghcr.io/acme/hello.",
+        )
+    if not host or not _HOST.fullmatch(host) or not _NAME.fullmatch(name):
+        raise InputError(
+            f"{origin} `{raw}` is not an OCI repository reference.",
+            "Use the form oci://host/name (lower-case name), e.g. oci://ghcr.io/acme/hello.",
+        )
+    return Repository(host=host, name=name)
+
+
+def is_loopback_host(host_port: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1, with or without a port."""
+    host = host_port
+    if host.startswith("["):
+        host = host[1:host.find("]")]
+    elif host.count(":") == 1:
+        host = host.split(":")[0]
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,74 @@
+"""Which input schema is sent: the committed file, checked against package.k, or the export.
+
+Akua exports the schema from the artifact's package.k and rejects a version
+whose ``input_schema`` differs, after the artifact is pushed. Comparing here,
+before the push, turns that late 422 into an early, readable diff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Settings
+from .errors import KclExportError, SchemaDriftError
+from .kcl_export import export_input_schema, syntax_errors
+from .package import join_shown
+from .runner import Runner
+from .schema import load_schema, schema_diff, schema_warnings
+
+
+@dataclass(frozen=True)
+class InputSchema:
+    schema: dict[str, Any]
+    origin: str  # for the log and the summary
+
+
+def resolve_input_schema(settings: Settings, runner: Runner) -> InputSchema:
+    """The schema to send, and warnings for what Akua accepts but a careful publisher would fix."""
+    shown_k = join_shown(settings.package_shown, "package.k")
+    if settings.schema_check != "off":
+        for problem in syntax_errors(settings.package_dir / "package.k"):
+            runner.warning(f"{shown_k}: {problem}. Akua exports the schema anyway, but rendering the package "
+                           "will fail.", title="package.k has KCL errors")
+    chosen = _choose(settings, runner)
+    for problem in schema_warnings(chosen.schema):
+        runner.warning(f"The input schema ({chosen.origin}) {problem}.", title="Input schema advice")
+    return chosen
+
+
+def _choose(settings: Settings, runner: Runner) -> InputSchema:
+    package_k = settings.package_dir / "package.k"
+    shown_k = join_shown(settings.package_shown, "package.k")
+    mode = settings.schema_check
+    present = settings.schema_file.is_file() or settings.schema_file.is_symlink()
+    if not present and mode != "off":
+        exported = export_input_schema(package_k, shown_k)
+        runner.info(f"{settings.schema_shown} does not exist: exported the input schema from {shown_k}.")
+        return InputSchema(exported, f"exported from `{shown_k}` by akua-publish")
+    schema = load_schema(settings.schema_file, settings.schema_shown)
+    origin = f"`{settings.schema_shown}`"
+    if mode == "off":
+        return InputSchema(schema, origin + " (not compared with package.k: schema-check off)")
+    try:
+        exported = export_input_schema(package_k, shown_k)
+    except KclExportError as exc:
+        if mode == "strict":
+            raise
+        runner.warning(f"{exc.message} {settings.schema_shown} is sent without that check.", title=exc.title)
+        return InputSchema(schema, origin + " (not compared: package.k could not be exported)")
+    differences = schema_diff(schema, exported)
+    if not differences:
+        runner.info(f"{settings.schema_shown} matches the schema exported from {shown_k}.")
+        return InputSchema(schema, origin + f" (matches `{shown_k}`)")
+    text = (f"{settings.schema_shown} is not the schema {shown_k} exports, so Akua would reject the "
+            "version: " + "; ".join(differences) + ".")
+    if mode == "warn":
+        runner.warning(text, title=SchemaDriftError.title)
+        return InputSchema(schema, origin + f" (differs from `{shown_k}`: schema-check warn)")
+    raise SchemaDriftError(
+        text,
+        f"Re-export it with `akua pkg export --out {settings.schema_rel}` and commit it, or delete the file and let "
+        "akua-publish export the schema from package.k.",
+        file=settings.schema_shown,
+    )

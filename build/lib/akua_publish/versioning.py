@@ -1,0 +1,104 @@
+"""The version to publish: from the ``version`` input or the pushed tag.
+
+By default a tag is ``v1.2.3`` or, in a monorepo, ``<name>/v1.2.3``: only the
+part after the last ``/`` counts and one leading ``v`` is dropped. Other
+conventions (``hello@1.2.3``, ``release-1.2.3``) are described by the
+``tag-pattern`` input: a regular expression with one named group ``version``
+that must match the whole tag name. OCI tags cannot hold ``+``, so build
+metadata becomes ``_`` in the tag while the semver sent to Akua keeps its ``+``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InputError, VersionError
+from .spec import semver_pattern
+
+TAG_PREFIX = "refs/tags/"
+DEFAULT_TAG_PATTERN = r"(?:.*/)?v?(?P<version>[^/]+)"
+PATTERN_HINT = (
+    "Give a regular expression that matches the whole tag name with one named group `version`, "
+    r"e.g. `hello@(?P<version>.+)`, `hello-v(?P<version>.+)` or `release-(?P<version>.+)`."
+)
+
+
+def parse_tag_pattern(text: str) -> re.Pattern[str] | None:
+    """The ``tag-pattern`` input, compiled and checked; None for the default convention."""
+    if not text:
+        return None
+    try:
+        pattern = re.compile(text)
+    except re.error as exc:
+        raise InputError(f"The `tag-pattern` input `{text}` is not a regular expression: {exc}.",
+                         PATTERN_HINT) from None
+    if "version" not in pattern.groupindex or pattern.groups != 1:
+        raise InputError(
+            f"The `tag-pattern` input `{text}` must have exactly one group, named `version`"
+            f" (it has {pattern.groups}{'' if 'version' in pattern.groupindex else ', none named version'}).",
+            PATTERN_HINT + " Use (?:...) for any other grouping.",
+        )
+    return pattern
+
+
+def resolve_semver(version_input: str, github_ref: str, tag_pattern: re.Pattern[str] | None = None) -> str:
+    """Return the semver to publish, or explain why there is none."""
+    if version_input:
+        candidate, origin = version_input.strip(), "the `version` input"
+        if candidate.startswith("v"):
+            candidate = candidate[1:]
+    else:
+        if not github_ref.startswith(TAG_PREFIX):
+            shown = github_ref or "(not set)"
+            raise VersionError(
+                f"GITHUB_REF is {shown}, not a tag, so no version can be derived from it.",
+                "Run the workflow on a tag push (on: push: tags: ['v*']) "
+                "or set the `version` input.",
+            )
+        name = github_ref[len(TAG_PREFIX):]
+        origin = f"the tag `{name}`"
+        found = (tag_pattern or re.compile(DEFAULT_TAG_PATTERN)).fullmatch(name)
+        if found is None or found.group("version") is None:
+            raise VersionError(
+                f"The tag `{name}` does not match the `tag-pattern` input `{tag_pattern.pattern}`."
+                if tag_pattern else f"The tag `{name}` names no version.",
+                "Push a tag the pattern matches, or change `tag-pattern`. " + PATTERN_HINT,
+            )
+        candidate = found.group("version")
+    check_semver(candidate, origin)
+    return candidate
+
+
+def check_semver(candidate: str, origin: str) -> None:
+    if len(candidate) > 128:
+        raise VersionError(
+            f"The version from {origin} is {len(candidate)} characters long; Akua allows 128.",
+            "Use a shorter version (build metadata counts too).",
+        )
+    if not semver_pattern().fullmatch(candidate):
+        raise VersionError(
+            f"`{candidate}` from {origin} is not a SemVer 2.0 version.",
+            "Use MAJOR.MINOR.PATCH with optional -prerelease and +build parts, "
+            "e.g. tag v1.2.3 or v1.2.3-rc.1 (no leading zeros).",
+        )
+
+
+def oci_tag(semver: str) -> str:
+    """The registry tag for a semver (``+`` is not allowed in OCI tags)."""
+    return semver.replace("+", "_")
+
+
+def precedence(semver: str) -> tuple[int, int, int, tuple[tuple[int, int | str], ...]]:
+    """A sort key for SemVer 2.0 precedence: build metadata ignored, a prerelease below its release,
+    numeric identifiers numerically and below alphanumeric ones."""
+    core, _, prerelease = semver.partition("+")[0].partition("-")
+    major, minor, patch = (int(part) for part in core.split("."))
+    if not prerelease:
+        return major, minor, patch, ((2, ""),)  # sorts after every prerelease identifier list
+    identifiers = tuple((0, int(p)) if p.isdigit() else (1, p) for p in prerelease.split("."))
+    return major, minor, patch, identifiers
+
+
+def is_prerelease(semver: str) -> bool:
+    """A SemVer prerelease (``1.2.0-rc.1``; build metadata alone, ``1.2.0+7``, is not one)."""
+    return "-" in semver.partition("+")[0]

@@ -1,0 +1,121 @@
+"""The command line: installed by pip, flags from the inputs table, plain logs, --json, the action's exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from akua_publish.inputs import TABLE
+from conftest import Target, secret_parts
+from devtools.action import ROOT
+
+
+def cli(workspace: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m akua_publish`` in ``workspace``, as on a laptop: no GitHub variables at all."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_", "AKUA_"))}
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "akua_publish", *args], cwd=workspace, env={**clean, **(env or {})},
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_help_lists_every_input_with_its_default(tmp_path: Path) -> None:
+    shown = " ".join(cli(tmp_path, "--help").stdout.split())
+    for entry in TABLE:
+        assert entry.flag in shown, entry.name
+        if entry.default:
+            assert f"default: {entry.default}" in shown, entry.name
+        if entry.env:
+            assert f"${entry.env}" in shown, entry.name
+    assert "--version-from-package" in shown and "--json" in shown and "Exit codes" in shown
+
+
+def test_pip_install_of_the_repository_gives_the_command(tmp_path: Path) -> None:
+    """A wheel built from the checkout, installed into a fresh virtualenv: `akua-publish` is on its PATH."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "dist"), str(ROOT)],
+                   check=True, capture_output=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True, timeout=120)
+    [wheel] = (tmp_path / "dist").glob("akua_publish-*.whl")
+    subprocess.run([str(tmp_path / "venv/bin/pip"), "install", "-q", "--no-deps", str(wheel)], check=True,
+                   capture_output=True, timeout=300)
+    done = subprocess.run([str(tmp_path / "venv/bin/akua-publish"), "--help"], capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert done.returncode == 0 and "--package-id" in done.stdout, done.stderr
+    requires = subprocess.run([str(tmp_path / "venv/bin/pip"), "show", "akua-publish"], capture_output=True,
+                              text=True, check=True).stdout
+    assert "oras" in requires and "cryptography" in requires  # the runtime requirements, from requirements.txt
+
+
+def test_a_laptop_dry_run_prints_the_digest_akua_would_record(workspace: Path, target: Target) -> None:
+    done = cli(workspace, "--package-id", target.package_id, "--path", "pkg", "--api-url",
+               target.akua.server.base_url, "--version-from-package", "--dry-run", "--json",
+               env={"AKUA_API_TOKEN": target.akua.token})
+    assert done.returncode == 0, done.stdout + done.stderr
+    outputs = json.loads(done.stdout)
+    assert outputs["status"] == "dry-run" and outputs["semver"] == "0.3.0"
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", outputs["digest"])
+    assert "::" not in done.stdout + done.stderr and "== Pack ==" in done.stderr
+    assert target.akua.token not in done.stdout + done.stderr
+    target.assert_untouched()
+
+
+def test_a_publish_from_the_command_line(workspace: Path, target: Target) -> None:
+    flags = ["--package-id", target.package_id, "--path", "pkg", "--version", "v0.3.0", "--json"]
+    env = {"AKUA_API_TOKEN": target.akua.token, "AKUA_API_BASE_URL": target.akua.server.base_url}
+    done = cli(workspace, *flags, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    outputs = json.loads(done.stdout)
+    assert outputs["status"] == "published" and outputs["digest"] == target.registry.manifest_digest(target.repo,
+                                                                                                     "0.3.0")
+    again = cli(workspace, *flags, "--dry-run", env=env)
+    assert again.returncode == 0 and json.loads(again.stdout)["digest"] == outputs["digest"]
+
+
+@pytest.mark.parametrize(("args", "code", "needle"), [
+    (["--max-attempts", "0"], 1, "`max-attempts` input is `0`"),
+    (["--sign", "true"], 1, "sign: true, but there is no signing key"),
+    (["--version-from-package", "--path", "nowhere"], 1, "--version-from-package"),
+    (["--version", "1.2"], 1, "is not a SemVer 2.0 version"),
+    (["--api-url", "http://127.0.0.1:9/v1", "--max-attempts", "1"], 75, "Cannot reach the Akua API"),
+], ids=["bad-number", "sign-without-key", "no-akua-toml", "bad-version", "akua-unreachable"])
+def test_the_command_line_fails_as_the_action_does(workspace: Path, target: Target, args: list[str], code: int,
+                                                   needle: str) -> None:
+    done = cli(workspace, "--package-id", target.package_id, "--path", "pkg", "--version", "0.3.0", *args,
+               env={"AKUA_API_TOKEN": target.akua.token, "AKUA_API_BASE_URL": target.akua.server.base_url})
+    assert done.returncode == code, done.stdout + done.stderr
+    assert needle in done.stdout and "Error: " in done.stdout and "::" not in done.stdout
+    target.assert_untouched()
+
+
+def gitlab_job() -> dict:
+    """The GitLab CI job the README shows."""
+    readme = (ROOT / "README.md").read_text()
+    [block] = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL) if b.startswith("# .gitlab-ci.yml")]
+    return yaml.safe_load(block)["publish-akua"]
+
+
+def test_the_readme_gitlab_job_runs_in_the_image(workspace: Path, target: Target, built_image: str) -> None:
+    """The job's script, run as GitLab would: a shell in the image (entrypoint cleared), CI variables set."""
+    job = gitlab_job()
+    assert job["image"]["entrypoint"] == [""]
+    shutil_copy = workspace / "examples" / "hello"
+    shutil_copy.parent.mkdir(parents=True)
+    (workspace / "pkg").rename(shutil_copy)
+    env = {"CI_COMMIT_TAG": "v0.3.0", "AKUA_PACKAGE_ID": target.package_id, "AKUA_API_TOKEN": target.akua.token,
+           "AKUA_API_BASE_URL": target.akua.server.base_url}
+    command = ["docker", "run", "--rm", "--network", "host", "-v", f"{workspace}:/builds/project",
+               "-w", "/builds/project", "--entrypoint", "sh"]
+    for name in env:
+        command += ["-e", name]
+    done = subprocess.run([*command, built_image, "-c", "set -e\n" + "\n".join(job["script"])],
+                          env={**os.environ, **env}, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    outputs = json.loads((workspace / "akua-outputs.json").read_text())
+    assert outputs["status"] == "published" and [v["ref"] for v in target.created()] == [outputs["digest"]]
+    assert not [s for s in secret_parts([target.akua.token]) if s in done.stdout + done.stderr]
