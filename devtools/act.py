@@ -34,18 +34,22 @@ class ActRun:
 
 
 def run_act(variables: dict[str, str], token: str, tag: str = f"v{EXAMPLE_VERSION}",
-            timeout: float = 600, secrets: dict[str, str] | None = None) -> ActRun:
-    """``act push`` with a tag event; the token and other ``secrets`` go in through the environment,
-    never argv."""
+            timeout: float = 600, secrets: dict[str, str] | None = None, *, repo: Path = ROOT,
+            workflow: str = WORKFLOW, event_name: str = "push", inputs: dict[str, str] | None = None) -> ActRun:
+    """``act`` with a tag push (or ``workflow_dispatch`` with ``inputs``) on ``repo``; the token and other
+    ``secrets`` go in through the environment, never argv."""
     with tempfile.TemporaryDirectory(prefix="akua-act-") as work:
-        event = Path(work, "event.json")
-        event.write_text(json.dumps({
-            "ref": f"refs/tags/{tag}",
-            "repository": {"full_name": "owner/akua-publish", "name": "akua-publish",
-                           "owner": {"login": "owner"}},
-        }))
+        event: dict[str, object] = {
+            "repository": {"full_name": "owner/akua-publish", "name": "akua-publish", "owner": {"login": "owner"}},
+        }
+        if event_name == "push":
+            event["ref"] = f"refs/tags/{tag}"
+        else:
+            event["inputs"] = inputs or {}
+        path = Path(work, "event.json")
+        path.write_text(json.dumps(event))
         command = [
-            str(Path(sys.executable).parent / "act"), "push", "-W", WORKFLOW, "-e", str(event),
+            str(Path(sys.executable).parent / "act"), event_name, "-W", workflow, "-e", str(path),
             "-P", f"ubuntu-latest={ROOTFS_IMAGE}", "--pull=false", "-s", "AKUA_API_TOKEN",
         ]
         for name, value in variables.items():
@@ -53,6 +57,6 @@ def run_act(variables: dict[str, str], token: str, tag: str = f"v{EXAMPLE_VERSIO
         for name in secrets or {}:
             command += ["-s", name]
         env = dict(os.environ, AKUA_API_TOKEN=token, **(secrets or {}))
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+        done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True,
                               timeout=timeout, check=False)
         return ActRun(done.returncode, done.stdout + done.stderr)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from conftest import WORKSPACE_ID, Akua, secret_parts
 from devtools.act import EXAMPLE_VERSION, run_act
+from devtools.action import ROOT
 from devtools.docker_env import ensure_base_image, ensure_engine
 from devtools.keys import generate
 from devtools.registry import LocalRegistry
@@ -71,3 +77,53 @@ def test_bad_token_fails_the_job_and_pushes_nothing(docker_ready: None, registry
     assert "Job failed" in run.log
     assert registry.tags(repo) == [] and akua.store.created_versions(package_id) == []
     assert bad_token not in run.log
+
+
+def monorepo(tmp_path: Path) -> Path:
+    """A repository with three packages and examples/workflows/publish-monorepo.yml, using this action."""
+    repo = tmp_path / "monorepo"
+    for name, version in (("hello", "0.3.0"), ("web", "1.0.0"), ("api", "2.0.0")):
+        shutil.copytree(ROOT / "examples/hello", repo / "packages" / name)
+        toml = repo / "packages" / name / "akua.toml"
+        toml.write_text(re.sub(r'name = "hello"\nversion = "0.3.0"', f'name = "{name}"\nversion = "{version}"',
+                               toml.read_text()))
+    action = repo / ".akua-publish"
+    action.mkdir()
+    for part in ("action.yml", "Dockerfile", ".dockerignore", "entrypoint.py", "requirements.txt"):
+        shutil.copy2(ROOT / part, action / part)
+    shutil.copytree(ROOT / "akua_publish", action / "akua_publish", ignore=shutil.ignore_patterns("__pycache__"))
+    workflow = (ROOT / "examples/workflows/publish-monorepo.yml").read_text()
+    assert "uses: owner/akua-publish@v1" in workflow
+    (repo / ".github/workflows").mkdir(parents=True)
+    (repo / ".github/workflows/publish-monorepo.yml").write_text(
+        workflow.replace("uses: owner/akua-publish@v1", "uses: ./.akua-publish"))
+    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit",
+                                                   "-qm", "packages"]):
+        subprocess.run(["git", *command], cwd=repo, check=True)
+    return repo
+
+
+def test_the_monorepo_matrix_publishes_the_tagged_packages(docker_ready: None, registry: LocalRegistry, akua: Akua,
+                                                           tmp_path: Path) -> None:
+    repo = monorepo(tmp_path)
+    ids, repos = {}, {}
+    for name in ("hello", "web", "api"):
+        repos[name] = f"act/{name}-{secrets.token_hex(4)}"
+        ids[name] = akua.store.add_package(WORKSPACE_ID, name, {"kind": "oci",
+                                                                 "oci_ref": f"oci://{registry.host}/{repos[name]}"})
+    variables = {"AKUA_PACKAGE_IDS": json.dumps(ids), "AKUA_API_URL": akua.server.base_url}
+    workflow = ".github/workflows/publish-monorepo.yml"
+    one = run_act(variables, akua.token, tag="web/v1.0.0", repo=repo, workflow=workflow)
+    assert one.returncode == 0, one.log
+    assert [registry.tags(repos[n]) for n in ("hello", "web", "api")] == [[], ["1.0.0"], []]
+    two = run_act(variables, akua.token, repo=repo, workflow=workflow, event_name="workflow_dispatch",
+                  inputs={"tags": "hello/v0.3.0 api/v2.0.0"})
+    assert two.returncode == 0, two.log
+    assert [registry.tags(repos[n]) for n in ("hello", "web", "api")] == [["0.3.0"], ["1.0.0"], ["2.0.0"]]
+    reported = re.findall(r"akua-outputs name=(\w+) status=(\S+)", two.log)
+    assert sorted(reported) == [("api", "published"), ("hello", "published")], two.log
+    jobs = set(re.findall(r"\[Publish packages to Akua/publish-(\d+)\s*\]", two.log))
+    assert len(jobs) == 2, two.log  # one matrix job per package, run side by side
+    for name, semver in (("hello", "0.3.0"), ("web", "1.0.0"), ("api", "2.0.0")):
+        assert [v["semver"] for v in akua.store.created_versions(ids[name])] == [semver]
+    assert akua.token not in one.log + two.log
