@@ -10,9 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /action
 
-# Dependencies first: a code-only change reuses this layer.
-COPY requirements.txt ./
-RUN pip install --no-cache-dir --no-compile -r requirements.txt
+# Dependencies first: a code-only change reuses this layer. The lock holds the sha256 of every
+# wheel (devtools/lock.py), so each build of a release installs the same bytes.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --no-compile --require-hashes -r requirements.lock
 
 COPY entrypoint.py ./
 COPY akua_publish/ ./akua_publish/

@@ -66,7 +66,7 @@ def main() -> int:
     base = ensure_base_image()
     with tempfile.TemporaryDirectory(prefix="akua-bench-") as work:
         context = Path(work)
-        for name in ("Dockerfile", ".dockerignore", "requirements.txt", "entrypoint.py"):
+        for name in ("Dockerfile", ".dockerignore", "requirements.lock", "entrypoint.py"):
             shutil.copy(ROOT / name, context / name)
         shutil.copytree(ROOT / "akua_publish", context / "akua_publish",
                         ignore=shutil.ignore_patterns("__pycache__"))

@@ -89,7 +89,7 @@ def monorepo(tmp_path: Path) -> Path:
                                toml.read_text()))
     action = repo / ".akua-publish"
     action.mkdir()
-    for part in ("action.yml", "Dockerfile", ".dockerignore", "entrypoint.py", "requirements.txt"):
+    for part in ("action.yml", "Dockerfile", ".dockerignore", "entrypoint.py", "requirements.lock"):
         shutil.copy2(ROOT / part, action / part)
     shutil.copytree(ROOT / "akua_publish", action / "akua_publish", ignore=shutil.ignore_patterns("__pycache__"))
     workflow = (ROOT / "examples/workflows/publish-monorepo.yml").read_text()

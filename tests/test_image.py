@@ -13,6 +13,7 @@ import pytest
 
 from devtools.action import ROOT
 from devtools.docker_env import docker
+from devtools.lock import normalise, pins
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def test_image_holds_only_the_runtime_dependencies_and_the_code(image: str) -> N
                      "cd /action && find . -type f | sort; test ! -e /root/.cache/pip && echo no-pip-cache").stdout
     files = listing.split()
     assert "no-pip-cache" in files
-    assert all(f.startswith(("./akua_publish/", "./entrypoint.py", "./requirements.txt")) or f == "no-pip-cache"
+    assert all(f.startswith(("./akua_publish/", "./entrypoint.py", "./requirements.lock")) or f == "no-pip-cache"
                for f in files), files
     assert not any(f.endswith(".pyc") for f in files)
     frozen = docker("run", "--rm", "--entrypoint", "python", image, "-m", "pip", "freeze", "--all").stdout
@@ -64,6 +65,16 @@ def test_image_stays_within_80_mb_of_its_base(image: str) -> None:
     assert added <= 80e6, f"the image adds {added / 1e6:.1f} MB to its base"
 
 
+def test_the_image_installs_from_a_lock_with_the_hashes_of_every_pin() -> None:
+    """requirements.lock pins exactly what requirements.txt pins, each with hashes (pip --require-hashes)."""
+    lock = (ROOT / "requirements.lock").read_text()
+    locked = {normalise(name): version for name, version in re.findall(r"^([\w.-]+)==(\S+) \\$", lock, re.MULTILINE)}
+    assert locked == pins(ROOT / "requirements.txt")
+    first_hashes = re.findall(r"^([\w.-]+)==\S+ \\\n    --hash=sha256:[0-9a-f]{64}", lock, re.MULTILINE)
+    assert {normalise(n) for n in first_hashes} == set(locked)
+    assert "--require-hashes -r requirements.lock" in (ROOT / "Dockerfile").read_text()
+
+
 def _canonical(requirement: str) -> str:
     """PEP 503 name normalisation: kcl_lib and kcl-lib are the same project."""
     name, _, version = requirement.partition("==")
@@ -73,7 +84,7 @@ def _canonical(requirement: str) -> str:
 def test_code_only_change_reuses_the_dependency_layer(image: str, tmp_path: Path) -> None:
     context = tmp_path / "context"
     context.mkdir()
-    for name in ("Dockerfile", ".dockerignore", "requirements.txt", "entrypoint.py"):
+    for name in ("Dockerfile", ".dockerignore", "requirements.lock", "entrypoint.py"):
         shutil.copy(ROOT / name, context / name)
     shutil.copytree(ROOT / "akua_publish", context / "akua_publish",
                     ignore=shutil.ignore_patterns("__pycache__"))
