@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import shutil
@@ -13,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from conftest import WORKSPACE_ID, Akua, secret_parts
-from devtools.act import EXAMPLE_VERSION, run_act
+from devtools.act import EXAMPLE_VERSION, WORKFLOW, run_act
 from devtools.action import ROOT
 from devtools.docker_env import ensure_base_image, ensure_engine
 from devtools.keys import generate
 from devtools.registry import LocalRegistry
+from devtools.release import pin
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +129,38 @@ def test_the_monorepo_matrix_publishes_the_tagged_packages(docker_ready: None, r
     for name, semver in (("hello", "0.3.0"), ("web", "1.0.0"), ("api", "2.0.0")):
         assert [v["semver"] for v in akua.store.created_versions(ids[name])] == [semver]
     assert akua.token not in one.log + two.log
+
+
+def test_a_release_runs_its_pinned_image_without_building(docker_ready: None, registry: LocalRegistry, akua: Akua,
+                                                          request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """A release commit's action.yml names the pre-built image by digest: act pulls it from the registry
+    that stands in for GHCR and runs it; the release repository holds no Dockerfile, so nothing is built.
+
+    The release workflow sets AKUA_PUBLISH_RELEASE_IMAGE (name:tag@digest) to the multi-platform image
+    it has just built, so this test runs that very image; otherwise the test builds and pushes one."""
+    image = os.environ.get("AKUA_PUBLISH_RELEASE_IMAGE", "")
+    if not image:
+        built = request.getfixturevalue("built_image")
+        pushed = f"{registry.host}/owner/akua-publish:1.0.0"
+        subprocess.run(["docker", "tag", built, pushed], check=True)
+        subprocess.run(["docker", "push", "-q", pushed], check=True, capture_output=True)
+        digest = subprocess.run(["docker", "image", "inspect", pushed, "--format", "{{index .RepoDigests 0}}"],
+                                check=True, capture_output=True, text=True).stdout.strip().rpartition("@")[2]
+        assert digest.startswith("sha256:"), "the image is not in the registry"
+        image = f"{pushed}@{digest}"
+    subprocess.run(["docker", "rmi", "-f", image.partition("@")[0]], check=False, capture_output=True)
+    subprocess.run(["docker", "rmi", "-f", image], check=False, capture_output=True)  # act must pull it
+    repo = tmp_path / "release"
+    shutil.copytree(ROOT / "examples/hello", repo / "examples/hello")
+    (repo / ".github/workflows").mkdir(parents=True)
+    shutil.copy2(ROOT / WORKFLOW, repo / WORKFLOW)
+    (repo / "action.yml").write_text(pin((ROOT / "action.yml").read_text(), image))
+    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit",
+                                                   "-qm", "release"]):
+        subprocess.run(["git", *command], cwd=repo, check=True)
+    package_id, repo_name = _package(registry, akua)
+    run = run_act(_variables(registry, akua, package_id, repo_name), akua.token, repo=repo)
+    assert run.returncode == 0, run.log
+    assert f"docker pull image={image}" in run.log, run.log
+    assert "docker build" not in run.log and not (repo / "Dockerfile").exists()
+    assert run.outputs()["status"] == "published"
