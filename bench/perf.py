@@ -2,9 +2,13 @@
 
 For packages of 1 MB, 100 MB and 1 GB (mostly incompressible data plus many
 1 KB files) it measures, against a local Distribution registry on loopback:
-packing against ``tar -c | gzip -6``; pushing against one monolithic
-``curl -T`` PUT of the same blob; the whole run (entrypoint start to outputs,
-against the emulator) against both baselines together; the action's peak RSS;
+packing against ``tar -c | gzip -6``; pushing against a bare client that makes
+the same requests (POST, 4 MiB PATCHes, PUT, then the config and the manifest:
+GHCR answers 416 above 4 MiB a request), with one monolithic ``curl -T`` PUT
+kept as the physical limit; the whole run (entrypoint start to outputs, against
+the emulator) against tar|gzip plus the bare client, from 100 MiB up, and below
+that against those plus one interpreter start with the runtime imports (a fixed
+cost no packer of this size escapes); the action's peak RSS;
 a re-run of the published version; and start-up (first log line, import time
 of each dependency). A run of the default sizes writes ``bench/results/perf.md``
 and ``perf.png``; every run exits non-zero when a target is missed.
@@ -40,7 +44,11 @@ from devtools.registry import LocalRegistry
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_SIZES = "1,100,1024"
 SMALL_FILE = 1024
-TARGETS = {"pack": 1.3, "push": 1.3, "run": 1.5}
+TARGETS = {"pack": 1.3, "push": 1.1, "run": 1.5, "run-small": 1.3}
+LARGE_MB = 100  # from this size the whole run is judged against tar|gzip + bare client alone
+CHUNK = 4 * 1024 * 1024
+RUNTIME_IMPORTS = ("import requests, jsonschema, oras.provider, kcl_lib.api, "
+                   "cryptography.hazmat.primitives.asymmetric.ec")
 MAX_RSS_MB, RSS_SPREAD_MB, RERUN_SLACK_S, FIRST_LINE_S = 100, 20, 1.0, 1.0
 
 
@@ -50,6 +58,7 @@ class Row:
     tar_gzip: float = 0
     pack: float = 0
     curl: float = 0
+    bare: float = 0
     push: float = 0
     run: float = 0
     rerun: float = 0
@@ -88,6 +97,45 @@ def timed(command: str) -> float:
 def curl_put(registry: LocalRegistry, repo: str, blob: Path, digest: str) -> float:
     url = registry.monolithic_upload_url(repo, digest)
     return timed(f"curl -sf -T {blob} -H 'Content-Type: application/octet-stream' '{url}'")
+
+
+def bare_push(registry: LocalRegistry, repo: str, blob: Path, digest: str, *, config: bytes, manifest: bytes) -> float:
+    """The requests a registry client must make, with nothing around them: the push's floor in Python."""
+    import hashlib
+
+    import requests
+
+    session, base = requests.Session(), registry.base
+    started = time.perf_counter()
+
+    def upload(data_path: Path | None, data: bytes, blob_digest: str, size: int) -> None:
+        location = session.post(f"{base}/v2/{repo}/blobs/uploads/").headers["Location"]
+        url = location if location.startswith("http") else base + location
+        if size > CHUNK and data_path is not None:
+            with open(data_path, "rb") as handle:
+                offset = 0
+                while chunk := handle.read(CHUNK):
+                    answer = session.patch(url, data=chunk, headers={
+                        "Content-Type": "application/octet-stream",
+                        "Content-Range": f"{offset}-{offset + len(chunk) - 1}"})
+                    location = answer.headers["Location"]
+                    url = location if location.startswith("http") else base + location
+                    offset += len(chunk)
+            session.put(url + ("&" if "?" in url else "?") + f"digest={blob_digest}").raise_for_status()
+        else:
+            body = data if data_path is None else data_path.read_bytes()
+            session.put(url + ("&" if "?" in url else "?") + f"digest={blob_digest}", data=body).raise_for_status()
+
+    upload(blob, b"", digest, blob.stat().st_size)
+    upload(None, config, "sha256:" + hashlib.sha256(config).hexdigest(), len(config))
+    session.put(f"{base}/v2/{repo}/manifests/0.3.0", data=manifest,
+                headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}).raise_for_status()
+    return time.perf_counter() - started
+
+
+def interpreter_start() -> float:
+    """One Python start with the action's runtime imports: the fixed cost of any run."""
+    return timed(f"{sys.executable} -c '{RUNTIME_IMPORTS}'")
 
 
 def run_action(workspace: Path, package_id: str, api_url: str, token: str) -> tuple[float, float, float, str]:
@@ -149,7 +197,7 @@ def measure(size_mb: int, *, registry: LocalRegistry, store: Store, emulator: Em
     make_package(workspace / "pkg", size_mb)
     (work / "ours").mkdir(exist_ok=True)
     repeats = 7 if size_mb <= 10 else 3 if size_mb <= 200 else 1  # short runs: the median of several
-    tar_times, pack_times, curl_times, push_times = [], [], [], []
+    tar_times, pack_times, curl_times, bare_times, push_times = [], [], [], [], []
     for _ in range(repeats):
         tar_times.append(timed(f"tar -C {workspace} -c pkg | gzip -6 > {work / 'baseline.tar.gz'}"))
         started = time.perf_counter()
@@ -157,13 +205,17 @@ def measure(size_mb: int, *, registry: LocalRegistry, store: Store, emulator: Em
         pack_times.append(time.perf_counter() - started)
         curl_times.append(curl_put(registry, f"bench/curl-{size_mb}-{secrets.token_hex(3)}", layer.path,
                                    layer.digest))
+        artifact = build_artifact(layer, {})
+        bare_times.append(bare_push(registry, f"bench/bare-{size_mb}-{secrets.token_hex(3)}", layer.path,
+                                    layer.digest, config=artifact.config, manifest=artifact.manifest))
         repo = parse_repository(f"{registry.host}/bench/push-{size_mb}-{secrets.token_hex(3)}", "bench")
         client = RegistryClient(repo, Credentials("", ""), True, RetryPolicy())
         started = time.perf_counter()
-        client.push("0.3.0", layer, build_artifact(layer, {}))
+        client.push("0.3.0", layer, artifact)
         push_times.append(time.perf_counter() - started)
     row.tar_gzip, row.pack = statistics.median(tar_times), statistics.median(pack_times)
     row.curl, row.push = statistics.median(curl_times), statistics.median(push_times)
+    row.bare = statistics.median(bare_times)
 
     name = f"bench/run-{size_mb}-{secrets.token_hex(3)}"
     package_id = store.add_package("ws_bench", "bench", {"kind": "oci", "oci_ref": f"oci://{registry.host}/{name}"})
@@ -187,20 +239,25 @@ def import_times() -> list[tuple[str, float]]:
     return found
 
 
-def report(rows: list[Row], imports: list[tuple[str, float]]) -> list[str]:
+def report(rows: list[Row], imports: list[tuple[str, float]], start: float) -> tuple[list[str], list[str]]:
     missed: list[str] = []
     lines = [
-        "| package | tar \\| gzip -6 | akua pack | ratio | curl -T PUT | akua push | ratio | whole run | "
-        "run / (tar+curl) | peak RSS | re-run | re-run uploads | first log line |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| package | tar \\| gzip -6 | akua pack | ratio | curl -T PUT | bare client | akua push | push / bare | "
+        "whole run | run / baseline | peak RSS | re-run | re-run uploads | first log line |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     smallest = min(rows, key=lambda r: r.size_mb)
     for r in rows:
-        ratios = {"pack": r.pack / r.tar_gzip, "push": r.push / r.curl, "run": r.run / (r.tar_gzip + r.curl)}
+        large = r.size_mb >= LARGE_MB
+        baseline = r.tar_gzip + r.bare + (0 if large else start)
+        ratios = {"pack": r.pack / r.tar_gzip, "push": r.push / r.bare,
+                  "run" if large else "run-small": r.run / baseline}
+        run_ratio = ratios["run" if large else "run-small"]
         lines.append(
             f"| {r.size_mb} MiB | {r.tar_gzip:.2f} s | {r.pack:.2f} s | {ratios['pack']:.2f}x | {r.curl:.2f} s | "
-            f"{r.push:.2f} s | {ratios['push']:.2f}x | {r.run:.2f} s | {ratios['run']:.2f}x | {r.rss_mb:.0f} MB | "
-            f"{r.rerun:.2f} s | {r.rerun_uploads} | {r.first_line:.3f} s |")
+            f"{r.bare:.2f} s | {r.push:.2f} s | {ratios['push']:.2f}x | {r.run:.2f} s | {run_ratio:.2f}x"
+            f"{'' if large else ' (+start)'} | {r.rss_mb:.0f} MB | {r.rerun:.2f} s | {r.rerun_uploads} | "
+            f"{r.first_line:.3f} s |")
         for name, ratio in ratios.items():
             if ratio > TARGETS[name]:
                 missed.append(f"{r.size_mb} MiB: {name} is {ratio:.2f}x its baseline (target {TARGETS[name]}x)")
@@ -215,10 +272,12 @@ def report(rows: list[Row], imports: list[tuple[str, float]]) -> list[str]:
         missed += [f"{r.size_mb} MiB: {note}" for note in r.notes]
     lines += ["", "| import | seconds |", "|---|---|"]
     lines += [f"| `{module}` | {seconds:.3f} |" for module, seconds in imports]
-    lines += ["", f"Targets: pack <= {TARGETS['pack']}x, push <= {TARGETS['push']}x, whole run <= "
-              f"{TARGETS['run']}x of tar+curl; peak RSS <= {MAX_RSS_MB} MB and within {RSS_SPREAD_MB} MB of the "
-              f"smallest package; re-run uploads nothing and costs at most packing + {RERUN_SLACK_S:g} s; first "
-              f"log line within {FIRST_LINE_S:g} s.",
+    lines += [f"| interpreter start with the runtime imports | {start:.3f} |"]
+    lines += ["", f"Targets: pack <= {TARGETS['pack']}x of tar|gzip; push <= {TARGETS['push']}x of the bare client "
+              f"(curl -T is the physical limit, not a target); whole run <= {TARGETS['run']}x of tar|gzip + bare "
+              f"client from {LARGE_MB} MiB, <= {TARGETS['run-small']}x of those plus the interpreter start below; "
+              f"peak RSS <= {MAX_RSS_MB} MB and within {RSS_SPREAD_MB} MB of the smallest package; re-run uploads "
+              f"nothing and costs at most packing + {RERUN_SLACK_S:g} s; first log line within {FIRST_LINE_S:g} s.",
               "", "Missed: " + ("; ".join(missed) if missed else "none")]
     return lines, missed
 
@@ -237,7 +296,8 @@ def chart(rows: list[Row], path: Path) -> None:
         ("akua push", [r.push for r in rows], "^-"),
         ("tar | gzip -6", [r.tar_gzip for r in rows], "s--"),
         ("curl -T (one PUT)", [r.curl for r in rows], "^--"),
-        ("tar|gzip + curl", [r.tar_gzip + r.curl for r in rows], "o--"),
+        ("bare client (same requests)", [r.bare for r in rows], "x:"),
+        ("tar|gzip + bare client", [r.tar_gzip + r.bare for r in rows], "o--"),
     ):
         axis.plot(sizes, values, style, label=label)
     axis.set_xscale("log")
@@ -268,7 +328,7 @@ def main() -> int:
             print(f"measured {size} MiB", flush=True)
         emulator.shutdown()
         dependency = vendoring.measure(registry, Path(work))
-    lines, missed = report(rows, import_times())
+    lines, missed = report(rows, import_times(), statistics.median(interpreter_start() for _ in range(5)))
     more_lines, more_missed = vendoring.report(dependency)
     lines, missed = lines + more_lines, missed + more_missed
     if given == DEFAULT_SIZES:  # a partial run must not replace the published figures
