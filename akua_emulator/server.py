@@ -156,6 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _dispatch(self) -> None:
+        started = time.perf_counter()
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
@@ -181,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as exc:
             status, payload = exc.status, self._error_body(exc)
         self.server.store.calls.append(
-            (self.command, parts.path, status, headers.get("user-agent", ""))
+            (self.command, parts.path, status, headers.get("user-agent", ""), time.perf_counter() - started)
         )
         if fault and fault.action == "commit-drop":
             self.close_connection = True

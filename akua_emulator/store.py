@@ -43,7 +43,7 @@ class Store:
     seeded: set[str] = field(default_factory=set)  # ids of versions the tests put there, not the API
     # A fault: version lists leave out input_schema (the spec requires it; a summary view would not).
     lists_omit_schemas: bool = False
-    calls: list[tuple[str, str, int, str]] = field(default_factory=list)
+    calls: list[tuple[str, str, int, str, float]] = field(default_factory=list)  # ..., seconds to handle
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def add_package(self, workspace_id: str, name: str, source: dict[str, Any],

@@ -61,6 +61,7 @@ class Row:
     bare: float = 0
     push: float = 0
     run: float = 0
+    akua_server: float = 0  # of ``run``: the emulator reading the artifact back (Akua's work, not the action's)
     rerun: float = 0
     rerun_uploads: int = 0
     rss_mb: float = 0
@@ -219,7 +220,9 @@ def measure(size_mb: int, *, registry: LocalRegistry, store: Store, emulator: Em
 
     name = f"bench/run-{size_mb}-{secrets.token_hex(3)}"
     package_id = store.add_package("ws_bench", "bench", {"kind": "oci", "oci_ref": f"oci://{registry.host}/{name}"})
+    before_calls = len(store.calls)
     row.run, row.first_line, row.rss_mb, _ = run_action(workspace, package_id, emulator.base_url, token)
+    row.akua_server = sum(call[4] for call in store.calls[before_calls:])
     before = registry.requests_seen("PATCH", name) + registry.requests_seen("PUT", name)
     row.rerun, _, _, log = run_action(workspace, package_id, emulator.base_url, token)
     row.rerun_uploads = registry.requests_seen("PATCH", name) + registry.requests_seen("PUT", name) - before
@@ -243,19 +246,20 @@ def report(rows: list[Row], imports: list[tuple[str, float]], start: float) -> t
     missed: list[str] = []
     lines = [
         "| package | tar \\| gzip -6 | akua pack | ratio | curl -T PUT | bare client | akua push | push / bare | "
-        "whole run | run / baseline | peak RSS | re-run | re-run uploads | first log line |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "whole run | of it in Akua | run / baseline | peak RSS | re-run | re-run uploads | first log line |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     smallest = min(rows, key=lambda r: r.size_mb)
     for r in rows:
         large = r.size_mb >= LARGE_MB
         baseline = r.tar_gzip + r.bare + (0 if large else start)
         ratios = {"pack": r.pack / r.tar_gzip, "push": r.push / r.bare,
-                  "run" if large else "run-small": r.run / baseline}
+                  "run" if large else "run-small": (r.run - r.akua_server) / baseline}
         run_ratio = ratios["run" if large else "run-small"]
         lines.append(
             f"| {r.size_mb} MiB | {r.tar_gzip:.2f} s | {r.pack:.2f} s | {ratios['pack']:.2f}x | {r.curl:.2f} s | "
-            f"{r.bare:.2f} s | {r.push:.2f} s | {ratios['push']:.2f}x | {r.run:.2f} s | {run_ratio:.2f}x"
+            f"{r.bare:.2f} s | {r.push:.2f} s | {ratios['push']:.2f}x | {r.run:.2f} s | {r.akua_server:.2f} s | "
+            f"{run_ratio:.2f}x"
             f"{'' if large else ' (+start)'} | {r.rss_mb:.0f} MB | {r.rerun:.2f} s | {r.rerun_uploads} | "
             f"{r.first_line:.3f} s |")
         for name, ratio in ratios.items():
@@ -275,7 +279,8 @@ def report(rows: list[Row], imports: list[tuple[str, float]], start: float) -> t
     lines += [f"| interpreter start with the runtime imports | {start:.3f} |"]
     lines += ["", f"Targets: pack <= {TARGETS['pack']}x of tar|gzip; push <= {TARGETS['push']}x of the bare client "
               f"(curl -T is the physical limit, not a target); whole run <= {TARGETS['run']}x of tar|gzip + bare "
-              f"client from {LARGE_MB} MiB, <= {TARGETS['run-small']}x of those plus the interpreter start below; "
+              f"client from {LARGE_MB} MiB, <= {TARGETS['run-small']}x of those plus the interpreter start below "
+              "(the run less the time Akua's emulator spends answering, reading the artifact back included); "
               f"peak RSS <= {MAX_RSS_MB} MB and within {RSS_SPREAD_MB} MB of the smallest package; re-run uploads "
               f"nothing and costs at most packing + {RERUN_SLACK_S:g} s; first log line within {FIRST_LINE_S:g} s.",
               "", "Missed: " + ("; ".join(missed) if missed else "none")]
