@@ -26,9 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema.exceptions import SchemaError
-from jsonschema.validators import Draft202012Validator, validator_for
-
 from .schema import same_json
 
 KNOWN_DIALECTS = {
@@ -71,6 +68,9 @@ def compare(old: Any, new: Any) -> list[Change]:
         dialect = schema.get("$schema", next(iter(KNOWN_DIALECTS)))
         if dialect not in KNOWN_DIALECTS:
             raise UnknownDialect(f"the dialect {dialect!r} is not one akua-publish compares")
+        from jsonschema.exceptions import SchemaError  # loaded in this phase only (start-up time)
+        from jsonschema.validators import Draft202012Validator, validator_for
+
         try:
             validator_for(schema, default=Draft202012Validator).check_schema(schema)
         except SchemaError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .contract import Contract
@@ -31,9 +31,11 @@ from .publish_steps import (
 from .retry import RetryPolicy
 from .runner import Runner
 from .schema_source import resolve_input_schema
-from .signing import Signatures, planned_sidecars, publish_sidecars, signing_key
 from .version_body import PLACEHOLDER_REF, build_body, check_body
 from .versioning import is_prerelease, oci_tag, resolve_semver
+
+if TYPE_CHECKING:
+    from .signing import Signatures
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
     policy = RetryPolicy(attempts=settings.max_attempts, deadline=settings.deadline, timeout=settings.timeout,
                          warn=lambda message: runner.warning(message, title="Retrying"))
     with runner.group("Check the package"):
+        from .signing import planned_sidecars, publish_sidecars, signing_key  # cryptography: this phase on
+
         semver = resolve_semver(settings.version, settings.github_ref, settings.tag_pattern)
         package = load_package(settings.package_dir, settings.package_shown)
         check_version_matches(package, semver, settings.package_shown)
