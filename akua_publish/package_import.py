@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import PackageLookupError, RequestBodyError
 from .reference import Repository
-from .spec import component_validator, pointer
+from .spec import first_problem
 
 PLACEHOLDER_REPOSITORY = Repository(host="registry.invalid", name="placeholder")  # checks before the look-up
 KEY_PREFIX = "akua-publish-"
@@ -58,18 +58,16 @@ def import_body(name: str, repository: Repository, version: dict[str, Any], disp
 
 def check_import_body(body: dict[str, Any]) -> None:
     """Raise unless ``body`` satisfies ``ImportPackageBody`` (checked with a placeholder digest before the push)."""
-    from jsonschema.exceptions import best_match
-
-    error = best_match(component_validator("ImportPackageBody").iter_errors(body))
-    if error is None:
+    problem = first_problem("ImportPackageBody", body)
+    if problem is None:
         return
-    where = pointer(error.absolute_path)
+    where, message = problem
     origin = {"/name": "the package name (`package-name`, else akua.toml's [package].name)",
               "/oci_ref": "the repository", "/display_image_url": "the `display-image-url` input"}
     value = body.get(where.strip("/").split("/")[0])
     shown = f" ({len(value)} characters)" if isinstance(value, str) else ""
     raise RequestBodyError(
-        f"The import request would be rejected by Akua: {origin.get(where, where)}{shown}: {error.message}.",
+        f"The import request would be rejected by Akua: {origin.get(where, where)}{shown}: {message}.",
         "Akua allows names of 1 to 120 characters: shorten it, or publish to an existing package with "
         "`package-id`." if where == "/name" else "Fix the value named above.",
     )

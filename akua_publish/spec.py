@@ -71,3 +71,11 @@ def _rebase(node: Any) -> Any:
 def pointer(parts: Any) -> str:
     """JSON pointer (RFC 6901) for a jsonschema error path."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts) or "/"
+
+
+def first_problem(component: str, value: Any) -> tuple[str, str] | None:
+    """Where (a JSON pointer) and why ``value`` breaks the spec's schema ``component``, or None."""
+    from jsonschema.exceptions import best_match
+
+    error = best_match(component_validator(component).iter_errors(value))
+    return None if error is None else (pointer(error.absolute_path), error.message)

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from .errors import InputError, RequestBodyError
-from .spec import component_validator, pointer
+from .spec import first_problem
 
 PLACEHOLDER_REF = "sha256:" + "0" * 64
 COMPAT_EXAMPLE = (
@@ -49,21 +49,19 @@ def build_body(
 
 def check_body(body: dict[str, Any]) -> None:
     """Raise unless ``body`` satisfies ``CreatePackageVersionBody``."""
-    from jsonschema.exceptions import best_match
-
-    error = best_match(component_validator("CreatePackageVersionBody").iter_errors(body))
-    if error is None:
+    problem = first_problem("CreatePackageVersionBody", body)
+    if problem is None:
         return
-    where = pointer(error.absolute_path)
+    where, message = problem
     if where.startswith("/compatibility"):
         raise RequestBodyError(
             f"The `compatibility` input at {where[len('/compatibility'):] or '/'}: "
-            f"{error.message}.",
+            f"{message}.",
             "It needs clusterTypes (list of strings), kubernetes ({minVersion?, maxVersion?}) "
             'and placement ({providers, regions}, each "any" or a list), and optionally '
             "kaas.networkProfile (linux_cilium or mixed_os_calico). Example: " + COMPAT_EXAMPLE,
         )
     raise RequestBodyError(
-        f"The version request at {where}: {error.message}.",
+        f"The version request at {where}: {message}.",
         "This part of the request comes from the package; fix the value named above.",
     )
