@@ -22,22 +22,13 @@ from .package import join_shown
 from .packing import key_in_package, list_files
 from .provenance import BuildContext, statement
 from .runner import Runner
-from .sidecars import (
-    ENVELOPE_MEDIA_TYPE,
-    SIDECAR_CONFIG,
-    SIDECAR_CONFIG_MEDIA_TYPE,
-    SIGNATURE_MEDIA_TYPE,
-    Sidecar,
-    attestation_problem,
-    attestation_sidecar,
-    first_layer,
-    signature_problem,
-    signature_sidecar,
-)
-from .signing_keys import SigningKey, load_signing_key
 
+# cryptography (under sidecars and signing_keys) is loaded only when there is a key to use: a run
+# without one does not pay for it (start-up time).
 if TYPE_CHECKING:
     from .registry import RegistryClient, StoredManifest
+    from .sidecars import Sidecar
+    from .signing_keys import SigningKey
 
 KEY_SECRET_HINT = ("Pass the key from a secret: cosign-private-key: ${{ secrets.COSIGN_PRIVATE_KEY }}, with "
                    "cosign-password: ${{ secrets.COSIGN_PASSWORD }} if it is encrypted")
@@ -62,6 +53,8 @@ def signing_key(settings: Settings, manifest: dict[str, Any], runner: Runner) ->
         runner.info("Signing is off (sign: false): no .sig or .att is pushed.")
         return None
     if signing.key:
+        from .signing_keys import load_signing_key
+
         key = load_signing_key(signing.key, signing.passphrase, "the `cosign-private-key` input")
     elif named:
         key = _key_file(settings, named, runner)
@@ -97,12 +90,16 @@ def _key_file(settings: Settings, named: str, runner: Runner) -> SigningKey:
         )
     text = path.read_text(encoding="utf-8", errors="replace")
     runner.mask(text)
+    from .signing_keys import load_signing_key
+
     return load_signing_key(text, settings.signing.passphrase, f"{shown}, named by akua.toml")
 
 
 def planned_sidecars(key: SigningKey, reference: str, digest: str, tag: str, *, lock: Iterable[LockEntry],
                      build: BuildContext, attest: bool) -> list[Sidecar]:
     """The ``.sig`` and, unless attest is off, the ``.att`` for this digest (deterministic bytes)."""
+    from .sidecars import attestation_sidecar, signature_sidecar
+
     sidecars = [signature_sidecar(key, reference, digest)]
     if attest:
         sidecars.append(attestation_sidecar(key, digest, statement(reference, digest, tag, lock=lock, context=build)))
@@ -111,6 +108,8 @@ def planned_sidecars(key: SigningKey, reference: str, digest: str, tag: str, *, 
 
 def publish_sidecars(registry: RegistryClient, key: SigningKey, sidecars: list[Sidecar], digest: str, *,
                      work_dir: Path, runner: Runner) -> Signatures:
+    from .sidecars import ENVELOPE_MEDIA_TYPE, SIGNATURE_MEDIA_TYPE, attestation_problem, signature_problem
+
     public = key.private.public_key()
     checks: dict[str, tuple[str, Callable[[dict[str, Any], bytes], str]]] = {
         "sig": (SIGNATURE_MEDIA_TYPE, lambda layer, blob: signature_problem(layer, blob, digest, public)),
@@ -130,6 +129,8 @@ def publish_sidecars(registry: RegistryClient, key: SigningKey, sidecars: list[S
 def _place(registry: RegistryClient, sidecar: Sidecar, media_type: str,
            problem_of: Callable[[dict[str, Any], bytes], str], *, work_dir: Path, runner: Runner) -> str:
     """Make ``sidecar.tag`` hold this sidecar, or an equivalent one; return the digest it holds."""
+    from .sidecars import SIDECAR_CONFIG, SIDECAR_CONFIG_MEDIA_TYPE, SIGNATURE_MEDIA_TYPE
+
     what = "signature" if media_type == SIGNATURE_MEDIA_TYPE else "attestation"
     current = registry.manifest(sidecar.tag)
     if current is not None:
@@ -152,6 +153,8 @@ def _place(registry: RegistryClient, sidecar: Sidecar, media_type: str,
 
 def _problem(registry: RegistryClient, current: StoredManifest, media_type: str,
              problem_of: Callable[[dict[str, Any], bytes], str]) -> str:
+    from .sidecars import first_layer
+
     layer = first_layer(current.content, media_type)
     if layer is None:
         return f"it has no {media_type} layer"
