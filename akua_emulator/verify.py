@@ -70,6 +70,9 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
         raise _fail(
             f"Registry {repo.host} requires credentials: add a registry connection", "body", "ref"
         )
+    if manifest_response.status_code >= 500:  # the registry failing (e.g. mid-write by another client): an outage
+        raise ApiError(503, f"Registry {repo.host} answered {manifest_response.status_code} reading {ref}; "
+                            "try again")
     if manifest_response.status_code != 200:
         raise _fail(
             f"Artifact {ref} not found in {oci_ref} (registry answered "
@@ -165,6 +168,8 @@ class _RegistrySession(requests.Session):
 def _download(session: requests.Session, url: str, digest: str, sink: Any) -> None:
     sha = hashlib.sha256()
     with session.get(url, stream=True, timeout=30) as response:
+        if response.status_code >= 500:
+            raise ApiError(503, f"The registry answered {response.status_code} reading layer {digest}; try again")
         if response.status_code != 200:
             raise _fail(f"Layer {digest} cannot be read ({response.status_code})", "body", "ref")
         for chunk in response.iter_content(1024 * 1024):
