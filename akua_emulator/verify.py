@@ -130,6 +130,8 @@ def _inspected_schema(inspector: Inspector, oci_ref: str, ref: str, semver: str,
     try:
         seen = inspector(oci_ref, ref, credentials)
     except Exception as exc:
+        if re.search(r"registry returned 5\d\d", str(exc)):  # the registry failing under it: an outage
+            raise ApiError(503, f"Akua's reader could not read the registry: {exc}; try again") from None
         raise _fail(f"Akua's reader refused the artifact: {exc}", "body", "ref") from None
     if seen.get("manifest_digest") != ref:
         raise _fail(f"Akua's reader found {seen.get('manifest_digest')} at {ref}", "body", "ref")
