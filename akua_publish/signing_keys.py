@@ -61,7 +61,7 @@ class SigningKey:
 
 def load_signing_key(text: str, passphrase: str, origin: str) -> SigningKey:
     """Read the one PEM block of ``text``; ``passphrase`` decrypts an encrypted one."""
-    blocks = _PEM.findall(text.replace("\r\n", "\n"))
+    blocks = list(_PEM.finditer(text.replace("\r\n", "\n")))
     if len(blocks) != 1:
         looks_like_path = "\n" not in text.strip() and "-----" not in text
         raise SigningKeyError(
@@ -71,13 +71,13 @@ def load_signing_key(text: str, passphrase: str, origin: str) -> SigningKey:
              if looks_like_path else
              "Store the whole key file, from its -----BEGIN line to its -----END line, as the secret."),
         )
-    label, body = blocks[0]
+    label, body = blocks[0].groups()
     try:
         der = base64.b64decode("".join(line for line in body.split("\n") if ":" not in line), validate=True)
     except binascii.Error:
         raise SigningKeyError(f"The signing key ({origin}) is a `{label}` PEM block whose body is not base64.",
                               "Re-copy the key file into the secret unchanged.") from None
-    key = _private_key(label, der, text, passphrase, origin)
+    key = _private_key(label, der, blocks[0].group(0), passphrase, origin)
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
         name = "RSA" if isinstance(key, rsa.RSAPrivateKey) else type(key).__name__.replace("PrivateKey", "")
         kind = (f"an EC key on {key.curve.name}" if isinstance(key, ec.EllipticCurvePrivateKey)
@@ -87,7 +87,8 @@ def load_signing_key(text: str, passphrase: str, origin: str) -> SigningKey:
     return SigningKey(key, origin)
 
 
-def _private_key(label: str, der: bytes, text: str, passphrase: str, origin: str) -> Any:
+def _private_key(label: str, der: bytes, block: str, passphrase: str, origin: str) -> Any:
+    """The key in the PEM ``block`` (its ``label`` and base64-decoded ``der`` already taken apart)."""
     if label == "PUBLIC KEY":
         raise SigningKeyError(
             f"The signing key ({origin}) is a public key.",
@@ -97,7 +98,7 @@ def _private_key(label: str, der: bytes, text: str, passphrase: str, origin: str
     if label in _COSIGN_LABELS:
         der = _open_cosign_key(der, passphrase, origin)
         label = "PRIVATE KEY"
-    needs_passphrase = label == "ENCRYPTED PRIVATE KEY" or (label == "EC PRIVATE KEY" and "ENCRYPTED" in text)
+    needs_passphrase = label == "ENCRYPTED PRIVATE KEY" or (label == "EC PRIVATE KEY" and "ENCRYPTED" in block)
     if needs_passphrase and not passphrase:
         raise SigningKeyError(
             f"The signing key ({origin}) is encrypted and no passphrase was given.",
@@ -108,10 +109,7 @@ def _private_key(label: str, der: bytes, text: str, passphrase: str, origin: str
         if label in ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY"):
             return serialization.load_der_private_key(der, passphrase.encode() if needs_passphrase else None)
         # SEC1 (OpenSSL's ecparam, encrypted in PEM headers), or another algorithm's own label (RSA, ...)
-        block = _PEM.search(text.replace("\r\n", "\n"))
-        assert block is not None
-        return serialization.load_pem_private_key(block.group(0).encode(),
-                                                  passphrase.encode() if needs_passphrase else None)
+        return serialization.load_pem_private_key(block.encode(), passphrase.encode() if needs_passphrase else None)
     except (ValueError, TypeError, UnsupportedAlgorithm):
         if needs_passphrase:
             raise SigningKeyError(
