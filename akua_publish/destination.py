@@ -79,9 +79,9 @@ def import_repository(settings: Settings, name: str) -> Repository:
 
 
 def import_version(akua: AkuaClient, settings: Settings, name: str, schema: dict[str, Any], outcome: Outcome, *,
-                   runner: Runner) -> Outcome:
-    """Create the package with this first version; a 409 means another run created it a moment ago."""
-    repository = parse_repository(outcome.oci_ref.partition("@")[0], "The pushed artifact")
+                   repository: Repository, runner: Runner) -> Outcome:
+    """Create the package with this first version (pushed to ``repository``); a 409 means another run
+    created it a moment ago."""
     version = build_body(outcome.semver, outcome.digest, schema, settings.compatibility)
     key = idempotency_key(settings.workspace, name, repository, outcome.semver, outcome.digest)
     try:

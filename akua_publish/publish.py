@@ -166,7 +166,7 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
             return already_published(outcome, registered, runner)
         try:
             if not settings.package_id:
-                return import_version(akua, settings, name, schema, outcome, runner=runner)
+                return import_version(akua, settings, name, schema, outcome, repository=repository, runner=runner)
             return register(akua, schema, settings.compatibility, outcome, runner)
         except RetryableError as exc:
             exc.hint += (
