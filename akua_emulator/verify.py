@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -70,9 +71,6 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
         raise _fail(
             f"Registry {repo.host} requires credentials: add a registry connection", "body", "ref"
         )
-    if manifest_response.status_code >= 500:  # the registry failing (e.g. mid-write by another client): an outage
-        raise ApiError(503, f"Registry {repo.host} answered {manifest_response.status_code} reading {ref}; "
-                            "try again")
     if manifest_response.status_code != 200:
         raise _fail(
             f"Artifact {ref} not found in {oci_ref} (registry answered "
@@ -149,6 +147,16 @@ class _RegistrySession(requests.Session):
         self._credentials, self._name = credentials, name
 
     def get(self, url: str | bytes, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """A GET as Akua's reader makes it; a registry failing (5xx, e.g. mid-write by another client) is
+        an outage, answered 503 (worth a retry), never taken for an invalid artifact."""
+        response = self._get(url, **kwargs)
+        if response.status_code >= 500:
+            response.close()
+            raise ApiError(503, f"The registry answered {response.status_code} to a read of "
+                                f"{urlsplit(str(url)).path}; try again")
+        return response
+
+    def _get(self, url: str | bytes, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("verify", self.verify)  # else REQUESTS_CA_BUNDLE of the environment would win
         response = super().get(url, **kwargs)
         challenge = response.headers.get("WWW-Authenticate", "")
@@ -170,8 +178,6 @@ class _RegistrySession(requests.Session):
 def _download(session: requests.Session, url: str, digest: str, sink: Any) -> None:
     sha = hashlib.sha256()
     with session.get(url, stream=True, timeout=30) as response:
-        if response.status_code >= 500:
-            raise ApiError(503, f"The registry answered {response.status_code} reading layer {digest}; try again")
         if response.status_code != 200:
             raise _fail(f"Layer {digest} cannot be read ({response.status_code})", "body", "ref")
         for chunk in response.iter_content(1024 * 1024):
