@@ -16,7 +16,6 @@ missed: at most 80 MB above the base, first line within 1 s.
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from devtools.action import ROOT
+from devtools.action import ROOT, copy_action
 from devtools.docker_env import base_image_name, docker, ensure_base_image, ensure_engine
 from devtools.registry import LocalRegistry
 
@@ -73,11 +72,7 @@ def main() -> int:
     ensure_engine()
     base = ensure_base_image()
     with tempfile.TemporaryDirectory(prefix="akua-bench-") as work:
-        context = Path(work)
-        for name in ("Dockerfile", ".dockerignore", "requirements.lock", "entrypoint.py"):
-            shutil.copy(ROOT / name, context / name)
-        shutil.copytree(ROOT / "akua_publish", context / "akua_publish",
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        context = copy_action(Path(work))
         cold = timed("docker", "build", "--no-cache", "-q", "-t", IMAGE, str(context))
         warm = timed("docker", "build", "-q", "-t", IMAGE, str(context))
         init = context / "akua_publish" / "__init__.py"

@@ -39,11 +39,22 @@ class ActionRun:
         return [s for s in secrets if s and s in seen]
 
 
+ACTION_FILES = ("action.yml", "Dockerfile", ".dockerignore", "entrypoint.py", "requirements.lock")
+
+
+def copy_action(into: Path, files: tuple[str, ...] = ACTION_FILES) -> Path:
+    """The action's files (its image's build context and action.yml) and code, copied to ``into``."""
+    into.mkdir(parents=True, exist_ok=True)
+    for name in files:
+        shutil.copy2(ROOT / name, into / name)
+    shutil.copytree(ROOT / "akua_publish", into / "akua_publish", ignore=shutil.ignore_patterns("__pycache__"))
+    return into
+
+
 def release_copy(version: str, into: Path) -> Path:
     """A copy of the action whose release string is ``version``: what a user's re-run gets after
     ``@v1`` moved to another release."""
-    shutil.copytree(ROOT / "akua_publish", into / "akua_publish", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(ROOT / "entrypoint.py", into / "entrypoint.py")
+    copy_action(into, ("entrypoint.py",))
     init = into / "akua_publish" / "__init__.py"
     text = init.read_text()
     init.write_text(re.sub(r'__version__ = "[^"]*"', f'__version__ = "{version}"', text))

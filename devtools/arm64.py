@@ -14,14 +14,12 @@ here ignores ``--platform``); what runs in it is arm64, as ``platform.machine()`
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from devtools.action import ROOT
-from devtools.docker_env import HOST_CA, STAND_IN, debian_mirror, docker, ensure_engine, image_exists
+from devtools.action import copy_action
+from devtools.docker_env import base_image_name, build_stand_in, docker, ensure_engine, ensure_rootfs_image
 
 ROOTFS = "akua-publish-dev/bookworm-minbase-arm64:local"
 BASE = "akua-publish-dev/python-arm64:local"
@@ -42,27 +40,11 @@ def main() -> int:
     if not Path("/proc/sys/fs/binfmt_misc/qemu-aarch64").exists():
         raise SystemExit("no binfmt entry for arm64: apt-get install qemu-user-static binfmt-support")
     ensure_engine()
+    build_stand_in(ensure_rootfs_image(ROOTFS, arch="arm64"), BASE)
     with tempfile.TemporaryDirectory(prefix="akua-arm64-") as work:
-        if not image_exists(ROOTFS):
-            root = Path(work, "rootfs")
-            subprocess.run(["debootstrap", "--arch=arm64", "--variant=minbase",
-                            "--include=python3,python3-venv,ca-certificates", "bookworm", str(root), debian_mirror()],
-                           check=True, capture_output=True)
-            tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
-            subprocess.run(["docker", "import", "-", ROOTFS], stdin=tar.stdout, check=True, capture_output=True)
-            tar.wait()
-        context = Path(work, "base")
-        context.mkdir()
-        shutil.copyfile(HOST_CA, context / "host-ca.crt")
-        (context / "Dockerfile").write_text(STAND_IN.format(rootfs=ROOTFS))
-        docker("build", "-q", "-t", BASE, str(context))
-        action = Path(work, "action")
-        action.mkdir()
-        for name in (".dockerignore", "requirements.lock", "entrypoint.py"):
-            shutil.copy2(ROOT / name, action / name)
-        shutil.copytree(ROOT / "akua_publish", action / "akua_publish", ignore=shutil.ignore_patterns("__pycache__"))
-        dockerfile = (ROOT / "Dockerfile").read_text()
-        (action / "Dockerfile").write_text(dockerfile.replace("FROM python:3.12.12-slim-bookworm", f"FROM {BASE}"))
+        action = copy_action(Path(work, "action"))
+        dockerfile = action / "Dockerfile"
+        dockerfile.write_text(dockerfile.read_text().replace(f"FROM {base_image_name()}", f"FROM {BASE}"))
         docker("build", "-q", "-t", IMAGE, str(action))
     help_text = docker("run", "--rm", IMAGE, "--help").stdout
     checked = docker("run", "--rm", "--entrypoint", "python", "-w", "/action", IMAGE, "-c", CHECK).stdout.strip()

@@ -82,21 +82,31 @@ def debian_mirror() -> str:
     raise RuntimeError("no Debian mirror found in apt's sources")
 
 
-def ensure_rootfs_image() -> str:
-    if image_exists(ROOTFS_IMAGE):
-        return ROOTFS_IMAGE
+def ensure_rootfs_image(image: str = ROOTFS_IMAGE, arch: str = "") -> str:
+    """A Debian bookworm minbase root with Python, imported into Docker as ``image`` (made once);
+    ``arch`` another architecture's (run under QEMU user emulation)."""
+    if image_exists(image):
+        return image
     with tempfile.TemporaryDirectory(prefix="akua-rootfs-") as work:
         target = Path(work, "rootfs")
         subprocess.run(
-            ["debootstrap", "--variant=minbase", "--include=python3,python3-venv,ca-certificates",
-             "bookworm", str(target), debian_mirror()],
+            ["debootstrap", *([f"--arch={arch}"] if arch else []), "--variant=minbase",
+             "--include=python3,python3-venv,ca-certificates", "bookworm", str(target), debian_mirror()],
             check=True, capture_output=True,
         )
         tar = subprocess.Popen(["tar", "-C", str(target), "-c", "."], stdout=subprocess.PIPE)
-        subprocess.run(["docker", "import", "-", ROOTFS_IMAGE], stdin=tar.stdout, check=True,
-                       capture_output=True)
+        subprocess.run(["docker", "import", "-", image], stdin=tar.stdout, check=True, capture_output=True)
         tar.wait()
-    return ROOTFS_IMAGE
+    return image
+
+
+def build_stand_in(rootfs: str, name: str) -> str:
+    """The base image's stand-in, ``name``, on ``rootfs``: Python and pip at /usr/local as in the official one."""
+    with tempfile.TemporaryDirectory(prefix="akua-stand-in-") as context:
+        shutil.copyfile(HOST_CA, Path(context, "host-ca.crt"))
+        Path(context, "Dockerfile").write_text(STAND_IN.format(rootfs=rootfs))
+        docker("build", "-q", "-t", name, context)
+    return name
 
 
 def ensure_base_image() -> str:
@@ -104,9 +114,4 @@ def ensure_base_image() -> str:
     name = base_image_name()
     if image_exists(name):
         return name
-    rootfs = ensure_rootfs_image()
-    with tempfile.TemporaryDirectory(prefix="akua-stand-in-") as context:
-        shutil.copyfile(HOST_CA, Path(context, "host-ca.crt"))
-        Path(context, "Dockerfile").write_text(STAND_IN.format(rootfs=rootfs))
-        docker("build", "-q", "-t", name, context)
-    return name
+    return build_stand_in(ensure_rootfs_image(), name)

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import WORKSPACE_ID, Akua, secret_parts
 from devtools.act import EXAMPLE_VERSION, WORKFLOW, run_act
-from devtools.action import ROOT
+from devtools.action import ROOT, copy_action
 from devtools.docker_env import ensure_base_image, ensure_engine
 from devtools.keys import generate
 from devtools.registry import LocalRegistry
@@ -89,11 +89,7 @@ def monorepo(tmp_path: Path) -> Path:
         toml = repo / "packages" / name / "akua.toml"
         toml.write_text(re.sub(r'name = "hello"\nversion = "0.3.0"', f'name = "{name}"\nversion = "{version}"',
                                toml.read_text()))
-    action = repo / ".akua-publish"
-    action.mkdir()
-    for part in ("action.yml", "Dockerfile", ".dockerignore", "entrypoint.py", "requirements.lock"):
-        shutil.copy2(ROOT / part, action / part)
-    shutil.copytree(ROOT / "akua_publish", action / "akua_publish", ignore=shutil.ignore_patterns("__pycache__"))
+    copy_action(repo / ".akua-publish")
     workflow = (ROOT / "examples/workflows/publish-monorepo.yml").read_text()
     assert "uses: owner/akua-publish@v1" in workflow
     (repo / ".github/workflows").mkdir(parents=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ import yaml
 
 from akua_publish.inputs import TABLE
 from conftest import Target, secret_parts
-from devtools.action import ROOT
+from devtools.action import ROOT, copy_action
 
 
 def cli(workspace: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -40,9 +39,7 @@ def test_help_lists_every_input_with_its_default(tmp_path: Path) -> None:
 def test_pip_install_of_the_repository_gives_the_command(tmp_path: Path) -> None:
     """A wheel built from the checkout, installed into a fresh virtualenv: `akua-publish` is on its PATH."""
     source = tmp_path / "source"  # a copy: building writes build/ and *.egg-info next to the sources
-    shutil.copytree(ROOT / "akua_publish", source / "akua_publish", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "requirements.txt"):
-        shutil.copy2(ROOT / name, source / name)
+    copy_action(source, ("pyproject.toml", "requirements.txt"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "dist"), str(source)],
                    check=True, capture_output=True, timeout=300)
     subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True, timeout=120)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from devtools.action import ROOT
+from devtools.action import ROOT, copy_action
 from devtools.docker_env import docker
 from devtools.lock import normalise, pins
 
@@ -83,11 +82,7 @@ def _canonical(requirement: str) -> str:
 
 def test_code_only_change_reuses_the_dependency_layer(image: str, tmp_path: Path) -> None:
     context = tmp_path / "context"
-    context.mkdir()
-    for name in ("Dockerfile", ".dockerignore", "requirements.lock", "entrypoint.py"):
-        shutil.copy(ROOT / name, context / name)
-    shutil.copytree(ROOT / "akua_publish", context / "akua_publish",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    copy_action(context)
     docker("build", "-t", "akua-publish-test:layers", str(context))
     (context / "akua_publish" / "__init__.py").write_text(
         (context / "akua_publish" / "__init__.py").read_text() + f"\n# code-only change {secrets.token_hex(8)}\n")
