@@ -1,6 +1,6 @@
 """A workspace that only accepts signed versions: the ``.sig`` check, as Akua's consumer makes it.
 
-Written from Akua's consumer (shared/akua/signing.md, section 8.1) independently
+Written from Akua's consumer (``oci_fetcher.rs`` and ``cosign.rs`` in akua-dev/akuapkg) independently
 of the action's own sidecar code, so the emulator does not grade the action with
 the action's rules: GET ``sha256-<hex>.sig`` from the artifact's repository,
 take the first simple-signing layer and its signature annotation, read the

@@ -1,6 +1,6 @@
 """The SLSA v1 provenance statement the ``.att`` sidecar carries.
 
-It has the shape and build type of Akua's publish (signing.md section 6): the
+It has the shape and build type of Akua's publish (``slsa.rs`` of akua-dev/akuapkg): the
 artifact as subject, ``externalParameters {ociRef, tag}`` and one resolved
 dependency per ``akua.lock`` entry. Akua leaves ``internalParameters`` and
 ``runDetails.metadata`` empty; this fills them with where the build ran (the

@@ -5,10 +5,11 @@ empty ``{}`` config and one layer, the simple-signing payload, whose annotation
 holds the base64 DER signature over the payload. The attestation, tagged
 ``sha256-<hex>.att``, has one layer: a DSSE envelope of an in-toto statement,
 signed over DSSE's pre-authentication encoding. Every JSON document here is
-compact, with its fields in Akua's order (shared/akua/signing.md, sections
-4-6), so Akua's CLI and this action write identical bytes for the same key,
-reference and digest. The checks mirror Akua's consumer (section 8), so an
-existing sidecar is judged the way a consumer will judge it.
+compact, with its fields in Akua's order (``cosign.rs``, ``slsa.rs`` and
+``oci_pusher.rs`` of akua-dev/akuapkg), so Akua's CLI and this action write
+identical bytes for the same key, reference and digest (the tests compare them
+with Akua's own publish). The checks mirror Akua's consumer (``oci_fetcher.rs``),
+so an existing sidecar is judged the way a consumer will judge it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Dependency trees on disk, as Akua's publish treats them (``shared/akua/vendoring.md``).
+"""Dependency trees on disk, as Akua's publish treats them (``vendor.rs`` of akua-dev/akuapkg).
 
 Pure file-system logic, no network: unpacking a chart tarball the way Akua's
 ``tar`` crate does, finding the chart root in it, walking a resolved tree with

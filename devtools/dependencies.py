@@ -22,7 +22,7 @@ HELM_CONFIG = "application/vnd.cncf.helm.config.v1+json"
 HELM_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
-# A chart with the traps vendoring.md names: hidden files, names Akua skips, a symlink, a file outside
+# A chart with the traps Akua's vendoring meets: hidden files, names Akua skips, a symlink, a file outside
 # the chart folder, names that sort differently component by component, an executable file.
 CHART_FILES: dict[str, tuple[bytes, int]] = {
     "Chart.yaml": (b"apiVersion: v2\nname: podinfo\nversion: 0.1.0\n", 0o644),

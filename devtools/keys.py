@@ -27,7 +27,7 @@ from securesystemslib.exceptions import VerificationError
 from securesystemslib.signer import SSlibKey
 
 FORMATS = ("pkcs8", "pkcs8-pbkdf2", "pkcs8-scrypt", "pkcs8-cryptography", "sec1", "cosign", "cosign-empty")
-AKUA_READS = ("pkcs8", "pkcs8-pbkdf2", "pkcs8-scrypt", "pkcs8-cryptography")  # signing.md section 2
+AKUA_READS = ("pkcs8", "pkcs8-pbkdf2", "pkcs8-scrypt", "pkcs8-cryptography")  # as Akua's cosign.rs reads them
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Akua's own core, run as the reference the tests compare with (see shared/akua/oracle.md).
+"""Akua's own core, run as the reference the tests compare with.
 
 Akua publishes its Rust core on npm as a Node-API addon
 (``@akua-dev/native-linux-x64-gnu``). It needs glibc 2.39 or newer, which these
@@ -191,7 +191,7 @@ class Oracle:
         ``[signing] cosign_public_key``: its exit code and what it said (stdout, then stderr's tail).
 
         No lock and no vendored tree, so Akua fetches from the registry, the one path on which its
-        consumer checks the ``.sig`` (signing.md 8.1)."""
+        consumer checks the ``.sig`` (``oci_fetcher.rs`` in akua-dev/akuapkg)."""
         work = self.workdir()
         try:
             (work / "cosign.pub").write_text(public_pem)
