@@ -4,10 +4,10 @@
 import sys
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        from akua_publish.cli import main as cli
+    from akua_publish.cli import finish, run
 
-        sys.exit(cli())
+    if len(sys.argv) > 1:
+        run()
     from akua_publish.main import main
 
-    sys.exit(main())
+    finish(main())

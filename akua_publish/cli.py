@@ -10,12 +10,14 @@ JSON object on stdout, the log going to stderr.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from .inputs import TABLE
 
@@ -74,3 +76,20 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     if args.json and code == 0:
         print(json.dumps(outputs, indent=2))
     return code
+
+
+def run() -> NoReturn:
+    """The console script: the command line, then the process ends as ``finish`` ends it."""
+    finish(main())
+
+
+def finish(code: int) -> NoReturn:
+    """End the process with ``code``, sparing the interpreter its last garbage collections.
+
+    Everything still alive lives until the process ends, yet at exit the collector
+    walks every object the imports made (requests, oras, kcl_lib, jsonschema) only
+    to free them: about 0.1 s, a tenth of a small package's whole run. Frozen, they
+    are out of its reach; atexit handlers and the flushing of output run as usual.
+    """
+    gc.freeze()
+    sys.exit(code)

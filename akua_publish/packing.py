@@ -14,28 +14,24 @@ import gzip
 import hashlib
 import io
 import os
-import queue
 import re
 import stat
-import sys
-import tarfile
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, cast
+from typing import BinaryIO
 
 from . import akua_toml
+from .chunk_worker import ChunkWorker
 from .errors import PackageError, PackingError, PrivateKeyError
+from .tar_stream import TarWriter
 
 PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")  # PKCS#8, SEC1, RSA, OpenSSH, cosign
 KEY_MARKER_SPAN = 64  # bytes kept between reads, so a marker split across two reads is found
 SKIPPED_NAMES = frozenset({"deploy", "rendered", "out", "target", "node_modules", "dist"})
 SKIPPED_FILES = frozenset({"inputs.yaml"})
-BATCH = 64 * 1024  # bytes handed to the gzip thread at a time
-QUEUE_BATCHES = 16  # at most 1 MiB waits for the gzip thread
+BATCH = 64 * 1024  # bytes handed to the gzip thread at a time (at most 16 wait: 1 MiB)
 COPY_BUFFER = 256 * 1024
-SWITCH_INTERVAL = 0.0002  # seconds; see _Compressor
 
 
 @dataclass(frozen=True)
@@ -117,22 +113,16 @@ def pack(root: Path, out_dir: Path, vendored: Sequence[VendoredFile] = ()) -> Pa
     target = out_dir / "package.tar.gz"
     with open(target, "wb") as raw:
         sink = _HashingWriter(raw)
-        with (
-            _Compressor(sink) as compressor,
-            # A "w|" stream only ever writes to its file object; the stubs ask for a full file.
-            tarfile.open(fileobj=cast("IO[bytes]", compressor), mode="w|", format=tarfile.PAX_FORMAT) as tar,
-        ):
-            # Both are plain attributes of CPython's TarFile that typeshed leaves out.
-            tar.copybufsize = COPY_BUFFER  # type: ignore[attr-defined]
+        with _Compressor(sink) as compressor:
+            tar = TarWriter(compressor)
             for rel in files:
                 if rel == "akua.toml":
-                    _add_bytes(tar, rel, manifest)
+                    tar.add(rel, len(manifest), False, io.BytesIO(manifest).read, COPY_BUFFER)
                 else:
-                    _add_file(tar, root / rel, rel)
-                tar.members.clear()  # type: ignore[attr-defined]  # a stream never looks back: keep no headers
+                    _add_file(tar, os.path.join(root, rel), rel)
             for entry in extra:
-                _add_file(tar, entry.source, entry.tar_path, entry.executable)
-                tar.members.clear()  # type: ignore[attr-defined]
+                _add_file(tar, str(entry.source), entry.tar_path, entry.executable)
+            tar.close()
     return PackedLayer(
         path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=len(files) + len(extra)
     )
@@ -153,22 +143,7 @@ def _packed_manifest(root: Path) -> tuple[bytes, str]:
     return akua_toml.packed(data), rel
 
 
-def _header(rel: str, size: int, executable: bool) -> tarfile.TarInfo:
-    """A normalised header: the same content always gives the same bytes."""
-    info = tarfile.TarInfo(rel)
-    info.size = size
-    info.mode = 0o755 if executable else 0o644
-    info.mtime = 0
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    return info
-
-
-def _add_bytes(tar: tarfile.TarFile, rel: str, data: bytes) -> None:
-    tar.addfile(_header(rel, len(data), False), io.BytesIO(data))
-
-
-def _add_file(tar: tarfile.TarFile, path: Path, rel: str, executable: bool | None = None) -> None:
+def _add_file(tar: TarWriter, path: str, rel: str, executable: bool | None = None) -> None:
     """Add ``path`` as ``rel``; its mode from its executable bit unless ``executable`` says."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -177,20 +152,21 @@ def _add_file(tar: tarfile.TarFile, path: Path, rel: str, executable: bool | Non
             f"{rel} in the package cannot be read: {exc.strerror}.",
             "Make the file readable or remove it from the package.",
         ) from None
-    with os.fdopen(fd, "rb") as handle:
-        before = os.fstat(handle.fileno())
+    try:
+        before = os.fstat(fd)
         runs = bool(before.st_mode & stat.S_IXUSR) if executable is None else executable
-        info = _header(rel, before.st_size, runs)
-        tar.addfile(info, _ExactReader(handle, before.st_size, rel))
-        after = os.fstat(handle.fileno())
-        grew = handle.read(1) != b""
-        if grew or _changed(before, after):
-            raise PackingError(
-                f"{rel} changed while it was being packed ({'it grew' if grew else 'its size or content changed'}); "
-                "the artifact would not match any state of the file, so nothing was pushed.",
-                "Make sure nothing writes to the package directory during the publish (a build step "
-                "still running, a log file inside the package), then re-run the job.",
-            )
+        tar.add(rel, before.st_size, runs, _ExactReader(fd, before.st_size, rel).read, COPY_BUFFER)
+        after = os.fstat(fd)
+        grew = os.read(fd, 1) != b""
+    finally:
+        os.close(fd)
+    if grew or _changed(before, after):
+        raise PackingError(
+            f"{rel} changed while it was being packed ({'it grew' if grew else 'its size or content changed'}); "
+            "the artifact would not match any state of the file, so nothing was pushed.",
+            "Make sure nothing writes to the package directory during the publish (a build step "
+            "still running, a log file inside the package), then re-run the job.",
+        )
 
 
 def _changed(before: os.stat_result, after: os.stat_result) -> bool:
@@ -200,16 +176,18 @@ def _changed(before: os.stat_result, after: os.stat_result) -> bool:
 
 
 class _ExactReader:
-    """Feeds tarfile exactly ``size`` bytes; a file that shrank fails the packing, and so does one that
+    """Feeds the tar writer exactly ``size`` bytes; a file that shrank fails the packing, and so does one that
     holds a PEM private key (the artifact is public: Akua's CLI would pack a `cosign.key` left there)."""
 
-    def __init__(self, handle: BinaryIO, size: int, rel: str) -> None:
-        self._handle, self._left, self._rel = handle, size, rel
+    def __init__(self, fd: int, size: int, rel: str) -> None:
+        self._fd, self._left, self._rel = fd, size, rel
         self._tail = b""
 
-    def read(self, n: int = -1) -> bytes:
-        want = self._left if n < 0 else min(n, self._left)
-        data = self._handle.read(want)
+    def read(self, n: int) -> bytes:
+        want = min(n, self._left)
+        data = os.read(self._fd, want)
+        while len(data) < want and (more := os.read(self._fd, want - len(data))):
+            data += more
         if len(data) < want:
             raise PackingError(
                 f"{self._rel} shrank while it was being packed; nothing was pushed.",
@@ -233,40 +211,17 @@ def key_in_package(rel: str, why: str) -> PrivateKeyError:
 
 
 class _Compressor:
-    """gzip in a second thread, fed in batches through a bounded queue: tar | gzip, in one process.
-
-    zlib releases the GIL while it compresses, so building tar headers and
-    compressing overlap as the two processes of ``tar | gzip`` do. The queue
-    holds a few batches at most: memory stays bounded whatever the package size.
-    While it runs, the interpreter hands the GIL over more often than its 5 ms
-    default: otherwise the gzip thread waits that long at every batch, which
-    costs more than the overlap gains on a small package.
-    """
+    """gzip in a second thread (``ChunkWorker``), fed in batches: tar | gzip, in one process."""
 
     def __init__(self, sink: _HashingWriter) -> None:
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
         self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6)
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_BATCHES)
+        self._worker = ChunkWorker(self._gzip.write, "akua-gzip")
         self._batch = bytearray()
-        self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="akua-gzip", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (batch := self._queue.get()) is not None:
-            if self._failure is None:
-                try:
-                    self._gzip.write(batch)
-                except BaseException as exc:  # handed to the writer thread in close()
-                    self._failure = exc
 
     def write(self, data: bytes) -> int:
-        if self._failure is not None:
-            raise self._failure
         self._batch += data
         if len(self._batch) >= BATCH:
-            self._queue.put(bytes(self._batch))
+            self._worker.put(bytes(self._batch))
             self._batch.clear()
         return len(data)
 
@@ -275,12 +230,8 @@ class _Compressor:
 
     def __exit__(self, *exc_info: object) -> None:
         if self._batch:
-            self._queue.put(bytes(self._batch))
-        self._queue.put(None)
-        self._thread.join()
-        sys.setswitchinterval(self._switch_interval)
-        if self._failure is not None:
-            raise self._failure
+            self._worker.put(bytes(self._batch))
+        self._worker.close()
         self._gzip.close()
 
 

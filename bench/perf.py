@@ -5,13 +5,16 @@ For packages of 1 MB, 100 MB and 1 GB (mostly incompressible data plus many
 packing against ``tar -c | gzip -6``; pushing against a bare client that makes
 the same requests (POST, 4 MiB PATCHes, PUT, then the config and the manifest:
 GHCR answers 416 above 4 MiB a request), with one monolithic ``curl -T`` PUT
-kept as the physical limit; the whole run (entrypoint start to outputs, against
-the emulator) against tar|gzip plus the bare client, from 100 MiB up, and below
-that against those plus one interpreter start with the runtime imports (a fixed
-cost no packer of this size escapes); the action's peak RSS;
-a re-run of the published version; and start-up (first log line, import time
-of each dependency). A run of the default sizes writes ``bench/results/perf.md``
-and ``perf.png``; every run exits non-zero when a target is missed.
+kept as the physical limit; the whole run (from the start of entrypoint.py to
+the end of its process, against the emulator) against tar|gzip plus the bare
+client, from 100 MiB up, and below that against those plus one interpreter
+start with the runtime imports (a fixed cost no packer of this size escapes);
+the action's peak RSS; a re-run of the published version; start-up (first log
+line, import time of each dependency); and vendoring a chart (bench/vendoring.py).
+Below 200 MiB each figure is the median of several runs (each whole run
+publishes to a package of its own, so none is a re-run). A run of the default
+sizes writes ``bench/results/perf.md`` and ``perf.png``; every run exits
+non-zero when a target is missed.
 
     .venv/bin/python -m bench.perf [--sizes 1,100,1024]      (sizes in MiB)
 """
@@ -218,11 +221,18 @@ def measure(size_mb: int, *, registry: LocalRegistry, store: Store, emulator: Em
     row.curl, row.push = statistics.median(curl_times), statistics.median(push_times)
     row.bare = statistics.median(bare_times)
 
-    name = f"bench/run-{size_mb}-{secrets.token_hex(3)}"
-    package_id = store.add_package("ws_bench", "bench", {"kind": "oci", "oci_ref": f"oci://{registry.host}/{name}"})
-    before_calls = len(store.calls)
-    row.run, row.first_line, row.rss_mb, _ = run_action(workspace, package_id, emulator.base_url, token)
-    row.akua_server = sum(call[4] for call in store.calls[before_calls:])
+    runs = []  # (seconds less Akua's, seconds, of them in Akua, first log line, peak RSS) of each fresh publish
+    for _ in range(repeats):
+        name = f"bench/run-{size_mb}-{secrets.token_hex(3)}"
+        package_id = store.add_package("ws_bench", "bench",
+                                       {"kind": "oci", "oci_ref": f"oci://{registry.host}/{name}"})
+        before_calls = len(store.calls)
+        elapsed, first_line, rss, _ = run_action(workspace, package_id, emulator.base_url, token)
+        in_akua = sum(call[4] for call in store.calls[before_calls:])
+        runs.append((elapsed - in_akua, elapsed, in_akua, first_line, rss))
+    _, row.run, row.akua_server, _, _ = sorted(runs)[len(runs) // 2]
+    row.first_line = statistics.median(run[3] for run in runs)
+    row.rss_mb = max(run[4] for run in runs)
     before = registry.requests_seen("PATCH", name) + registry.requests_seen("PUT", name)
     row.rerun, _, _, log = run_action(workspace, package_id, emulator.base_url, token)
     row.rerun_uploads = registry.requests_seen("PATCH", name) + registry.requests_seen("PUT", name) - before
@@ -282,8 +292,7 @@ def report(rows: list[Row], imports: list[tuple[str, float]], start: float) -> t
               f"client from {LARGE_MB} MiB, <= {TARGETS['run-small']}x of those plus the interpreter start below "
               "(the run less the time Akua's emulator spends answering, reading the artifact back included); "
               f"peak RSS <= {MAX_RSS_MB} MB and within {RSS_SPREAD_MB} MB of the smallest package; re-run uploads "
-              f"nothing and costs at most packing + {RERUN_SLACK_S:g} s; first log line within {FIRST_LINE_S:g} s.",
-              "", "Missed: " + ("; ".join(missed) if missed else "none")]
+              f"nothing and costs at most packing + {RERUN_SLACK_S:g} s; first log line within {FIRST_LINE_S:g} s."]
     return lines, missed
 
 
@@ -336,6 +345,7 @@ def main() -> int:
     lines, missed = report(rows, import_times(), statistics.median(interpreter_start() for _ in range(5)))
     more_lines, more_missed = vendoring.report(dependency)
     lines, missed = lines + more_lines, missed + more_missed
+    lines += ["", "Missed: " + ("; ".join(missed) if missed else "none")]
     if given == DEFAULT_SIZES:  # a partial run must not replace the published figures
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / "perf.md").write_text("# akua-publish performance\n\n" + "\n".join(lines) + "\n")

@@ -95,6 +95,17 @@ def test_the_command_line_fails_as_the_action_does(workspace: Path, target: Targ
     target.assert_untouched()
 
 
+def test_the_process_ends_with_its_code_and_output_and_without_the_last_collections() -> None:
+    """``finish`` (the action's and the command's last step): the exit code, atexit handlers and buffered
+    output as ``sys.exit`` leaves them, and what is alive frozen, out of the collector's reach at exit."""
+    code = ("import atexit, gc, sys; from akua_publish.cli import finish; "
+            "atexit.register(lambda: print('frozen:', gc.get_freeze_count() > 0)); "
+            "sys.stdout.write('buffered, '); finish(3)")
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout) == (3, "buffered, frozen: True\n"), done.stderr
+
+
 def gitlab_job() -> dict:
     """The GitLab CI job the README shows."""
     readme = (ROOT / "README.md").read_text()
