@@ -119,11 +119,9 @@ class Emulator(ThreadingHTTPServer):
                             tls=self.store.registry_tls, inspector=self.inspector)
             package_id = self.store.add_package(
                 workspace, body["name"], {"kind": "oci", "oci_ref": body["oci_ref"]},
-                seed_version=False,
+                semver=version["semver"], ref=version["ref"], input_schema=version["input_schema"],
             )
             self.store.packages[package_id]["display_image_url"] = body.get("display_image_url")
-            self.store.record_version(package_id, version["semver"], version["ref"],
-                                      version["input_schema"])
             if key:
                 self.store.imports[(workspace, key)] = package_id
             return 201, self.store.package_json(package_id)

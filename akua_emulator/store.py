@@ -46,9 +46,11 @@ class Store:
     calls: list[tuple[str, str, int, str, float]] = field(default_factory=list)  # ..., seconds to handle
     lock: threading.RLock = field(default_factory=threading.RLock)
 
-    def add_package(self, workspace_id: str, name: str, source: dict[str, Any],
-                    package_id: str | None = None, seed_version: bool = True) -> str:
-        """Register a package as if it had been imported with a first version 0.0.1."""
+    def add_package(self, workspace_id: str, name: str, source: dict[str, Any], package_id: str | None = None,
+                    *, semver: str = "0.0.1", input_schema: Any = SEED_SCHEMA, ref: str | None = None) -> str:
+        """Register a package with its first version, as an import does: Akua has no package without one
+        (``latest_version_id`` is required). Without ``ref`` the version is seeded: published earlier, with
+        another artifact's digest, and never counted as created."""
         package_id = package_id or new_id("pkg_")
         now = int(time.time())
         with self.lock:
@@ -65,8 +67,10 @@ class Store:
                 "etag": secrets.token_hex(6),
             }
             self.versions[package_id] = []
-            if seed_version:
-                self.seed_version(package_id, "0.0.1", SEED_SCHEMA)
+            if ref is None:
+                self.seed_version(package_id, semver, input_schema)
+            else:
+                self.record_version(package_id, semver, ref, input_schema)
         return package_id
 
     def seed_version(self, package_id: str, semver: str, input_schema: Any) -> dict[str, Any]:

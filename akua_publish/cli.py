@@ -14,11 +14,11 @@ import gc
 import json
 import os
 import sys
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from . import akua_toml
 from .inputs import TABLE
 
 EPILOG = """\
@@ -63,12 +63,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     out = sys.stderr if args.json else sys.stdout
     if args.version_from_package:
         toml = Path(env.get("GITHUB_WORKSPACE") or ".", args.path or ".", "akua.toml")
-        try:
-            env["INPUT_VERSION"] = str(tomllib.loads(toml.read_text(encoding="utf-8"))["package"]["version"])
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-            print(f"Error: --version-from-package: {toml} declares no [package].version "
-                  f"({type(exc).__name__}). Fix: give --version, or point --path at the package.", file=out)
+        version, why = _declared_version(toml)
+        if not version:
+            print(f"Error: --version-from-package: {toml} gives no version: {why}. Fix: give --version, "
+                  "or point --path at the package.", file=out)
             return 1
+        env["INPUT_VERSION"] = version
     from .main import main as run  # the heavy imports only once the flags are read (--help stays fast)
 
     outputs: dict[str, str] = {}
@@ -76,6 +76,20 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     if args.json and code == 0:
         print(json.dumps(outputs, indent=2))
     return code
+
+
+def _declared_version(toml: Path) -> tuple[str, str]:
+    """``[package].version`` as Akua's parser reads it, or "" and why not. Other problems of the file
+    are left to the run, which reports each with its line."""
+    try:
+        data, problems = akua_toml.parse(toml.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return "", exc.strerror if isinstance(exc, OSError) and exc.strerror else "it is not UTF-8 text"
+    package = data.get("package")
+    version = package.get("version") if isinstance(package, dict) else None
+    if isinstance(version, str) and version:
+        return version, ""
+    return "", problems[0][0] if problems else "[package].version is not set"
 
 
 def run() -> NoReturn:

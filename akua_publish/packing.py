@@ -27,11 +27,11 @@ from .errors import PackageError, PackingError, PrivateKeyError
 from .tar_stream import TarWriter
 
 PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")  # PKCS#8, SEC1, RSA, OpenSSH, cosign
-KEY_MARKER_SPAN = 64  # bytes kept between reads, so a marker split across two reads is found
+KEY_MARKER_SPAN = 96  # bytes kept between reads, more than the longest marker (67), so a split one is found
 SKIPPED_NAMES = frozenset({"deploy", "rendered", "out", "target", "node_modules", "dist"})
 SKIPPED_FILES = frozenset({"inputs.yaml"})
 BATCH = 64 * 1024  # bytes handed to the gzip thread at a time (at most 16 wait: 1 MiB)
-COPY_BUFFER = 256 * 1024
+COPY_BUFFER = 64 * 1024  # under malloc's 128 KiB mmap threshold: buffers are reused, not mapped and faulted in
 
 
 @dataclass(frozen=True)
@@ -193,10 +193,12 @@ class _ExactReader:
                 f"{self._rel} shrank while it was being packed; nothing was pushed.",
                 "Make sure nothing writes to the package directory during the publish, then re-run the job.",
             )
-        window = self._tail + data
-        if PRIVATE_KEY.search(window):
+        # The data itself, and the seam with the read before (a marker split across the two): no copy
+        # of a whole read is made just to search it.
+        seam = self._tail + data[:KEY_MARKER_SPAN]
+        if PRIVATE_KEY.search(seam) or PRIVATE_KEY.search(data):
             raise key_in_package(self._rel, "holds a PEM private key")
-        self._tail = window[-KEY_MARKER_SPAN:]
+        self._tail = seam[-KEY_MARKER_SPAN:] if len(data) <= KEY_MARKER_SPAN else data[-KEY_MARKER_SPAN:]
         self._left -= len(data)
         return data
 
@@ -219,10 +221,17 @@ class _Compressor:
         self._batch = bytearray()
 
     def write(self, data: bytes) -> int:
-        self._batch += data
-        if len(self._batch) >= BATCH:
-            self._worker.put(bytes(self._batch))
-            self._batch.clear()
+        """Small writes (headers, small files) are gathered into a batch; a big one goes as it is."""
+        if len(data) >= BATCH:
+            if self._batch:
+                self._worker.put(bytes(self._batch))
+                self._batch.clear()
+            self._worker.put(data)
+        else:
+            self._batch += data
+            if len(self._batch) >= BATCH:
+                self._worker.put(bytes(self._batch))
+                self._batch.clear()
         return len(data)
 
     def __enter__(self) -> _Compressor:

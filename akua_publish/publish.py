@@ -8,6 +8,7 @@ nothing is registered that was not pushed.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,9 +112,11 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
         vendoring = vendor_dependencies(settings, package.manifest, policy, work_dir, runner)
 
     with runner.group("Pack"):
+        started = time.monotonic()
         layer = pack(settings.package_dir, work_dir, vendoring.files)
         artifact = build_artifact(layer, oci_annotations(semver, settings.source_url, settings.revision))
-        runner.info(f"Packed {layer.files} files: layer {layer.digest} ({layer.size} bytes).")
+        runner.info(f"Packed {layer.files} files in {time.monotonic() - started:.2f} s: layer {layer.digest} "
+                    f"({layer.size} bytes).")
         runner.info(f"Manifest digest: {artifact.digest}")
 
     tag = oci_tag(semver)

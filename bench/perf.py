@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import shutil
 import statistics
@@ -66,6 +67,7 @@ class Row:
     run: float = 0
     akua_server: float = 0  # of ``run``: the emulator reading the artifact back (Akua's work, not the action's)
     rerun: float = 0
+    rerun_pack: float = 0  # of ``rerun``: its own packing, as its log says
     rerun_uploads: int = 0
     rss_mb: float = 0
     first_line: float = 0
@@ -200,7 +202,7 @@ def measure(size_mb: int, *, registry: LocalRegistry, store: Store, emulator: Em
     workspace = work / f"ws-{size_mb}"
     make_package(workspace / "pkg", size_mb)
     (work / "ours").mkdir(exist_ok=True)
-    repeats = 7 if size_mb <= 10 else 3 if size_mb <= 200 else 1  # short runs: the median of several
+    repeats = 11 if size_mb <= 10 else 3 if size_mb <= 200 else 1  # short runs: the median of several
     tar_times, pack_times, curl_times, bare_times, push_times = [], [], [], [], []
     for _ in range(repeats):
         tar_times.append(timed(f"tar -C {workspace} -c pkg | gzip -6 > {work / 'baseline.tar.gz'}"))
@@ -235,6 +237,10 @@ def measure(size_mb: int, *, registry: LocalRegistry, store: Store, emulator: Em
     row.rss_mb = max(run[4] for run in runs)
     before = registry.requests_seen("PATCH", name) + registry.requests_seen("PUT", name)
     row.rerun, _, _, log = run_action(workspace, package_id, emulator.base_url, token)
+    packed = re.search(r"Packed \d+ files in ([0-9.]+) s", log)
+    row.rerun_pack = float(packed.group(1)) if packed else 0
+    if not packed:
+        row.notes.append("the re-run's log gives no packing time")
     row.rerun_uploads = registry.requests_seen("PATCH", name) + registry.requests_seen("PUT", name) - before
     if "status: already-published" not in log:
         row.notes.append("re-run did not report already-published")
@@ -270,7 +276,8 @@ def report(rows: list[Row], imports: list[tuple[str, float]], start: float) -> t
             f"| {r.size_mb} MiB | {r.tar_gzip:.2f} s | {r.pack:.2f} s | {ratios['pack']:.2f}x | {r.curl:.2f} s | "
             f"{r.bare:.2f} s | {r.push:.2f} s | {ratios['push']:.2f}x | {r.run:.2f} s | {r.akua_server:.2f} s | "
             f"{run_ratio:.2f}x"
-            f"{'' if large else ' (+start)'} | {r.rss_mb:.0f} MB | {r.rerun:.2f} s | {r.rerun_uploads} | "
+            f"{'' if large else ' (+start)'} | {r.rss_mb:.0f} MB | {r.rerun:.2f} s ({r.rerun_pack:.2f} s packing) | "
+            f"{r.rerun_uploads} | "
             f"{r.first_line:.3f} s |")
         for name, ratio in ratios.items():
             if ratio > TARGETS[name]:
@@ -278,9 +285,9 @@ def report(rows: list[Row], imports: list[tuple[str, float]], start: float) -> t
         if r.rss_mb > MAX_RSS_MB or r.rss_mb - smallest.rss_mb > RSS_SPREAD_MB:
             missed.append(f"{r.size_mb} MiB: peak RSS {r.rss_mb:.0f} MB ({smallest.rss_mb:.0f} MB at "
                           f"{smallest.size_mb} MiB)")
-        if r.rerun_uploads or r.rerun > r.pack + RERUN_SLACK_S:
-            missed.append(f"{r.size_mb} MiB: re-run took {r.rerun:.2f} s with {r.rerun_uploads} uploads "
-                          f"(target: none, at most packing + {RERUN_SLACK_S} s)")
+        if r.rerun_uploads or r.rerun > r.rerun_pack + RERUN_SLACK_S:
+            missed.append(f"{r.size_mb} MiB: re-run took {r.rerun:.2f} s, {r.rerun_pack:.2f} s of it packing, "
+                          f"with {r.rerun_uploads} uploads (target: none, at most packing + {RERUN_SLACK_S} s)")
         if r.first_line > FIRST_LINE_S:
             missed.append(f"{r.size_mb} MiB: first log line after {r.first_line:.3f} s")
         missed += [f"{r.size_mb} MiB: {note}" for note in r.notes]
@@ -292,7 +299,8 @@ def report(rows: list[Row], imports: list[tuple[str, float]], start: float) -> t
               f"client from {LARGE_MB} MiB, <= {TARGETS['run-small']}x of those plus the interpreter start below "
               "(the run less the time Akua's emulator spends answering, reading the artifact back included); "
               f"peak RSS <= {MAX_RSS_MB} MB and within {RSS_SPREAD_MB} MB of the smallest package; re-run uploads "
-              f"nothing and costs at most packing + {RERUN_SLACK_S:g} s; first log line within {FIRST_LINE_S:g} s."]
+              f"nothing and costs at most its own packing + {RERUN_SLACK_S:g} s; first log line within "
+              f"{FIRST_LINE_S:g} s."]
     return lines, missed
 
 

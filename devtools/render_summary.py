@@ -54,8 +54,7 @@ def summary_of_a_breaking_major() -> str:
         emulator = Emulator(store).start()
         package_id = store.add_package("ws_demo", "hello", {"kind": "oci",
                                                              "oci_ref": f"oci://{registry.host}/examples/hello"},
-                                       seed_version=False)
-        store.seed_version(package_id, "1.0.0", before)
+                                       semver="1.0.0", input_schema=before)
         checkout = Path(work) / "checkout"
         shutil.copytree(ROOT / "examples/hello", checkout / "hello")
         toml = checkout / "hello/akua.toml"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from akua_publish.cli import _declared_version
 from akua_publish.inputs import TABLE
 from conftest import Target, secret_parts
 from devtools.action import ROOT, copy_action
@@ -93,6 +94,20 @@ def test_the_command_line_fails_as_the_action_does(workspace: Path, target: Targ
     assert done.returncode == code, done.stdout + done.stderr
     assert needle in done.stdout and "Error: " in done.stdout and "::" not in done.stdout
     target.assert_untouched()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('\ufeff[package]\nname = "p"\nversion = "1.2.3"\nedition = "akua.dev/v1alpha1"\n', ("1.2.3", "")),
+    ('[package]\nname = "p"\nversion = "1.2.3"\n[dependencies]\nx = {}\n', ("1.2.3", "")),  # left to the run
+    ('[package]\nname = "p"\n', ("", "[package].version is missing")),
+    ('[package\nname = "p"\n', ("", "it is not valid TOML")),
+    (b"\xff\xfe", ("", "it is not UTF-8 text")),
+], ids=["bom", "other-problems", "no-version", "not-toml", "not-utf8"])
+def test_the_version_akua_toml_declares(tmp_path: Path, text: str | bytes, expected: tuple[str, str]) -> None:
+    toml = tmp_path / "akua.toml"
+    toml.write_bytes(text if isinstance(text, bytes) else text.encode())
+    version, why = _declared_version(toml)
+    assert version == expected[0] and why.startswith(expected[1])
 
 
 def test_the_process_ends_with_its_code_and_output_and_without_the_last_collections() -> None:

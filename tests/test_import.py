@@ -97,10 +97,9 @@ def test_a_dropped_connection_after_the_import_committed_still_gives_one_package
 
 def test_a_409_on_import_registers_the_version_on_the_package_another_run_created(publish, akua: Akua,
                                                                                  new_repo: str, name: str) -> None:
-    """Another run imports the same name between this run's look-up and its import."""
+    """Another run (of another tag) imports the same name between this run's look-up and its import."""
     def other_run_imports() -> None:
-        akua.store.add_package(WORKSPACE_ID, name, {"kind": "oci", "oci_ref": f"oci://{new_repo}"},
-                               seed_version=False)
+        akua.store.add_package(WORKSPACE_ID, name, {"kind": "oci", "oci_ref": f"oci://{new_repo}"}, semver="0.2.0")
 
     akua.server.faults.add(Fault("POST", r"/packages:import$", action="before", before=other_run_imports))
     try:
@@ -111,7 +110,8 @@ def test_a_409_on_import_registers_the_version_on_the_package_another_run_create
     [package] = packages_named(akua, name)
     assert run.outputs["package-id"] == package["id"] and run.outputs["status"] == "published"
     assert "was created by another run a moment ago" in run.log
-    assert [v["semver"] for v in akua.store.versions[package["id"]]] == ["0.3.0"]
+    assert [v["semver"] for v in akua.store.versions[package["id"]]] == ["0.2.0", "0.3.0"]
+    assert [v["semver"] for v in akua.store.created_versions(package["id"])] == ["0.3.0"]
 
 
 def test_two_runs_importing_the_same_package_at_once_end_with_one_of_each(akua: Akua, workspace: Path,

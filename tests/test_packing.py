@@ -163,10 +163,16 @@ def test_pack_restores_the_interpreter_switch_interval(tmp_path: Path, monkeypat
     assert sys.getswitchinterval() == before
 
 
-def test_a_private_key_marker_split_across_two_reads_is_found(tmp_path: Path) -> None:
+LONGEST_MARKER = b"-----BEGIN " + b"ENCRYPTED SIGSTORE OR ANY LABEL OF 40 CH" + b"PRIVATE KEY-----"  # 67 bytes
+
+
+@pytest.mark.parametrize("marker", [b"-----BEGIN EC PRIVATE KEY-----", LONGEST_MARKER], ids=["ec", "longest"])
+@pytest.mark.parametrize("before_seam", [1, 0.5, -1], ids=["1-byte", "half", "all-but-1"])
+def test_a_private_key_marker_split_across_two_reads_is_found(tmp_path: Path, marker: bytes,
+                                                             before_seam: float) -> None:
     make_tree(tmp_path / "p")
-    marker = b"-----BEGIN EC PRIVATE KEY-----"
-    split = packing.COPY_BUFFER - len(marker) // 2  # the marker straddles the first read
+    in_first = int(len(marker) * before_seam) if before_seam != -1 else len(marker) - 1
+    split = packing.COPY_BUFFER - in_first  # the marker straddles the first read
     (tmp_path / "p" / "data.bin").write_bytes(b"x" * split + marker + b"\nMHcCAQEE\n")
     (tmp_path / "o").mkdir()
     with pytest.raises(PackageError, match=r"data\.bin holds a PEM private key"):
