@@ -36,7 +36,7 @@ COPY_BUFFER = 64 * 1024  # under malloc's 128 KiB mmap threshold: buffers are re
 
 @dataclass(frozen=True)
 class PackedLayer:
-    path: Path
+    path: Path | None  # None: only hashed (a dry run, or a version Akua has: the digest is all it takes)
     digest: str
     size: int
     files: int
@@ -97,8 +97,8 @@ class VendoredFile:
     executable: bool
 
 
-def pack(root: Path, out_dir: Path, vendored: Sequence[VendoredFile] = ()) -> PackedLayer:
-    """Write the layer tarball under ``out_dir`` and return its digest and size.
+def pack(root: Path, out_dir: Path | None, vendored: Sequence[VendoredFile] = ()) -> PackedLayer:
+    """Write the layer tarball under ``out_dir`` (or, without one, only hash it); its digest and size.
 
     The archive's ``akua.toml`` is the file re-serialised as Akua packs it
     (``akua_toml.packed``: no ``replace``, no comments, defaults written out).
@@ -110,8 +110,8 @@ def pack(root: Path, out_dir: Path, vendored: Sequence[VendoredFile] = ()) -> Pa
     if signing_key in files:
         raise key_in_package(signing_key, "is the signing key akua.toml names ([signing].cosign_private_key)")
     extra = sorted(vendored, key=lambda entry: component_order(entry.tar_path))
-    target = out_dir / "package.tar.gz"
-    with open(target, "wb") as raw:
+    target = out_dir / "package.tar.gz" if out_dir else None
+    with open(target or os.devnull, "wb") as raw:
         sink = _HashingWriter(raw)
         with _Compressor(sink) as compressor:
             tar = TarWriter(compressor)

@@ -25,6 +25,7 @@ from .packing import pack
 from .publish_steps import (
     already_published,
     input_contract,
+    packed_as_file,
     push_unless_present,
     register,
     vendor_dependencies,
@@ -112,8 +113,11 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
         vendoring = vendor_dependencies(settings, package.manifest, policy, work_dir, runner)
 
     with runner.group("Pack"):
+        # A file only when it may be uploaded: a dry run, or a version Akua already has, needs the
+        # digest alone (a re-run of a big package neither fills the disk nor waits to delete it).
+        keep = not settings.dry_run and not registered
         started = time.monotonic()
-        layer = pack(settings.package_dir, work_dir, vendoring.files)
+        layer = pack(settings.package_dir, work_dir if keep else None, vendoring.files)
         artifact = build_artifact(layer, oci_annotations(semver, settings.source_url, settings.revision))
         runner.info(f"Packed {layer.files} files in {time.monotonic() - started:.2f} s: layer {layer.digest} "
                     f"({layer.size} bytes).")
@@ -151,8 +155,9 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
                 "packages (inspectOciPackage in Akua's core) answers only Bearer token challenges, so Akua may "
                 "not be able to read the version back (HTTP 422). Registries such as GHCR, Docker Hub and "
                 "Harbor use tokens.", title="Akua may not read this registry")
-        digest = push_unless_present(registry, semver, layer, artifact, registered=registered,
-                                     runner=runner)
+        digest = push_unless_present(
+            registry, semver, layer, artifact, registered=registered, runner=runner,
+            layer_file=lambda: packed_as_file(layer, settings.package_dir, work_dir, vendoring.files))
         outcome = replace(outcome, digest=digest, oci_ref=repository.oci_ref(digest))
         runner.info(f"The registry holds {outcome.oci_ref}")
 

@@ -7,6 +7,7 @@ resolved, what the input contract allows) is here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,12 +19,13 @@ from .dependencies import Vendoring, vendor
 from .errors import (
     AkuaRejectedError,
     HostedPackageError,
+    PackingError,
     RepositoryMismatchError,
     TagConflictError,
     VersionConflictError,
 )
 from .manifest import Artifact, content_layer_digest
-from .packing import PackedLayer
+from .packing import PackedLayer, VendoredFile, pack
 from .reference import Repository, parse_repository
 from .retry import RetryPolicy
 from .runner import Runner
@@ -52,7 +54,8 @@ def vendor_dependencies(settings: Settings, manifest: dict[str, Any], policy: Re
 
 
 def push_unless_present(registry: RegistryClient, semver: str, layer: PackedLayer, artifact: Artifact,
-                        *, registered: dict[str, Any] | None, runner: Runner) -> str:
+                        *, registered: dict[str, Any] | None, layer_file: Callable[[], PackedLayer],
+                        runner: Runner) -> str:
     """Make the registry hold this content under ``tag``; return the manifest digest to register.
 
     Content counts as this publish when the manifest digest is the same, or when
@@ -60,6 +63,7 @@ def push_unless_present(registry: RegistryClient, semver: str, layer: PackedLaye
     another release of akua-publish. When Akua already has the semver, its
     recorded artifact must be this content, and the registry must still hold
     it (a deleted tag is pushed again); anything else fails before any push.
+    ``layer_file`` gives the layer as a file, for the uploads.
     """
     tag = oci_tag(semver)
     current = registry.manifest(tag)
@@ -86,10 +90,10 @@ def push_unless_present(registry: RegistryClient, semver: str, layer: PackedLaye
             registry.put_manifest(tag, stored.raw)
         else:
             runner.info(f"The registry no longer holds {ref}; pushing it again.")
-            registry.push(tag, layer, artifact)
+            registry.push(tag, layer_file(), artifact)
         return ref
     if current is None:
-        return registry.push(tag, layer, artifact)
+        return registry.push(tag, layer_file(), artifact)
     if current.digest == artifact.digest:
         runner.info(f"Tag {tag} already holds {current.digest}: nothing to upload.")
         return current.digest
@@ -104,6 +108,20 @@ def push_unless_present(registry: RegistryClient, semver: str, layer: PackedLaye
         "If the earlier push was a mistake and was never registered in Akua, delete the "
         "tag from the registry first.",
     )
+
+
+def packed_as_file(layer: PackedLayer, root: Path, work_dir: Path, vendored: Sequence[VendoredFile]) -> PackedLayer:
+    """``layer`` as a file to upload: packed again, to the same digest, when only its digest was taken."""
+    if layer.path is not None:
+        return layer
+    again = pack(root, work_dir, vendored)
+    if again.digest != layer.digest:
+        raise PackingError(
+            f"The package changed during the run: packed again to be uploaded, it is {again.digest}, not "
+            f"{layer.digest}; nothing was pushed.",
+            "Make sure nothing writes to the package directory during the publish, then re-run the job.",
+        )
+    return again
 
 
 def already_published(outcome: Outcome, version: dict[str, Any], runner: Runner) -> Outcome:

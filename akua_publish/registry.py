@@ -141,6 +141,8 @@ class RegistryClient:
 
     def push(self, tag: str, layer: PackedLayer, artifact: Artifact) -> str:
         """Upload both blobs, then the manifest; return its digest."""
+        if layer.path is None:
+            raise ValueError("a layer packed without a file cannot be uploaded")
         config_path = layer.path.with_name("config.json")
         config_path.write_bytes(artifact.config)
         self._upload((

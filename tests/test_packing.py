@@ -186,3 +186,28 @@ def test_public_keys_and_certificates_are_packed(tmp_path: Path) -> None:
     (tmp_path / "o").mkdir()
     layer = pack(tmp_path / "p", tmp_path / "o")
     assert "cosign.pub" in [m.name for m in _members(layer.path)]
+
+
+def test_a_layer_only_hashed_has_the_digest_of_the_file_and_writes_nothing(tmp_path: Path) -> None:
+    make_tree(tmp_path / "p")
+    (tmp_path / "o").mkdir()
+    hashed, written = pack(tmp_path / "p", None), pack(tmp_path / "p", tmp_path / "o")
+    assert hashed.path is None and written.path is not None
+    assert (hashed.digest, hashed.size, hashed.files) == (written.digest, written.size, written.files)
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["package.tar.gz"]
+
+
+def test_a_hashed_layer_is_packed_again_for_an_upload_only_to_the_same_digest(tmp_path: Path) -> None:
+    """A version Akua has is packed without a file; if the registry lost it, it is packed again to be pushed."""
+    from akua_publish.publish_steps import packed_as_file
+
+    make_tree(tmp_path / "p")
+    (tmp_path / "o").mkdir()
+    hashed = pack(tmp_path / "p", None)
+    again = packed_as_file(hashed, tmp_path / "p", tmp_path / "o", ())
+    assert again.digest == hashed.digest and again.path is not None and again.path.is_file()
+    assert packed_as_file(again, tmp_path / "p", tmp_path / "nowhere", ()) is again  # a file already
+    (tmp_path / "p" / "package.k").write_text("schema Input:\n    b: str\n")
+    with pytest.raises(PackingError, match="The package changed during the run") as caught:
+        packed_as_file(hashed, tmp_path / "p", tmp_path / "o", ())
+    assert "nothing was pushed" in caught.value.message
