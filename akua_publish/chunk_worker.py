@@ -21,6 +21,32 @@ SWITCH_INTERVAL = 0.0002  # seconds
 DEPTH = 16  # chunks waiting at most
 
 
+class _QuickHandover:
+    """The lowered interval, shared by the workers that run at once; the interpreter's own comes back
+    when the last of them ends, whatever order they end in."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._workers = 0
+        self._saved = sys.getswitchinterval()
+
+    def start(self) -> None:
+        with self._lock:
+            if not self._workers:
+                self._saved = sys.getswitchinterval()
+                sys.setswitchinterval(SWITCH_INTERVAL)
+            self._workers += 1
+
+    def end(self) -> None:
+        with self._lock:
+            self._workers -= 1
+            if not self._workers:
+                sys.setswitchinterval(self._saved)
+
+
+_HANDOVER = _QuickHandover()
+
+
 class ChunkWorker:
     """Calls ``consume`` on each chunk ``put`` in a thread of its own; ``close`` waits for the last one.
 
@@ -32,8 +58,7 @@ class ChunkWorker:
         self._consume = consume
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=DEPTH)
         self._failure: BaseException | None = None
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
+        _HANDOVER.start()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -55,6 +80,6 @@ class ChunkWorker:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
-            sys.setswitchinterval(self._switch_interval)
+            _HANDOVER.end()
         if self._failure is not None:
             raise self._failure

@@ -48,3 +48,13 @@ def test_the_interpreter_hands_the_gil_over_often_only_while_a_worker_runs() -> 
     assert sys.getswitchinterval() < before
     worker.close()
     assert sys.getswitchinterval() == before
+
+
+def test_workers_that_overlap_restore_the_interval_when_the_last_one_ends() -> None:
+    before = sys.getswitchinterval()
+    first = ChunkWorker(lambda chunk: None, "first")
+    second = ChunkWorker(lambda chunk: None, "second")
+    first.close()
+    assert sys.getswitchinterval() < before  # the second still runs
+    second.close()
+    assert sys.getswitchinterval() == before
