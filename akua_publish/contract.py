@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .contract_diff import ABSENT, BREAKING, Change, UnknownDialect, compare, verdict
+from .contract_diff import UnknownDialect, compare, verdict
+from .contract_keywords import ABSENT, BREAKING, Change
 from .errors import ContractBreakError
 from .versioning import is_prerelease, precedence
 

@@ -3,7 +3,8 @@
 An install of an Akua package holds input values written against the version it
 was installed from. Upgraded, those values must still satisfy the new
 ``schema Input``: every difference is classed by that test (the rules are the
-README's table, each with a rule id here):
+README's table, each with a rule id here or, for single keywords,
+in ``contract_keywords``):
 
 - breaking: some values valid before are refused now (a property removed, a new
   required property without a default, a type narrowed, a constraint tightened);
@@ -21,43 +22,33 @@ caller skips the comparison rather than guess.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from .contract_keywords import (
+    ABSENT,
+    BREAKING,
+    CLASSES,
+    COMPATIBLE,
+    COSMETIC_WORDS,
+    UNIONS,
+    Change,
+    annotation_changes,
+    bound_changes,
+    default_changes,
+    type_changes,
+    value_changes,
+)
 from .schema import same_json
 
 KNOWN_DIALECTS = {
     "https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/draft/2019-09/schema",
     "http://json-schema.org/draft-07/schema#", "http://json-schema.org/draft-07/schema",
 }
-BREAKING, COMPATIBLE, NOTABLE, COSMETIC = "breaking", "compatible", "notable", "cosmetic"
-CLASSES = (BREAKING, NOTABLE, COMPATIBLE, COSMETIC)  # most severe first
-ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "(none)"})()
-# Bounds: (keyword, whether a higher value is tighter)
-_BOUNDS = (("minimum", True), ("exclusiveMinimum", True), ("minLength", True), ("minItems", True),
-           ("minProperties", True), ("maximum", False), ("exclusiveMaximum", False), ("maxLength", False),
-           ("maxItems", False), ("maxProperties", False))
-_UNIONS = ("oneOf", "anyOf")
-_COSMETIC = ("description", "title", "x-ui", "examples", "$comment", "deprecated", "readOnly", "writeOnly")
-_JUDGED = {"type", "properties", "required", "additionalProperties", "items", "oneOf", "anyOf", "enum", "const",
-           "pattern", "default", "x-akua-kcl-type", "multipleOf", "uniqueItems", "$ref", "$defs", "definitions",
-           "$schema", "$id", "format", *_COSMETIC, *(k for k, _ in _BOUNDS)}
 
 
 class UnknownDialect(ValueError):
     """The schema is not one this module can compare (dialect, or not a schema at all)."""
-
-
-@dataclass(frozen=True)
-class Change:
-    pointer: str  # where, in the new schema (in the old one for what was removed)
-    kind: str
-    rule: str
-    why: str
-    old: Any = field(default=ABSENT)
-    new: Any = field(default=ABSENT)
 
 
 def compare(old: Any, new: Any) -> list[Change]:
@@ -136,110 +127,22 @@ class _Walk:
             return
         if not isinstance(old, dict) or not isinstance(new, dict):
             raise UnknownDialect(f"{at or '/'} is not a schema")
-        self._default(old, new, at)
-        if any(word in schema for word in _UNIONS for schema in (old, new)):
+        default_changes(old, new, at, self._add)
+        if any(word in schema for word in UNIONS for schema in (old, new)):
             self._union(old, new, at, seen)
         else:
-            self._types(old, new, at)
-            self._values(old, new, at)
-            self._bounds(old, new, at)
+            type_changes(old, new, at, self._add)
+            value_changes(old, new, at, self._add)
+            bound_changes(old, new, at, self._add)
             self._properties(old, new, at, seen)
             self._additional(old, new, at, seen)
             if "items" in old or "items" in new:
                 self.schema(old.get("items", {}), new.get("items", {}), f"{at}/items", seen)
-        self._annotations(old, new, at)
-
-    def _annotations(self, old: dict[str, Any], new: dict[str, Any], at: str) -> None:
-        for word in sorted((set(old) | set(new)) - _JUDGED):
-            if old.get(word, ABSENT) != new.get(word, ABSENT):
-                self._add(f"{at}/{word}", NOTABLE, "keyword-not-judged",
-                          f"`{word}` changed; akua-publish does not judge this keyword: review it",
-                          old.get(word, ABSENT), new.get(word, ABSENT))
-        for word in _COSMETIC:
-            if old.get(word, ABSENT) != new.get(word, ABSENT):
-                self._add(f"{at}/{word}", COSMETIC, f"{word}-changed", "shown to users, not checked",
-                          old.get(word, ABSENT), new.get(word, ABSENT))
+        annotation_changes(old, new, at, self._add)
 
     def _add(self, at: str, kind: str, rule: str, why: str, *old_new: Any) -> None:
         """Report a change; ``old_new`` are the old and the new value where the change has them."""
         self.report(Change(at or "/", kind, rule, why, *old_new))
-
-    def _types(self, old: dict[str, Any], new: dict[str, Any], at: str) -> None:
-        before, after = _types(old), _types(new)
-        if before == after:
-            pass
-        elif after is None or (before is not None and _accepts(after, before)):
-            self._add(f"{at}/type", COMPATIBLE, "type-widened", "every value of the old type is still accepted",
-                      old.get("type", ABSENT), new.get("type", ABSENT))
-        else:
-            narrowed = before is None or bool(before & after) or ("number" in before and "integer" in after)
-            self._add(f"{at}/type", BREAKING, "type-narrowed" if narrowed else "type-changed",
-                      "values of the old type are refused", old.get("type", ABSENT), new.get("type", ABSENT))
-        if old.get("x-akua-kcl-type", ABSENT) != new.get("x-akua-kcl-type", ABSENT):
-            self._add(f"{at}/x-akua-kcl-type", BREAKING, "kcl-type-changed",
-                      "KCL checks values against this type, which is another one now",
-                      old.get("x-akua-kcl-type", ABSENT), new.get("x-akua-kcl-type", ABSENT))
-
-    def _values(self, old: dict[str, Any], new: dict[str, Any], at: str) -> None:
-        before, after = _allowed(old), _allowed(new)
-        if before == after:
-            return
-        word = "const" if "const" in new or ("const" in old and "enum" not in new) else "enum"
-        if after is None:
-            self._add(f"{at}/{word}", COMPATIBLE, "values-widened", "any value of the type is accepted now",
-                      _shown_values(old), ABSENT)
-        elif before is not None and all(any(same_json(v, a) for a in after) for v in before):
-            self._add(f"{at}/{word}", COMPATIBLE, "values-widened", "every value allowed before still is",
-                      _shown_values(old), _shown_values(new))
-        else:
-            self._add(f"{at}/{word}", BREAKING, "values-narrowed", "some values allowed before are refused",
-                      _shown_values(old) if before is not None else ABSENT, _shown_values(new))
-
-    def _bounds(self, old: dict[str, Any], new: dict[str, Any], at: str) -> None:
-        for word, higher_is_tighter in _BOUNDS:
-            before, after = old.get(word, ABSENT), new.get(word, ABSENT)
-            if same_json(before, after):
-                continue
-            tighter = after is not ABSENT and (before is ABSENT or (after > before) == higher_is_tighter)
-            self._add(f"{at}/{word}", BREAKING if tighter else COMPATIBLE,
-                      "constraint-tightened" if tighter else "constraint-relaxed",
-                      "values within the old bound are refused" if tighter else "the bound accepts more",
-                      before, after)
-        for word in ("pattern", "format"):
-            before, after = old.get(word, ABSENT), new.get(word, ABSENT)
-            if before != after:
-                tighter = after is not ABSENT
-                self._add(f"{at}/{word}", BREAKING if tighter else COMPATIBLE,
-                          f"{word}-{'added' if before is ABSENT else 'changed' if tighter else 'removed'}",
-                          "values that matched the old one may be refused" if tighter else "the check is gone",
-                          before, after)
-        before, after = old.get("multipleOf", ABSENT), new.get("multipleOf", ABSENT)
-        if before != after:
-            divides = after is ABSENT or (before is not ABSENT and _divides(after, before))
-            self._add(f"{at}/multipleOf", COMPATIBLE if divides else BREAKING,
-                      "constraint-relaxed" if divides else "constraint-tightened",
-                      "every multiple of the old step still is one" if divides else "old multiples are refused",
-                      before, after)
-        if bool(old.get("uniqueItems")) != bool(new.get("uniqueItems")):
-            tighter = bool(new.get("uniqueItems"))
-            self._add(f"{at}/uniqueItems", BREAKING if tighter else COMPATIBLE,
-                      "constraint-tightened" if tighter else "constraint-relaxed",
-                      "lists with repeated items are refused" if tighter else "repeats are accepted",
-                      old.get("uniqueItems", ABSENT), new.get("uniqueItems", ABSENT))
-
-    def _default(self, old: dict[str, Any], new: dict[str, Any], at: str) -> None:
-        before, after = old.get("default", ABSENT), new.get("default", ABSENT)
-        if same_json(before, after):
-            return
-        if after is ABSENT:
-            self._add(f"{at}/default", NOTABLE, "default-removed",
-                      "installs that left it unset no longer get the old value", before, after)
-        elif before is ABSENT:
-            self._add(f"{at}/default", COMPATIBLE, "default-added", "installs that leave it unset get a value",
-                      before, after)
-        else:
-            self._add(f"{at}/default", NOTABLE, "default-changed",
-                      "installs that left it unset get the new value on upgrade", before, after)
 
     def _properties(self, old: dict[str, Any], new: dict[str, Any], at: str, seen: set[tuple[int, int]]) -> None:
         before, after = old.get("properties") or {}, new.get("properties") or {}
@@ -311,13 +214,13 @@ class _Walk:
 
 
 def _union_word(schema: dict[str, Any]) -> str:
-    return next((word for word in _UNIONS if isinstance(schema.get(word), list)), "")
+    return next((word for word in UNIONS if isinstance(schema.get(word), list)), "")
 
 
 def _alternatives(schema: dict[str, Any]) -> list[Any]:
     """The schema's alternatives, each with the schema's other assertions merged in."""
     word = _union_word(schema)
-    core = {k: v for k, v in schema.items() if k not in (*_UNIONS, "default", *_COSMETIC)}
+    core = {k: v for k, v in schema.items() if k not in (*UNIONS, "default", *COSMETIC_WORDS)}
     if not word:
         return [core]
     return [{**core, **branch} if isinstance(branch, dict) else branch for branch in schema[word]]
@@ -327,36 +230,6 @@ def _breaks(old: Any, new: Any, roots: tuple[Any, Any]) -> bool:
     found: list[Change] = []
     _Walk(*roots, found.append).schema(old, new, "", set())
     return any(c.kind == BREAKING for c in found)
-
-
-def _types(schema: dict[str, Any]) -> frozenset[str] | None:
-    kind = schema.get("type")
-    if kind is None:
-        return None
-    return frozenset([kind] if isinstance(kind, str) else kind)
-
-
-def _accepts(after: frozenset[str], before: frozenset[str]) -> bool:
-    return all(t in after or (t == "integer" and "number" in after) for t in before)
-
-
-def _allowed(schema: dict[str, Any]) -> list[Any] | None:
-    if "const" in schema:
-        return [schema["const"]]
-    enum = schema.get("enum")
-    return list(enum) if isinstance(enum, list) else None
-
-
-def _shown_values(schema: dict[str, Any]) -> Any:
-    return schema["const"] if "const" in schema else schema.get("enum", ABSENT)
-
-
-def _divides(step: Any, multiple: Any) -> bool:
-    try:
-        ratio = float(multiple) / float(step)
-    except (TypeError, ValueError, ZeroDivisionError):
-        return False
-    return math.isclose(ratio, round(ratio))
 
 
 def _escape(name: str) -> str:

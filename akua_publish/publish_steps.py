@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .contract import Contract, baseline_version, describe, judge, may_break
-from .contract_diff import BREAKING
+from .contract_keywords import BREAKING
 from .dependencies import Vendoring, vendor
 from .errors import (
     AkuaRejectedError,

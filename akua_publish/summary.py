@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from .contract import shown
-from .contract_diff import ABSENT
+from .contract_keywords import ABSENT
 from .publish import Outcome
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from akua_publish.contract_diff import ABSENT, UnknownDialect, compare, verdict
+from akua_publish.contract_diff import UnknownDialect, compare, verdict
+from akua_publish.contract_keywords import ABSENT
 from akua_publish.kcl_export import export_input_schema
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
