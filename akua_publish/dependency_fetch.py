@@ -219,8 +219,10 @@ class _Hashing(io.RawIOBase):
         return len(data)
 
     def close(self) -> None:
-        self._worker.close()
-        super().close()
+        try:
+            self._worker.close()
+        finally:
+            super().close()
 
     def hexdigest(self) -> str:
         """The sha256 of every byte read (the reading is over)."""

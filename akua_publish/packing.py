@@ -19,7 +19,6 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from . import akua_toml
 from .chunk_worker import ChunkWorker
@@ -111,8 +110,8 @@ def pack(root: Path, out_dir: Path | None, vendored: Sequence[VendoredFile] = ()
         raise key_in_package(signing_key, "is the signing key akua.toml names ([signing].cosign_private_key)")
     extra = sorted(vendored, key=lambda entry: component_order(entry.tar_path))
     target = out_dir / "package.tar.gz" if out_dir else None
-    with open(target or os.devnull, "wb") as raw:
-        sink = _HashingWriter(raw)
+    sink = _LayerFile(target)
+    try:
         with _Compressor(sink) as compressor:
             tar = TarWriter(compressor)
             for rel in files:
@@ -123,6 +122,8 @@ def pack(root: Path, out_dir: Path | None, vendored: Sequence[VendoredFile] = ()
             for entry in extra:
                 _add_file(tar, str(entry.source), entry.tar_path, entry.executable)
             tar.close()
+    finally:
+        sink.close()
     return PackedLayer(
         path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=len(files) + len(extra)
     )
@@ -215,7 +216,7 @@ def key_in_package(rel: str, why: str) -> PrivateKeyError:
 class _Compressor:
     """gzip in a second thread (``ChunkWorker``), fed in batches: tar | gzip, in one process."""
 
-    def __init__(self, sink: _HashingWriter) -> None:
+    def __init__(self, sink: _LayerFile) -> None:
         self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6)
         self._worker = ChunkWorker(self._gzip.write, "akua-gzip")
         self._batch = bytearray()
@@ -244,18 +245,44 @@ class _Compressor:
         self._gzip.close()
 
 
-class _HashingWriter:
-    """A write-only file that hashes and counts what passes through it."""
+class _LayerFile:
+    """Where the layer goes (a file, or nowhere when only its digest is wanted): hashes and counts
+    what is written, and turns a failed write (a full disk) into an error that says where and what
+    to do. Unbuffered, so nothing is left to fail when it is closed; after a failure, later writes
+    (gzip's trailer, as the failed run unwinds) are dropped."""
 
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
+    def __init__(self, path: Path | None) -> None:
         self.sha = hashlib.sha256()
         self.size = 0
+        self._path = path
+        self._failed = False
+        try:
+            self._raw = open(path or os.devnull, "wb", buffering=0)  # noqa: SIM115 (closed by close())
+        except OSError as exc:
+            raise self._unwritable(exc) from None
 
     def write(self, data: bytes) -> int:
+        if self._failed:
+            return len(data)
         self.sha.update(data)
         self.size += len(data)
-        return self._raw.write(data)
+        try:
+            self._raw.write(data)
+        except OSError as exc:
+            self._failed = True
+            raise self._unwritable(exc) from None
+        return len(data)
 
     def flush(self) -> None:
-        self._raw.flush()
+        """Nothing waits in a buffer (gzip asks)."""
+
+    def close(self) -> None:
+        self._raw.close()
+
+    def _unwritable(self, exc: OSError) -> PackingError:
+        return PackingError(
+            f"The packed layer cannot be written to {self._path}: {exc.strerror or exc}; nothing was pushed.",
+            "Free disk space where the layer is written (RUNNER_TEMP on a runner, else the temporary "
+            "directory, TMPDIR), or point that variable at a larger disk; the layer is about the size of "
+            "the package, compressed.",
+        )

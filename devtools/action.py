@@ -80,9 +80,10 @@ WITHOUT_DAC_OVERRIDE = ["setpriv", "--bounding-set", "-dac_override,-dac_read_se
 
 def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | None = None, *,
                timeout: float = 300, honour_permissions: bool = False, on_github: bool = True,
-               action_root: Path = ROOT) -> ActionRun:
+               action_root: Path = ROOT, file_size_limit: int | None = None) -> ActionRun:
     """Run the action. ``on_github=False`` runs it as another CI would: no ``GITHUB_ACTIONS``, no
-    runner files. ``action_root`` runs another copy of the action (another release of it)."""
+    runner files. ``action_root`` runs another copy of the action (another release of it).
+    ``file_size_limit`` (bytes) makes a bigger file fail to be written, as on a full disk."""
     with tempfile.TemporaryDirectory(prefix="akua-runner-") as runner_dir:
         output_file = Path(runner_dir, "output")
         summary_file = Path(runner_dir, "summary")
@@ -104,6 +105,8 @@ def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | No
         full_env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
         full_env.update(env or {})
         prefix = WITHOUT_DAC_OVERRIDE if honour_permissions else []
+        if file_size_limit is not None:
+            prefix = ["prlimit", f"--fsize={file_size_limit}", *prefix]
         done = subprocess.run(
             [*prefix, sys.executable, str(action_root / "entrypoint.py")], cwd=workspace, env=full_env,
             capture_output=True, text=True, timeout=timeout, check=False,

@@ -122,14 +122,14 @@ def publish(workspace: Path, target: Target):
 
     def run(inputs: dict[str, str] | None = None, env: dict[str, str] | None = None,
             root: Path | None = None, honour_permissions: bool = False, on_github: bool = True,
-            action_root: Path = ROOT) -> ActionRun:
+            action_root: Path = ROOT, file_size_limit: int | None = None) -> ActionRun:
         full_inputs = {"package-id": target.package_id, "path": "pkg",
                        "api-url": target.akua.server.base_url}
         full_inputs.update(inputs or {})
         full_env = {"GITHUB_REF": "refs/tags/v0.3.0", "AKUA_API_TOKEN": target.akua.token}
         full_env.update(env or {})
         result = run_action(root or workspace, full_inputs, full_env, honour_permissions=honour_permissions,
-                            on_github=on_github, action_root=action_root)
+                            on_github=on_github, action_root=action_root, file_size_limit=file_size_limit)
         secrets_used = target.akua.secrets + secret_parts([
             v for k, v in {**full_inputs, **full_env}.items() if k in SECRET_NAMES and v
         ])

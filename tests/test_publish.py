@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 
 from akua_publish import USER_AGENT
-from conftest import EXAMPLE, Target, error_lines
+from conftest import EXAMPLE, Target, error_lines, parse_annotation
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
@@ -228,3 +228,19 @@ def test_a_publish_outside_github_is_plain_text(publish, target: Target) -> None
     assert run.returncode == 0, run.log
     assert "== Push to oci://" in run.stdout and "status: published" in run.stdout
     assert len(target.created()) == 1
+
+
+def test_a_disk_too_full_for_the_layer_stops_the_run_with_a_clear_error(publish, target: Target,
+                                                                     workspace: Path) -> None:
+    """The layer cannot be written (a full disk; here a limit on file sizes): exit 1, one annotation
+    that says where and what to do, nothing pushed, and no stray exception text in the log."""
+    (workspace / "pkg" / "data.bin").write_bytes(os.urandom(256 * 1024))
+    run = publish(file_size_limit=64 * 1024)
+    assert run.returncode == 1, run.log
+    [line] = error_lines(run)
+    props, message = parse_annotation(line)
+    assert props["title"] == "Cannot pack the package"
+    assert "The packed layer cannot be written to" in message and "File too large" in message, message
+    assert "RUNNER_TEMP" in message and "nothing was pushed" in message
+    assert "Exception ignored" not in run.log and "Traceback" not in run.log
+    target.assert_untouched()
