@@ -3,7 +3,7 @@
 Used by ``bench/perf.py``: a 20 MiB chart (incompressible data) is pushed to the local
 registry with Helm's media types; the action's fetcher pulls it (manifest, blob, sha256
 against the lock pin, unpack, walk) and ``curl`` fetches the blob alone, and piped into
-``tar -xz`` (fetching and unpacking, what vendoring does). Medians of five runs.
+``tar -xz`` (fetching and unpacking, what vendoring does). Medians of nine runs.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from devtools.dependencies import push_chart
 from devtools.registry import LocalRegistry
 
 TARGET = 1.3  # vendoring / curl fetch of the same blob
-RUNS = 5
+RUNS = 9
 
 
 def chart_of(size_mb: int) -> bytes:
