@@ -267,7 +267,9 @@ class _LayerFile:
         self.sha.update(data)
         self.size += len(data)
         try:
-            self._raw.write(data)
+            left = memoryview(data)
+            while left:  # an unbuffered write may take only part of it (a disk about to fill up)
+                left = left[self._raw.write(left):]
         except OSError as exc:
             self._failed = True
             raise self._unwritable(exc) from None

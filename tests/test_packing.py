@@ -211,3 +211,30 @@ def test_a_hashed_layer_is_packed_again_for_an_upload_only_to_the_same_digest(tm
     with pytest.raises(PackingError, match="The package changed during the run") as caught:
         packed_as_file(hashed, tmp_path / "p", tmp_path / "o", ())
     assert "nothing was pushed" in caught.value.message
+
+
+def test_a_layer_file_that_takes_part_of_each_write_still_gets_every_byte(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layer file is unbuffered: a write the disk takes only in part is finished, not dropped."""
+    import builtins
+
+    class Trickle:
+        def __init__(self, raw: io.RawIOBase) -> None:
+            self.raw = raw
+
+        def write(self, data: memoryview) -> int:
+            return self.raw.write(bytes(data[:1000]))
+
+        def close(self) -> None:
+            self.raw.close()
+
+    make_tree(tmp_path / "p")
+    (tmp_path / "p" / "data.bin").write_bytes(os.urandom(300_000))
+    (tmp_path / "o").mkdir()
+    expected = pack(tmp_path / "p", None)
+    monkeypatch.setattr(packing, "open",  # closed by the packer, through Trickle.close
+                        lambda *args, **kwargs: Trickle(builtins.open(*args, **kwargs)),  # noqa: SIM115
+                        raising=False)
+    layer = pack(tmp_path / "p", tmp_path / "o")
+    assert layer.path is not None and layer.digest == expected.digest
+    assert len(layer.path.read_bytes()) == layer.size == expected.size
