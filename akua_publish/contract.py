@@ -33,14 +33,15 @@ class Contract:
 
 def baseline_version(versions: Iterable[dict[str, Any]], semver: str) -> dict[str, Any] | None:
     """The highest version below ``semver`` by precedence (None: this is the first)."""
-    below = []
+    mine, below = precedence(semver), []
     for version in versions:
         other = version.get("semver")
         try:
-            if isinstance(other, str) and precedence(other) < precedence(semver):
-                below.append((precedence(other), version))
+            rank = precedence(other) if isinstance(other, str) else None
         except ValueError:  # not a semver: Akua's own data would not hold one, so it is not a baseline
             continue
+        if rank is not None and rank < mine:
+            below.append((rank, version))
     return max(below, key=lambda pair: pair[0])[1] if below else None
 
 

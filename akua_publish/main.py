@@ -41,10 +41,11 @@ def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout,
         if runner.env("RUNNER_DEBUG") == "1":
             traceback.print_exc(file=out)
         return EXIT_INTERNAL
-    for name, value in outcome.outputs().items():
+    outputs = outcome.outputs()
+    for name, value in outputs.items():
         runner.info(f"{name}: {value}")
     try:
-        runner.set_outputs(outcome.outputs())
+        runner.set_outputs(outputs)
     except PublishError as exc:
         exc.hint += (f" The version itself is {outcome.status} ({outcome.oci_ref}); a re-run reports it "
                      "as already-published and sets the outputs.")
@@ -52,7 +53,7 @@ def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout,
         return exc.exit_code
     runner.summary(success_summary(outcome))
     if report is not None:
-        report(outcome.outputs())
+        report(outputs)
     return EXIT_OK
 
 

@@ -224,23 +224,24 @@ class _Compressor:
     def write(self, data: bytes) -> int:
         """Small writes (headers, small files) are gathered into a batch; a big one goes as it is."""
         if len(data) >= BATCH:
-            if self._batch:
-                self._worker.put(bytes(self._batch))
-                self._batch.clear()
+            self._hand_over()
             self._worker.put(data)
         else:
             self._batch += data
             if len(self._batch) >= BATCH:
-                self._worker.put(bytes(self._batch))
-                self._batch.clear()
+                self._hand_over()
         return len(data)
+
+    def _hand_over(self) -> None:
+        if self._batch:
+            self._worker.put(bytes(self._batch))
+            self._batch.clear()
 
     def __enter__(self) -> _Compressor:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._batch:
-            self._worker.put(bytes(self._batch))
+        self._hand_over()
         self._worker.close()
         self._gzip.close()
 

@@ -88,11 +88,11 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
         check_version_matches(package, semver, settings.package_shown)
         input_schema = resolve_input_schema(settings, runner)
         schema = input_schema.schema
-        check_body(build_body(semver, PLACEHOLDER_REF, schema, settings.compatibility))
+        placeholder_body = build_body(semver, PLACEHOLDER_REF, schema, settings.compatibility)
+        check_body(placeholder_body)
         name = settings.package_name or package.name
         if not settings.package_id:  # a first publish may import the package: its request is checked too
-            check_import_body(import_body(name, settings.repository or PLACEHOLDER_REPOSITORY,
-                                          build_body(semver, PLACEHOLDER_REF, schema, settings.compatibility),
+            check_import_body(import_body(name, settings.repository or PLACEHOLDER_REPOSITORY, placeholder_body,
                                           settings.display_image_url))
         key = signing_key(settings, package.manifest, runner)
         lock = lock_entries(settings.package_dir, settings.package_shown) if key else []

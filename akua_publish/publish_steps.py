@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .contract import Contract, baseline_version, describe, judge, may_break
-from .contract_keywords import BREAKING
+from .contract_keywords import BREAKING, CLASSES
 from .dependencies import Vendoring, vendor
 from .errors import (
     AkuaRejectedError,
@@ -200,8 +200,7 @@ def input_contract(settings: Settings, akua: AkuaClient, versions: list[dict[str
         runner.warning(f"Input contract not checked: {contract.note}. The publish goes on.",
                        title="Input contract not compared")
         return contract
-    counts = {kind: sum(1 for c in contract.changes if c.kind == kind) for kind in ("breaking", "notable",
-                                                                                    "compatible", "cosmetic")}
+    counts = {kind: sum(1 for c in contract.changes if c.kind == kind) for kind in CLASSES}
     runner.info(f"Input contract against {contract.baseline}: {contract.status}"
                 + ("" if not contract.changes else " (" + ", ".join(f"{n} {k}" for k, n in counts.items() if n) + ")")
                 + ".")

@@ -43,7 +43,7 @@ from akua_publish.registry import RegistryClient
 from akua_publish.retry import RetryPolicy
 from bench import vendoring
 from devtools.action import ROOT
-from devtools.registry import LocalRegistry
+from devtools.registry import LocalRegistry, with_digest
 
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_SIZES = "1,100,1024"
@@ -115,8 +115,7 @@ def bare_push(registry: LocalRegistry, repo: str, blob: Path, digest: str, *, co
     started = time.perf_counter()
 
     def upload(data_path: Path | None, data: bytes, blob_digest: str, size: int) -> None:
-        location = session.post(f"{base}/v2/{repo}/blobs/uploads/").headers["Location"]
-        url = location if location.startswith("http") else base + location
+        url = registry.absolute(session.post(f"{base}/v2/{repo}/blobs/uploads/").headers["Location"])
         if size > CHUNK and data_path is not None:
             with open(data_path, "rb") as handle:
                 offset = 0
@@ -124,13 +123,12 @@ def bare_push(registry: LocalRegistry, repo: str, blob: Path, digest: str, *, co
                     answer = session.patch(url, data=chunk, headers={
                         "Content-Type": "application/octet-stream",
                         "Content-Range": f"{offset}-{offset + len(chunk) - 1}"})
-                    location = answer.headers["Location"]
-                    url = location if location.startswith("http") else base + location
+                    url = registry.absolute(answer.headers["Location"])
                     offset += len(chunk)
-            session.put(url + ("&" if "?" in url else "?") + f"digest={blob_digest}").raise_for_status()
+            session.put(with_digest(url, blob_digest)).raise_for_status()
         else:
             body = data if data_path is None else data_path.read_bytes()
-            session.put(url + ("&" if "?" in url else "?") + f"digest={blob_digest}", data=body).raise_for_status()
+            session.put(with_digest(url, blob_digest), data=body).raise_for_status()
 
     upload(blob, b"", digest, blob.stat().st_size)
     upload(None, config, "sha256:" + hashlib.sha256(config).hexdigest(), len(config))

@@ -17,6 +17,11 @@ from devtools.tls import TestCA
 from devtools.token_server import TokenServer
 
 
+def with_digest(url: str, digest: str) -> str:
+    """The URL whose PUT completes an upload session with ``digest``."""
+    return url + ("&" if "?" in url else "?") + f"digest={digest}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -95,8 +100,11 @@ class LocalRegistry:
         """Open an upload session; the URL a single PUT of the whole blob completes."""
         location = requests.post(f"{self.base}/v2/{name}/blobs/uploads/", timeout=30,
                                  **self.client_auth(name)).headers["Location"]
-        url = location if location.startswith("http") else f"{self.base}{location}"
-        return url + ("&" if "?" in url else "?") + f"digest={digest}"
+        return with_digest(self.absolute(location), digest)
+
+    def absolute(self, location: str) -> str:
+        """An upload session's Location, which registries may give relative to the registry."""
+        return location if location.startswith("http") else f"{self.base}{location}"
 
     def requests_seen(self, method: str, path_part: str) -> int:
         """How many ``method`` requests whose path holds ``path_part`` the access log shows."""
