@@ -2,9 +2,10 @@
 
 Akua's CLI ships an artifact with nothing vendored when a dependency fails to
 resolve; rendering it without network access then fails. The emulator refuses
-such a version (422, as a failed offline render would be reported), and for an
-OCI dependency it also fetches the chart its akua.lock pins and compares the
-vendored files with it.
+such a version (422, as a failed offline render would be reported), unless
+akua.lock records the dependency as replaced by a local folder (Akua's publish
+vendors no replaced dependency). For an OCI dependency it also fetches the chart
+its akua.lock pins and compares the vendored files with it.
 """
 
 from __future__ import annotations
@@ -30,17 +31,20 @@ def check_vendored(manifest: dict[str, Any], files: dict[str, bytes], connection
     """``files``: akua.lock and every ``.akua/vendor/`` member of the artifact, by name; ``connections``:
     the workspace's registry connections, which private dependencies are read with."""
     specs = manifest.get("dependencies", {})
-    wanted = [alias for alias, spec in specs.items() if is_vendored(spec)]
+    try:
+        lock = parse_lock(files.get("akua.lock", b"").decode("utf-8"))
+    except (LockProblem, UnicodeDecodeError):
+        lock = {}
+    # A dependency the publisher replaced with a local folder is not vendored by Akua's publish either; the
+    # packed akua.toml drops `replace`, and Akua's lock records it (`[package.replaced]`).
+    wanted = [alias for alias, spec in specs.items() if is_vendored(spec) and not (
+        alias in lock and lock[alias].replaced)]
     if not wanted:
         return
     for alias in wanted:
         if not any(name.startswith(f"{VENDOR}{alias}/") for name in files):
             raise ApiError(422, f"Dependency {alias} is not vendored under {VENDOR}{alias}/: the package "
                                 "cannot render offline", ["body", "ref"])
-    try:
-        lock = parse_lock(files.get("akua.lock", b"").decode("utf-8"))
-    except (LockProblem, UnicodeDecodeError):
-        lock = {}
     with tempfile.TemporaryDirectory(prefix="akua-emulator-deps-") as work:
         for alias in wanted:
             spec, entry = specs[alias], lock.get(alias)
@@ -50,7 +54,7 @@ def check_vendored(manifest: dict[str, Any], files: dict[str, bytes], connection
                 continue  # git, unpinned, or vendored from a pre-vendored tree the lock records
             try:
                 credentials = {host: Credentials(*pair) for host, pair in connections.items()}
-                root, _ = NetworkFetcher(RetryPolicy(attempts=2), credentials).oci(
+                root, _ = NetworkFetcher(RetryPolicy(attempts=2), credentials, Path(work)).oci(
                     alias, spec["oci"], spec["version"], entry.digest, Path(work) / alias)
             except PublishError as exc:
                 raise ApiError(422, f"Dependency {alias} cannot be fetched to check it: {exc.message}",

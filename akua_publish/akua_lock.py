@@ -23,6 +23,7 @@ class LockEntry:
     source: str
     digest: str
     vendor_digest: str = ""
+    replaced: str = ""  # the local folder `replace` put in its place (`[package.replaced] path`), if any
 
 
 class LockProblem(ValueError):
@@ -64,7 +65,9 @@ def parse_lock_entries(text: str) -> list[LockEntry]:
         missing = [key for key, value in fields.items() if not isinstance(value, str)]
         if missing:
             raise LockProblem(f"a [[package]] entry lacks {', '.join(missing)}")
-        entry = LockEntry(**fields, vendor_digest=str(table.get("vendor_digest") or ""))
+        replaced = table.get("replaced")
+        entry = LockEntry(**fields, vendor_digest=str(table.get("vendor_digest") or ""),
+                          replaced=str(replaced.get("path") or "") if isinstance(replaced, dict) else "")
         if entry.name < previous:
             raise LockProblem(f"[[package]] entries are not sorted by name (`{entry.name}` after `{previous}`)")
         if (entry.name, entry.version) in seen:

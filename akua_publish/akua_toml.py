@@ -31,6 +31,7 @@ import json
 import re
 import tomllib
 from typing import Any
+from urllib.parse import urlsplit
 
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*", re.ASCII)
 SOURCES = ("oci", "git", "path", "repo")
@@ -116,35 +117,49 @@ def _dependencies(data: dict[str, Any], lines: _KeyLines) -> list[Problem]:
 
 
 def _dependency(alias: str, spec: Any) -> list[str]:
-    """What Akua's ``Dependency::validate`` (and serde before it) says of one entry."""
+    """What Akua's ``Dependency::validate`` (and serde before it) says of one entry: every problem, where
+    Akua stops at the first."""
     if not isinstance(spec, dict):
         return ["must be a table, e.g. { oci = \"oci://...\", version = \"1.0.0\" }"]
-    wrong = [key for key in STRING_FIELDS if key in spec and not isinstance(spec[key], str)]
-    if wrong:
-        return [f"`{key}` must be a string" for key in wrong]
+    problems = [f"`{key}` must be a string" for key in STRING_FIELDS if key in spec and not isinstance(spec[key], str)]
     replace = spec.get("replace")
     if replace is not None and not (isinstance(replace, dict) and isinstance(replace.get("path"), str)):
-        return ["`replace` must be a table with a string `path`, e.g. { path = \"./fork\" }"]
+        problems.append("`replace` must be a table with a string `path`, e.g. { path = \"./fork\" }")
     present = [key for key in SOURCES if key in spec]
     if len(present) != 1:
-        return [f"exactly one of oci / git / path / repo must be set, got {len(present)}"
-                + (f" ({', '.join(present)})" if present else "")]
-    source = present[0]
+        problems.append(f"exactly one of oci / git / path / repo must be set, got {len(present)}"
+                        + (f" ({', '.join(present)})" if present else ""))
+    elif not problems:
+        problems += _required_fields(present[0], spec)
+    for source in present:
+        url = spec[source]
+        if source == "path" or not isinstance(url, str):
+            continue
+        https = ssh_as_https(url) if source == "git" else None
+        if https is not None:
+            problems.append(f"`git = \"{url}\"` is an SSH URL, and SSH is not supported: akua-publish fetches git "
+                            f"over https (its image has no SSH client and no keys). Use the https form, `git = "
+                            f"\"{https}\"`, and give a token for its host in the `dependency-credentials` input if "
+                            "the repository is private")
+        elif _has_userinfo(url):
+            problems.append(f"the `{source}` URL must not carry credentials (`user:pass@`); Akua takes them "
+                            "separately")
+    chart = spec.get("chart", "")
+    if "repo" in present and isinstance(chart, str) and ("/" in chart or "\\" in chart or ".." in chart):
+        problems.append(f"`chart` value `{chart}` must be a plain chart name (no path separators or `..`)")
+    return problems
+
+
+def _required_fields(source: str, spec: dict[str, Any]) -> list[str]:
+    """The fields the one source needs, or must not have."""
     if source == "oci" and "version" not in spec:
         return ["an oci dependency needs a `version`"]
     if source == "git" and "tag" not in spec and "rev" not in spec:
         return ["a git dependency needs a `tag` or a `rev`"]
     if source == "path" and any(key in spec for key in ("version", "tag", "rev")):
         return ["a path dependency must not set `version`, `tag` or `rev`"]
-    if source == "repo" and "chart" not in spec:
-        return ["a Helm-repository dependency needs a `chart`"]
-    if source == "repo" and "version" not in spec:
-        return ["a Helm-repository dependency needs a `version`"]
-    if source != "path" and _has_userinfo(spec[source]):
-        return [f"the `{source}` URL must not carry credentials (`user:pass@`); Akua takes them separately"]
-    chart = spec.get("chart", "")
-    if source == "repo" and ("/" in chart or "\\" in chart or ".." in chart):
-        return [f"`chart` value `{chart}` must be a plain chart name (no path separators or `..`)"]
+    if source == "repo":
+        return [f"a Helm-repository dependency needs a `{key}`" for key in ("chart", "version") if key not in spec]
     return []
 
 
@@ -186,6 +201,18 @@ def _toml(value: Any) -> str:
 
 def _toml_key(key: str) -> str:
     return key if _BARE_KEY.fullmatch(key) else _toml(key)
+
+
+_SCP_LIKE = re.compile(r"(?:[^@/:]+@)?(?P<host>[^/:]+):(?P<path>(?!//).+)")
+
+
+def ssh_as_https(url: str) -> str | None:
+    """The https form of an SSH git URL (``git@host:org/repo``, ``ssh://git@host/org/repo``), else None."""
+    parts = urlsplit(url)
+    if parts.scheme in ("ssh", "git+ssh", "ssh+git"):
+        return f"https://{parts.hostname or ''}{parts.path}"
+    found = _SCP_LIKE.fullmatch(url) if parts.scheme not in ("http", "https", "file") else None
+    return f"https://{found['host']}/{found['path'].lstrip('/')}" if found else None
 
 
 def _has_userinfo(url: str) -> bool:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from .akua_lock import LockEntry, LockProblem, read_lock_entries
 from .errors import DependencyError, LockFileError
+from .git_fetch import GitSource
 from .packing import VendoredFile
 from .vendor_tree import tree_digest, walk
 
@@ -49,7 +50,7 @@ class Fetcher(Protocol):
 
     def oci(self, alias: str, oci: str, version: str, pin: str, into: Path) -> tuple[Path, str]: ...
 
-    def git(self, alias: str, url: str, tag: str | None, rev: str | None, into: Path) -> str: ...
+    def git(self, source: GitSource, into: Path) -> str: ...
 
 
 def vendor(package_dir: Path, manifest: dict[str, Any], work_dir: Path, fetcher: Fetcher,
@@ -79,12 +80,8 @@ def vendor(package_dir: Path, manifest: dict[str, Any], work_dir: Path, fetcher:
             root, digest = fetcher.oci(alias, spec["oci"], spec["version"], entry.digest, work_dir / "deps" / alias)
             source, version = spec["oci"], spec["version"]
         else:
-            commit = fetcher.git(alias, spec["git"], spec.get("tag"), spec.get("rev"), work_dir / "deps" / alias)
-            if entry is not None and entry.digest != f"git:{commit}":
-                raise DependencyError(
-                    f"The git dependency `{alias}` ({spec['git']} {spec.get('tag') or spec.get('rev')}) resolves to "
-                    f"commit {commit}, but akua.lock pins {entry.digest} (the tag moved, or the lock is stale).",
-                    "Check the upstream tag; if the new commit is right, run `akua lock` and commit akua.lock.")
+            git = GitSource(alias, spec["git"], spec.get("tag"), spec.get("rev"), entry.digest if entry else "")
+            commit = fetcher.git(git, work_dir / "deps" / alias)
             root, digest, executable = work_dir / "deps" / alias, f"git:{commit}", False
             source, version = spec["git"], spec.get("tag") or spec.get("rev", "")
         entries = walk(root)

@@ -1,57 +1,72 @@
 """The `dependency-credentials` input: which host gets which credentials when dependencies are fetched.
 
 A map from registry or git host (``host[:port]``) to a username and a password,
-written as JSON or as a small YAML mapping (what workflow authors write in a
-``with:`` block). Each pair is used for its own host only.
+written as JSON or as YAML (what workflow authors write in a ``with:`` block),
+read by PyYAML's ``safe_load``: quotes, escapes and comments mean what YAML says
+they mean, and a password is never cut at a ``#`` or a quote. YAML reads some
+unquoted scalars as numbers or booleans (``0123``, ``1e3``, ``yes``); such a
+password would not be the text the user wrote, so it is refused with the advice
+to quote it. Errors name the line and column, never the text of the line (it may
+hold a password). Each pair is used for its own host only.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from .errors import InputError
 from .reference import Credentials
 
+HINT = ('Pass a map from registry or git host to credentials, as JSON, e.g. '
+        '{"ghcr.io": {"username": "bot", "password": "${{ secrets.GHCR_READ }}"}}, or as YAML, '
+        'e.g. a line `ghcr.io:` followed by indented `username: bot` and `password: ...` lines.')
+
+YAML_KINDS = {"int": "a number", "float": "a number", "bool": "true or false", "date": "a date",
+              "datetime": "a date", "list": "a list", "dict": "a map"}
+
 
 def dependency_credentials(text: str) -> dict[str, Credentials]:
     """The `dependency-credentials` input: a JSON object, or a YAML mapping, from host to {username, password}."""
-    if not text:
+    if not text.strip():
         return {}
-    hint = ('Pass a map from registry or git host to credentials, as JSON, e.g. '
-            '{"ghcr.io": {"username": "bot", "password": "${{ secrets.GHCR_READ }}"}}, or as YAML, '
-            'e.g. a line `ghcr.io:` followed by indented `username: bot` and `password: ...` lines.')
-    try:
-        value = json.loads(text) if text.lstrip().startswith("{") else _yaml_hosts(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"The `dependency-credentials` input is not valid JSON (line {exc.lineno}, column "
-                         f"{exc.colno}: {exc.msg}).", hint) from None
-    except ValueError as exc:
-        raise InputError(f"The `dependency-credentials` input is not a YAML map of hosts ({exc}).", hint) from None
+    value = _parse(text)
+    if not isinstance(value, dict):
+        raise InputError("The `dependency-credentials` input is not a map of hosts.", HINT)
     found: dict[str, Credentials] = {}
-    for host, entry in value.items() if isinstance(value, dict) else [(None, None)]:
-        if not isinstance(host, str) or not isinstance(entry, dict) or not all(
-                isinstance(entry.get(key), str) and entry.get(key) for key in ("username", "password")):
-            raise InputError("The `dependency-credentials` input must map each host to a username and a "
-                             f"password{f' (see `{host}`)' if isinstance(host, str) else ''}.", hint)
+    for host, entry in value.items():
+        shown = f"`{host}`" if isinstance(host, str) else "an entry"
+        if not isinstance(host, str) or not isinstance(entry, dict):
+            raise InputError(f"The `dependency-credentials` input must map each host to a username and a password "
+                             f"(see {shown}).", HINT)
+        for key in ("username", "password"):
+            if entry.get(key) in (None, ""):
+                raise InputError(f"The {key} of {shown} in `dependency-credentials` is missing or empty.", HINT)
+            if not isinstance(entry[key], str):
+                kind = YAML_KINDS.get(type(entry[key]).__name__, "something other than text")
+                raise InputError(f"The {key} of {shown} in `dependency-credentials` is read by YAML as {kind}, "
+                                 "not as the text written.",
+                                 f"Quote it: {key}: '...' (a secret too: {key}: '${{{{ secrets.X }}}}').")
         found[host.lower()] = Credentials(entry["username"], entry["password"])
     return found
 
 
-def _yaml_hosts(text: str) -> dict[str, dict[str, str]]:
-    """The YAML form of `dependency-credentials`: `host:` lines, each with indented `key: value` lines."""
-    found: dict[str, dict[str, str]] = {}
-    host = ""
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line[0].isspace():  # `host[:port]:`
-            if not line.rstrip().endswith(":"):
-                raise ValueError(f"line {number}: a host line ends with `:`, its credentials follow indented")
-            host = line.strip()[:-1].strip().strip("'\"")
-            found[host] = {}
-            continue
-        key, colon, value = line.strip().partition(":")
-        if not colon or not key.strip() or not host:
-            raise ValueError(f"line {number} is not an indented `username: ...` or `password: ...` under a host")
-        found[host][key.strip()] = value.strip().strip("'\"")
-    return found
+def _parse(text: str) -> Any:
+    """JSON when the text is a JSON object (its errors are the clearer), else YAML."""
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"The `dependency-credentials` input is not valid JSON (line {exc.lineno}, column "
+                             f"{exc.colno}: {exc.msg}).", HINT) from None
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise InputError(f"The `dependency-credentials` input is not valid YAML ({where}{exc.problem}).",
+                         HINT) from None
+    except yaml.YAMLError:
+        raise InputError("The `dependency-credentials` input is not valid YAML.", HINT) from None

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import shutil
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -24,6 +23,7 @@ import urllib3
 
 from .chunk_worker import ChunkWorker
 from .errors import DependencyError, DependencyUnavailableError, PublishError, RetryableError
+from .git_fetch import CREDENTIALS_HINT, GitSource, fetch_tree
 from .reference import Credentials, Repository, is_loopback_host
 from .registry_transport import RegistryTransport
 from .retry import RetryPolicy
@@ -34,15 +34,14 @@ AKUA_LAYER = "application/vnd.akua.package.content.v1.tar+gzip"
 KCL_LAYER = "application/vnd.oci.image.layer.v1.tar"
 KCL_ANNOTATIONS = ("org.kcllang.package.name", "org.kclpkg.package.name", "dev.akua.package.name")
 ACCEPT = "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"
-CREDENTIALS_HINT = ("For a private dependency, give its host's credentials in the `dependency-credentials` input: "
-                    '{"<host>": {"username": "...", "password": "${{ secrets.X }}"}}.')
-FULL_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 class NetworkFetcher:
-    def __init__(self, policy: RetryPolicy, credentials: dict[str, Credentials], ca_bundle: str = "") -> None:
+    def __init__(self, policy: RetryPolicy, credentials: dict[str, Credentials], scratch: Path,
+                 ca_bundle: str = "") -> None:
         self._policy = policy
         self._credentials = credentials
+        self._scratch = scratch  # git objects, apart from the trees that are vendored
         self._ca_bundle = ca_bundle
 
     def _for(self, host: str) -> Credentials:
@@ -88,70 +87,11 @@ class NetworkFetcher:
             raise DependencyError(f"The dependency {what} cannot be vendored: {exc}.",
                                   "Check that the dependency is a Helm chart or an Akua package.") from None
 
-    def git(self, alias: str, url: str, tag: str | None, rev: str | None, into: Path) -> str:
-        """Fetch ``url`` and write the tree of ``tag`` (peeled) or ``rev`` into ``into``; return the commit."""
-        from dulwich.client import HTTPUnauthorized, default_urllib3_manager, get_transport_and_path
-        from dulwich.errors import GitProtocolError, HangupException, NotGitRepository
-        from dulwich.objects import Commit, Tag
-        from dulwich.repo import Repo
-
-        ref = tag or rev or ""
-        what = f"`{alias}` ({url} {ref})"
-        parts = urlsplit(url)
-        if url.startswith("git@") or parts.scheme not in ("https", "http", "file"):
-            raise DependencyError(f"The git dependency {what} uses {parts.scheme or 'SSH'}: only https (and file) "
-                                  "URLs can be fetched here; the action holds no SSH keys.",
-                                  "Use the repository's https URL; private ones take `dependency-credentials`.")
-        credentials = self._for(parts.netloc.rpartition("@")[2])  # host[:port], as for registries
-        if parts.scheme == "http" and not is_loopback_host(parts.netloc):
-            credentials = Credentials("", "")  # never over plain http to another machine
-        bare = into.with_suffix(".git")
-        with Repo.init_bare(str(bare), mkdir=True) as repo:  # closed: its pack files stay open otherwise
-
-            def fetch() -> dict[Any, Any]:
-                # A git server that stalls gets the same read timeout as every other request (never past
-                # the deadline); file:// URLs need none.
-                pool = (cast(urllib3.PoolManager, default_urllib3_manager(None, base_url=url,
-                                                                     timeout=self._policy.timeouts()[1]))
-                        if parts.scheme != "file" else None)  # without an auth callback: a (proxy) PoolManager
-                try:
-                    client, path = get_transport_and_path(url, username=credentials.username or None,
-                                                          password=credentials.password or None, pool_manager=pool)
-                    return dict(client.fetch(path, repo).refs)
-                except HTTPUnauthorized:
-                    raise DependencyError(f"The git server of {what} asks for credentials"
-                                          + (" and refused the ones given." if credentials.password else
-                                             ", and none were given."), CREDENTIALS_HINT) from None
-                except (HangupException, ConnectionError, OSError) as exc:
-                    raise DependencyUnavailableError(
-                        f"The git server of {what} cannot be reached: {type(exc).__name__}.",
-                        "Re-run the job later.") from None
-                except (GitProtocolError, NotGitRepository) as exc:
-                    raise DependencyError(f"The git dependency {what} cannot be fetched: {exc}.",
-                                          CREDENTIALS_HINT) from None
-
-            refs = self._policy.run(fetch, f"Fetch of {alias}")
-            if tag:
-                sha = refs.get(b"refs/tags/" + tag.encode())
-                if sha is None:
-                    raise DependencyError(f"The git dependency {what} has no tag `{tag}`.",
-                                          "Check `tag` in akua.toml against the repository's tags.")
-                target = repo[sha]
-                while isinstance(target, Tag):
-                    target = repo[target.object[1]]
-            else:
-                try:
-                    if not FULL_SHA.fullmatch(rev or ""):
-                        raise KeyError(rev)
-                    target = repo[(rev or "").encode()]
-                except KeyError:
-                    raise DependencyError(f"The git dependency {what}: `rev` must be a full 40-hex commit of the "
-                                          "repository, and this one is not.",
-                                          "Pin a full commit id, or use `tag`.") from None
-            if not isinstance(target, Commit):
-                raise DependencyError(f"The git dependency {what} does not name a commit.", "Pin a tag or commit.")
-            _write_tree(repo, target.tree, into, what)
-            return target.id.decode()
+    def git(self, source: GitSource, into: Path) -> str:
+        """Write the tree of ``source``'s commit into ``into`` (checked against its pin first); return the commit."""
+        host = urlsplit(source.url).netloc.rpartition("@")[2]  # host[:port], as for registries
+        return fetch_tree(source, into, objects=self._scratch / "git" / source.alias, policy=self._policy,
+                          credentials=self._for(host), ca_bundle=self._ca_bundle)
 
 
 def _chart_layer(response: requests.Response, what: str) -> tuple[str, bool | None]:
@@ -228,24 +168,6 @@ class _Hashing(io.RawIOBase):
         """The sha256 of every byte read (the reading is over)."""
         self._worker.close()
         return self._sha.hexdigest()
-
-
-def _write_tree(repo: Any, tree: Any, into: Path, what: str) -> None:
-    """A commit's tree as Akua's checkout writes it: regular files only (no links, no submodules)."""
-    from dulwich.object_store import iter_tree_contents
-
-    into.mkdir(parents=True, exist_ok=True)
-    store = repo.object_store
-    for entry in iter_tree_contents(store, tree):
-        if entry.mode & 0o170000 != 0o100000:  # symlinks and gitlinks are skipped, as Akua does
-            continue
-        name = entry.path.decode("utf-8", "strict")
-        if "\\" in name:
-            raise DependencyError(f"The git dependency {what} holds the file name `{name}`, which Akua refuses.",
-                                  "Rename the file upstream.")
-        path = into / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(store[entry.sha].data)
 
 
 def _wrapped(exc: PublishError, what: str) -> PublishError:

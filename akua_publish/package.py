@@ -38,8 +38,9 @@ def load_package(root: Path, shown: str) -> PackageInfo:
     if problems:
         raise AkuaTomlError(
             where, problems,
-            'Fix each key named. A minimal [package] is name = "hello", version = "1.2.3" and '
-            'edition = "akua.dev/v1alpha1".',
+            'Fix each key named (one annotation per problem). [package] needs name, version and edition = '
+            '"akua.dev/v1alpha1"; each dependency is one of { oci, version }, { git, tag or rev }, { path } or '
+            '{ repo, chart, version }.',
         )
     return PackageInfo(name=data["package"]["name"], version=data["package"]["version"], manifest=data)
 

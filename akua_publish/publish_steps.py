@@ -43,7 +43,7 @@ def vendor_dependencies(settings: Settings, manifest: dict[str, Any], policy: Re
     """Fetch the OCI and git dependencies Akua vendors (nothing when akua.toml declares none)."""
     from .dependency_fetch import NetworkFetcher
 
-    fetcher = NetworkFetcher(policy, settings.dependency_credentials, settings.ca_bundle)
+    fetcher = NetworkFetcher(policy, settings.dependency_credentials, work_dir, settings.ca_bundle)
     done = vendor(settings.package_dir, manifest, work_dir, fetcher, settings.package_shown)
     for dependency in done.dependencies:
         runner.info(f"Vendored {dependency.alias}: {dependency.source} {dependency.version} ({dependency.digest}), "

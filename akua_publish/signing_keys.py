@@ -2,8 +2,8 @@
 
 Akua's publish signs with an ECDSA P-256 key in PKCS#8 PEM, plain or
 PBES2-encrypted (``AKUA_COSIGN_PASSPHRASE``). This reads those, and beyond Akua
-the files ``cosign generate-key-pair`` writes (scrypt + nacl/secretbox, which
-Akua refuses) and OpenSSL's SEC1 ``EC PRIVATE KEY``. Anything else, or a key
+the files ``cosign generate-key-pair`` writes (scrypt + nacl/secretbox, opened with PyNaCl; Akua
+refuses them) and OpenSSL's SEC1 ``EC PRIVATE KEY``. Anything else, or a key
 that cannot be decrypted, is an error before anything is pushed. Signatures are
 deterministic (RFC 6979), as Akua's are, so a re-run signs to the same bytes.
 """
@@ -24,7 +24,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from .errors import SigningKeyError
-from .secretbox import SecretBoxError, open_box
 
 _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 _COSIGN_LABELS = ("ENCRYPTED SIGSTORE PRIVATE KEY", "ENCRYPTED COSIGN PRIVATE KEY")
@@ -141,11 +140,14 @@ def _open_cosign_key(body: bytes, passphrase: str, origin: str) -> bytes:
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise SigningKeyError(f"The signing key ({origin}) is a cosign key file that does not parse ({exc}).",
                               "Re-copy cosign.key into the secret unchanged.") from None
+    from nacl.exceptions import CryptoError
+    from nacl.secret import SecretBox
+
     secret = hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=r, p=p, dklen=32,
                             maxmem=_MAX_SCRYPT_MEMORY + (1 << 20))
     try:
-        return open_box(box, nonce, secret)
-    except SecretBoxError:
+        return SecretBox(secret).decrypt(box, nonce)
+    except (CryptoError, ValueError, TypeError):
         raise SigningKeyError(
             f"The signing key ({origin}) cannot be decrypted with the "
             + ("passphrase given." if passphrase else "empty passphrase: no passphrase was given."),

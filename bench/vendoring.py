@@ -42,8 +42,8 @@ def measure(registry: LocalRegistry, work: Path, size_mb: int = 20) -> dict[str,
     vendor, fetch, fetch_unpack = [], [], []
     for run in range(RUNS):
         started = time.perf_counter()
-        root, _ = NetworkFetcher(RetryPolicy(), {}).oci("big", f"oci://{registry.host}/bench/chart", "1.0.0", digest,
-                                                         work / f"vendor-{run}")
+        root, _ = NetworkFetcher(RetryPolicy(), {}, work).oci("big", f"oci://{registry.host}/bench/chart", "1.0.0",
+                                                              digest, work / f"vendor-{run}")
         walk(root)
         vendor.append(time.perf_counter() - started)
         started = time.perf_counter()

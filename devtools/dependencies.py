@@ -117,10 +117,12 @@ def git_repository(path: Path, files: dict[str, bytes]) -> tuple[str, str]:
 
 
 def lock_file(entries: list[dict[str, str]]) -> str:
-    """An akua.lock as Akua writes it (sorted by name)."""
+    """An akua.lock as Akua writes it (sorted by name); an entry's ``replaced`` is the folder that replaces it."""
     lines = ["# This file is written by akua lock.", "# Do not edit it by hand.", "", "version = 1"]
     for entry in sorted(entries, key=lambda e: (e["name"], e["version"])):
         lines += ["", "[[package]]"] + [f'{key} = "{entry[key]}"' for key in ("name", "version", "source", "digest")]
+        if entry.get("replaced"):
+            lines += ["", "[package.replaced]", f'path = "{entry["replaced"]}"']
     return "\n".join(lines) + "\n"
 
 

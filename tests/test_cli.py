@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,9 @@ import yaml
 from akua_publish.cli import _declared_version
 from akua_publish.inputs import TABLE
 from conftest import Target, secret_parts
-from devtools.action import ROOT, copy_action
+from devtools.action import ROOT, WITHOUT_DAC_OVERRIDE
+from devtools.lock import pins as lock_pins
+from devtools.registry import free_port
 
 
 def cli(workspace: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -37,22 +42,76 @@ def test_help_lists_every_input_with_its_default(tmp_path: Path) -> None:
     assert "--version-from-package" in shown and "--json" in shown and "Exit codes" in shown
 
 
-def test_pip_install_of_the_repository_gives_the_command(tmp_path: Path) -> None:
-    """A wheel built from the checkout, installed into a fresh virtualenv: `akua-publish` is on its PATH."""
-    source = tmp_path / "source"  # a copy: building writes build/ and *.egg-info next to the sources
-    copy_action(source, ("pyproject.toml", "requirements.txt"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "dist"), str(source)],
-                   check=True, capture_output=True, timeout=300)
-    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True, timeout=120)
-    [wheel] = (tmp_path / "dist").glob("akua_publish-*.whl")
-    subprocess.run([str(tmp_path / "venv/bin/pip"), "install", "-q", "--no-deps", str(wheel)], check=True,
-                   capture_output=True, timeout=300)
-    done = subprocess.run([str(tmp_path / "venv/bin/akua-publish"), "--help"], capture_output=True, text=True,
-                          check=False, timeout=60)
-    assert done.returncode == 0 and "--package-id" in done.stdout, done.stderr
-    requires = subprocess.run([str(tmp_path / "venv/bin/pip"), "show", "akua-publish"], capture_output=True,
-                              text=True, check=True).stdout
-    assert "oras" in requires and "cryptography" in requires  # the runtime requirements, from requirements.txt
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel, built from a read-only copy of the checkout (nothing may be written into it), installed with
+    its dependencies into a fresh virtualenv, as `pip install` gives it to a user: the venv's bin folder."""
+    root = tmp_path_factory.mktemp("pip")
+    source = root / "checkout"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info", "build",
+                                                                ".pytest_cache", ".mypy_cache", ".ruff_cache"))
+    before = sorted(str(p.relative_to(source)) for p in source.rglob("*"))
+    subprocess.run(["chmod", "-R", "a-w", str(source)], check=True)
+    try:
+        built = subprocess.run([*WITHOUT_DAC_OVERRIDE, sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
+                                str(root / "dist"), str(source)], capture_output=True, text=True, timeout=600,
+                               check=False, cwd=root)
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(source)], check=True)
+    assert built.returncode == 0, built.stderr
+    assert sorted(str(p.relative_to(source)) for p in source.rglob("*")) == before, "the build wrote into the checkout"
+    subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True, timeout=120)
+    [wheel] = (root / "dist").glob("akua_publish-*.whl")
+    data = {str(p.relative_to(ROOT)) for p in (ROOT / "akua_publish").rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc")}
+    with zipfile.ZipFile(wheel) as archive:
+        assert data and data <= set(archive.namelist()), "a data file the code reads is missing from the wheel"
+        metadata = archive.read(next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    assert sorted(re.findall(r"^Requires-Dist: (\S+)", metadata, re.MULTILINE)) == sorted(direct_pins())
+    done = subprocess.run([str(root / "venv/bin/pip"), "install", "-q", str(wheel)], capture_output=True, text=True,
+                          timeout=900, check=False)
+    assert done.returncode == 0, done.stderr
+    return root / "venv" / "bin"
+
+
+def direct_pins() -> list[str]:
+    """The pins requirements.txt lists before its indirect section: the wheel's requirements."""
+    text = (ROOT / "requirements.txt").read_text().split("# indirect")[0]
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def test_the_wheel_requires_the_direct_pins_only() -> None:
+    listed = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert sorted(listed) == sorted(direct_pins())
+    assert "urllib3" not in " ".join(listed) and len(direct_pins()) < len(lock_pins(ROOT / "requirements.txt"))
+
+
+def test_the_installed_command_publishes_from_a_folder_outside_the_checkout(installed: Path, workspace: Path,
+                                                                           target: Target) -> None:
+    """`pip install` of the wheel: a real publish, a dry run with --json, and a failure for each of exit 1 and 75,
+    run from the package's repository, outside akua-publish's checkout (nothing of it on the path)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_", "AKUA_",
+                                                                    "PYTHON"))}
+    env |= {"AKUA_API_TOKEN": target.akua.token, "AKUA_API_BASE_URL": target.akua.server.base_url}
+
+    def command(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(installed / "akua-publish"), "--package-id", target.package_id, "--path", "pkg",
+                               *args], cwd=workspace, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+    dry = command("--version-from-package", "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    assert json.loads(dry.stdout)["status"] == "dry-run"
+    target.assert_untouched()
+    real = command("--version", "0.3.0", "--json")
+    assert real.returncode == 0, real.stderr
+    outputs = json.loads(real.stdout)
+    assert outputs["status"] == "published" and outputs["digest"] == json.loads(dry.stdout)["digest"]
+    assert outputs["digest"] == target.registry.manifest_digest(target.repo, "0.3.0")
+    wrong = command("--version", "0.4.0")
+    assert wrong.returncode == 1 and "Error: " in wrong.stdout, wrong.stdout + wrong.stderr
+    down = command("--version", "0.3.0", "--api-url", f"http://127.0.0.1:{free_port()}/v1", "--max-attempts", "1")
+    assert down.returncode == 75 and "Error: " in down.stdout, down.stdout + down.stderr
+    assert "Traceback" not in dry.stderr + real.stderr + wrong.stdout + down.stdout
 
 
 def test_a_laptop_dry_run_prints_the_digest_akua_would_record(workspace: Path, target: Target) -> None:

@@ -270,3 +270,10 @@ def test_an_artifact_that_would_not_render_offline_is_refused(akua: Akua, target
         refused = call(akua, "POST", f"/packages/{target.package_id}/versions", json=body)
         assert refused.status_code == 422 and needle in refused.json()["errors"][0]["message"], refused.text
     assert target.created() == []
+    # Replaced by a local folder, as Akua's lock records it: Akua's publish vendors it neither.
+    replaced = lock_file([{"name": "chart", "version": "1.0.0", "source": "x", "digest": chart,
+                           "replaced": "vendor/fork"}]).encode()
+    digest = push_raw(target.registry, target.repo, "replaced", base | {"akua.lock": replaced})
+    accepted = call(akua, "POST", f"/packages/{target.package_id}/versions",
+                    json={"semver": "1.0.0", "ref": digest, "input_schema": SCHEMA})
+    assert accepted.status_code == 201, accepted.text

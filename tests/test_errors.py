@@ -304,6 +304,24 @@ def test_error_is_clear_and_nothing_is_done(case: Case, publish, target: Target,
     target.assert_untouched()
 
 
+def test_every_akua_toml_problem_is_its_own_annotation_with_key_and_line(publish, target: Target,
+                                                                        workspace: Path) -> None:
+    """Akua stops at the first problem; the action reports each, so one run shows everything to fix."""
+    write(TOML, '[package]\nname = "hello"\nversion = "0.3.0"\nedition = "v1"\n\n[dependencies]\n'
+                'x = { oci = "oci://r/x", git = "https://g/x", version = "1" }\n'
+                'y = { git = "git@github.com:acme/y.git", tag = 1 }\n'
+                '[dependencies.z]\nrepo = "https://charts.example.com"\nchart = "../z"\n')(workspace, target)
+    run = publish()
+    assert run.returncode == 1, run.log
+    found = [parse_annotation(line) for line in error_lines(run)]
+    expected = [("4", "[package].edition `v1`"), ("7", "dependency `x`: exactly one of"), ("8", "`tag` must be"),
+                ("8", "`git = \"git@github.com:acme/y.git\"` is an SSH URL"),
+                ("9", "a Helm-repository dependency needs a `version`"), ("9", "`chart` value `../z`")]
+    assert [(props["line"], next(n for line, n in expected if n in message)) for props, message in found] == expected
+    assert all(props["file"] == TOML for props, _ in found)
+    target.assert_untouched()
+
+
 ADVICE = [  # checks of akua-publish's own, beyond Akua's: warnings, never errors
     ("unknown-dialect", lambda s: s.update({"$schema": "https://example.com/my-dialect"}),
      "unknown JSON Schema dialect"),

@@ -159,7 +159,8 @@ def _failures(deps: Deps) -> list[Failure]:
         Failure("git-rev-missing", ("full 40-hex commit",), swap=('tag = "v1.0.0"', f'rev = "{"ab" * 20}"')),
         Failure("git-pin-mismatch", (deps.later, "akua.lock pins", deps.tagged),
                 lock=[good[0], good[1] | {"digest": f"git:{deps.later}"}]),
-        Failure("ssh-url-refused", ("SSH keys",), swap=(deps.git_url, "ssh://github.com/acme/chart.git")),
+        Failure("ssh-url-refused", ("SSH is not supported", "`git = \"https://github.com/acme/chart.git\"`"),
+                swap=(deps.git_url, "ssh://github.com/acme/chart.git")),
         Failure("registry-unreachable", ("cannot be pulled",), code=75,
                 swap=(deps.registry.host, f"127.0.0.1:{free_port()}")),
     ]
@@ -286,7 +287,7 @@ def test_the_vendored_entries_are_akuas(oracle, registry: LocalRegistry, deps: D
                 layers[side] = work / "akua.tgz"
             else:
                 data = tomllib.loads(toml.read_text())
-                done = vendor(root, data, tmp_path, NetworkFetcher(RetryPolicy(attempts=1), {}), ".")
+                done = vendor(root, data, tmp_path, NetworkFetcher(RetryPolicy(attempts=1), {}, tmp_path), ".")
                 layers[side] = pack(root, tmp_path, done.files).path
         with tarfile.open(layers["akua"]) as a, tarfile.open(layers["ours"]) as o:
             theirs, ours = {m.name: m for m in a}, {m.name: m for m in o}
