@@ -24,12 +24,12 @@ from .errors import (
 )
 from .http_session import RETRY_STATUSES, TimeoutSession, connection_reason, retry_after, tls_problem
 from .retry import RetryPolicy
+from .wording import setting
 
 PAGE_LIMIT = 100
 MAX_PAGES = 1000
 TOKEN_HINT = (
-    "Check the `api-token` input (or the AKUA_API_TOKEN secret): it must be a current "
-    "workspace API token (sk_akua_...) or OAuth2 token."
+    f"Check {setting('api-token')}: it must be a current workspace API token (sk_akua_...) or OAuth2 token."
 )
 
 
@@ -95,8 +95,8 @@ class AkuaClient:
             raise AkuaAuthError(
                 f"Akua answered HTTP 403 when asked to import the package: {error_messages(response).rstrip('.')}."
                 " The token may not create packages.",
-                "Create the package in Akua (or with a token that may) and set `package-id: pkg_...`, or use "
-                "a token that may create packages.",
+                f"Create the package in Akua (or with a token that may) and set {setting('package-id')} to its "
+                "pkg_... id, or use a token that may create packages.",
             )
         self._raise_for(response, "", "import the package")
         return _json_object(response)
@@ -135,20 +135,20 @@ class AkuaClient:
         except requests.Timeout:
             raise AkuaUnavailableError(
                 f"The Akua API at {self._base} did not answer {method} {path} in time.",
-                "Check Akua's status and re-run the job (or raise the `timeout` input).",
+                f"Check Akua's status and re-run the job (or raise {setting('timeout')}).",
             ) from None
         except requests.RequestException as exc:
             problem = tls_problem(exc)
             if problem is not None:
                 raise AkuaTlsError(
                     f"The TLS connection to the Akua API at {self._base} failed: {problem[1]}.",
-                    "Check `api-url`. For an API behind a private CA, point REQUESTS_CA_BUNDLE or "
+                    f"Check {setting('api-url')}. For an API behind a private CA, point REQUESTS_CA_BUNDLE or "
                     "SSL_CERT_FILE at the CA's PEM file (for the action, a file under the "
                     "workspace: /github/workspace/...).",
                 ) from None
             raise AkuaUnavailableError(
                 f"Cannot reach the Akua API at {self._base}: {connection_reason(exc)}.",
-                "Check the `api-url` input (default https://api.akua.dev/v1) and re-run the job.",
+                f"Check {setting('api-url')} (default https://api.akua.dev/v1) and re-run the job.",
             ) from None
         if response.status_code in RETRY_STATUSES:
             raise AkuaUnavailableError(
@@ -169,14 +169,14 @@ class AkuaClient:
             raise AkuaAuthError(
                 said,
                 "The token is valid but may not do this here. Check that it belongs to the "
-                "package's workspace (the `workspace` input / AKUA_WORKSPACE_ID picks the "
-                "workspace for broad tokens) and that it may publish versions.",
+                f"package's workspace ({setting('workspace')} picks the workspace for broad tokens) and that it may "
+                "publish versions.",
             )
         if status == 404:
             raise AkuaNotFoundError(
                 said,
-                f"Check the `package-id` input ({package_id}) and that the package is in the "
-                "workspace the token (or the `workspace` input) selects.",
+                f"Check {setting('package-id')} ({package_id}) and that the package is in the "
+                f"workspace the token (or {setting('workspace')}) selects.",
             )
         if status == 422:
             raise AkuaRejectedError(

@@ -33,6 +33,8 @@ import tomllib
 from typing import Any
 from urllib.parse import urlsplit
 
+from .wording import setting
+
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*", re.ASCII)
 SOURCES = ("oci", "git", "path", "repo")
 STRING_FIELDS = (*SOURCES, "chart", "version", "tag", "rev")  # in the order of Akua's Dependency fields
@@ -139,7 +141,7 @@ def _dependency(alias: str, spec: Any) -> list[str]:
         if https is not None:
             problems.append(f"`git = \"{url}\"` is an SSH URL, and SSH is not supported: akua-publish fetches git "
                             f"over https (its image has no SSH client and no keys). Use the https form, `git = "
-                            f"\"{https}\"`, and give a token for its host in the `dependency-credentials` input if "
+                            f"\"{https}\"`, and give a token for its host in {setting('dependency-credentials')} if "
                             "the repository is private")
         elif _has_userinfo(url):
             problems.append(f"the `{source}` URL must not carry credentials (`user:pass@`); Akua takes them "

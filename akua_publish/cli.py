@@ -2,9 +2,12 @@
 
 Each flag is an input of the action (the same table, ``inputs.TABLE``), with the
 same environment fallbacks, defaults, checks and exit codes: the flags become
-the ``INPUT_*`` variables the action reads, and the run is the action's own.
-Off a GitHub runner the log is plain text. ``--json`` prints the outputs as one
-JSON object on stdout, the log going to stderr.
+the ``INPUT_*`` variables the action reads, and the run is the action's own,
+but for its words (flags, not inputs) and its paths (any the user can read).
+Each secret also comes from its environment variable or a ``--<name>-file``;
+given as a flag, it works with a warning. Off a GitHub runner the log is plain
+text. ``--json`` prints the outputs as one JSON object on stdout, the log going
+to stderr.
 """
 
 from __future__ import annotations
@@ -16,23 +19,32 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from . import akua_toml
 from .inputs import TABLE
 
+SECRETS = tuple(entry for entry in TABLE if entry.secret)
 EPILOG = """\
-Secrets (the API token, registry passwords, the signing key) are better passed through the
-environment (AKUA_API_TOKEN, AKUA_COSIGN_PASSPHRASE, ...) than as flags, which other users of
-the machine can see in the process list.
-
+Secrets: pass each through its environment variable or a file, never as a flag, which every
+user of the machine can read in the process list (a flag still works, with a warning):
+""" + "".join(f"  --{e.name:<24} ${e.env:<28} or --{e.name}-file FILE\n" for e in SECRETS) + """
 Exit codes: 0 published, already published or dry run; 1 an error to fix; 75 a service failed
 (re-running may succeed); 70 a bug in akua-publish.
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, failing as every other error of a run does: ``Error: ...`` and exit code 1."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"Error: Invalid option: {message}. Fix: see akua-publish --help.", file=sys.stderr)
+        sys.exit(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="akua-publish", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
         description="Publish an Akua package version: check it, push it to its OCI registry, register it "
                     "in Akua. The flags are the GitHub Action's inputs.")
@@ -46,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         elif entry.choices:
             options.update(choices=[c for c in entry.choices if c])
         parser.add_argument(entry.flag, **options)  # type: ignore[arg-type]
+        if entry.secret:
+            parser.add_argument(f"{entry.flag}-file", dest=f"{entry.name}-file", metavar="FILE", type=Path,
+                                help=f"read {entry.flag} from FILE (one trailing newline dropped)")
     parser.add_argument("--version-from-package", action="store_true",
                         help="publish the version akua.toml declares (no tag needed)")
     parser.add_argument("--json", action="store_true",
@@ -54,13 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     env = {name: value for name, value in environ.items() if not name.startswith("INPUT_")}
+    out = sys.stderr if args.json else sys.stdout
     for entry in TABLE:
         value = getattr(args, entry.name)
+        if entry.secret:
+            value = _secret(parser, entry.name, value, getattr(args, f"{entry.name}-file"), out)
         if value is not None:
             env["INPUT_" + entry.name.upper()] = value
-    out = sys.stderr if args.json else sys.stdout
     if args.version_from_package:
         toml = Path(env.get("GITHUB_WORKSPACE") or ".", args.path or ".", "akua.toml")
         version, why = _declared_version(toml)
@@ -72,10 +90,30 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     from .main import main as run  # the heavy imports only once the flags are read (--help stays fast)
 
     outputs: dict[str, str] = {}
-    code = run(env, out, report=outputs.update)
+    code = run(env, out, report=outputs.update, command_line=True)
     if args.json and code == 0:
         print(json.dumps(outputs, indent=2))
     return code
+
+
+def _secret(parser: argparse.ArgumentParser, name: str, flag: str | None, file: Path | None,
+            out: TextIO) -> str | None:
+    """A secret from ``--<name>-file`` or, with a warning, from the flag itself; None leaves it to the
+    environment variable."""
+    if flag is not None and file is not None:
+        parser.error(f"give --{name} or --{name}-file, not both")
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+            parser.error(f"--{name}-file {file}: {reason}")
+        return text.removesuffix("\n").removesuffix("\r")
+    if flag:
+        env = next(entry.env for entry in SECRETS if entry.name == name)
+        print(f"Warning: --{name} on the command line can be read by every user of this machine (the process "
+              f"list, shell history); pass it as ${env} or --{name}-file instead.", file=out)
+    return flag
 
 
 def _declared_version(toml: Path) -> tuple[str, str]:

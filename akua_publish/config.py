@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,10 @@ from .package import join_shown
 from .provenance import BuildContext
 from .reference import Credentials, RegistryLogin, Repository, is_loopback_host, parse_repository
 from .runner import Runner
+from .vendor_tree import Limits
 from .version_body import parse_compatibility
 from .versioning import parse_tag_pattern
+from .wording import secret, setting
 
 DEFAULT_API_URL = default("api-url")
 MAX_COMPATIBILITY_BYTES = 64 * 1024
@@ -69,6 +72,7 @@ class Settings:
     schema_check: str
     contract_check: str
     max_attempts: int
+    unpack_limits: Limits
     deadline: float
     timeout: float
     github_ref: str
@@ -85,23 +89,24 @@ def secrets_of(runner: Runner) -> list[str]:
     # Each password of the map too: the runner masks whole lines, and the JSON may be one line.
     # A malformed map is reported by load_settings, after the masks.
     with contextlib.suppress(InputError):
-        values += [c.password for c in dependency_credentials(runner.input("dependency-credentials")).values()]
+        values += [c.password for c in dependency_credentials(_value(runner, "dependency-credentials")).values()]
     return [v for v in values if v]
 
 
-def load_settings(runner: Runner, cwd: Path) -> Settings:
+def load_settings(runner: Runner, cwd: Path, *, confined: bool = True) -> Settings:
+    """The settings of a run from the inputs. ``confined``: paths must stay inside the workspace (the Action,
+    whose workspace is the checkout); the command line takes any path the user can read."""
     package_id = runner.input("package-id")
     if package_id and not PACKAGE_ID.fullmatch(package_id):
         raise InputError(
-            f"The `package-id` input `{package_id}` is not an Akua package id.",
+            f"{setting('package-id')} is `{package_id}`, which is not an Akua package id.",
             "Use the id Akua shows for the package: pkg_ followed by up to 50 letters or digits.",
         )
     token = _value(runner, "api-token")
     if not token:
         raise InputError(
-            "No Akua API token: the `api-token` input is empty and AKUA_API_TOKEN is not set.",
-            "Store a workspace API token as a repository secret and pass it: "
-            "api-token: ${{ secrets.AKUA_API_TOKEN }}.",
+            f"No Akua API token: {setting('api-token')} is not set.",
+            f"Create a workspace API token in Akua, keep it as a secret and pass it as {secret('api-token')}.",
         )
     if any(c.isspace() for c in token) or not token.isprintable():
         raise InputError(
@@ -111,18 +116,19 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
     workspace = _value(runner, "workspace")
     if workspace and not WORKSPACE_ID.fullmatch(workspace):
         raise InputError(
-            f"The `workspace` input `{workspace}` is not an Akua workspace id.",
+            f"{setting('workspace')} is `{workspace}`, which is not an Akua workspace id.",
             "Use ws_ followed by up to 50 letters or digits, or leave it empty for a workspace token.",
         )
     api_url = _api_url(_value(runner, "api-url"))
     root = Path(runner.env("GITHUB_WORKSPACE") or cwd).resolve()
     package_shown = _value(runner, "path")
-    package_dir = _inside(root, root, package_shown, "path")
+    place = _inside if confined else _anywhere
+    package_dir = place(root, root, package_shown, "path")
     schema_rel = _value(runner, "schema")
     schema_shown = join_shown(package_shown, schema_rel)
-    schema_file = _inside(root, package_dir, schema_rel, "schema")
+    schema_file = place(root, package_dir, schema_rel, "schema")
     repo_text = runner.input("repository")
-    repository = parse_repository(repo_text, "The `repository` input") if repo_text else None
+    repository = parse_repository(repo_text, setting("repository")) if repo_text else None
     server = runner.env("GITHUB_SERVER_URL") or "https://github.com"
     repo_name = runner.env("GITHUB_REPOSITORY")
     return Settings(
@@ -141,20 +147,22 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         repository=repository,
         login=RegistryLogin(
             username=_value(runner, "registry-username"),
-            password=runner.input("registry-password"),
+            password=_value(runner, "registry-password"),
             github_token=_value(runner, "github-token"),
             github_server=server,
         ),
-        dependency_credentials=dependency_credentials(runner.input("dependency-credentials")),
+        dependency_credentials=dependency_credentials(_value(runner, "dependency-credentials")),
         plain_http=_flag(runner.input("plain-http"), "plain-http") if runner.input("plain-http") else None,
         ca_bundle=_ca_bundle(runner),
         version=runner.input("version"),
         tag_pattern=parse_tag_pattern(runner.input("tag-pattern")),
-        compatibility=_compatibility(runner, root),
+        compatibility=_compatibility(runner, root, place),
         dry_run=_flag(_value(runner, "dry-run"), "dry-run"),
         schema_check=_choice(runner, "schema-check"),
         contract_check=_choice(runner, "contract-check"),
         max_attempts=int(_number(runner, "max-attempts", 1, 20, whole=True)),
+        unpack_limits=Limits(max_bytes=int(_number(runner, "max-dependency-size", 1, 1024**2, whole=True)) * 1024**2,
+                             max_ratio=_number(runner, "max-expansion-ratio", 2, 1_000_000)),
         deadline=_number(runner, "deadline", 1, 3600),
         timeout=_number(runner, "timeout", 1, 600),
         github_ref=runner.env("GITHUB_REF"),
@@ -163,7 +171,7 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
         signing=Signing(
             mode=_choice(runner, "sign"),
             attest=_flag(_value(runner, "attest"), "attest"),
-            key=runner.input("cosign-private-key"),
+            key=_value(runner, "cosign-private-key"),
             passphrase=_value(runner, "cosign-password"),
             root=root,
         ),
@@ -175,30 +183,30 @@ def load_settings(runner: Runner, cwd: Path) -> Settings:
     )
 
 
-def _compatibility(runner: Runner, root: Path) -> dict[str, Any] | None:
+def _compatibility(runner: Runner, root: Path, place: Callable[[Path, Path, str, str], Path]) -> dict[str, Any] | None:
     """The `compatibility` input, or the JSON file `compatibility-file` names (never both)."""
     text, file_input = runner.input("compatibility"), runner.input("compatibility-file")
     if not file_input:
-        return parse_compatibility(text, "The `compatibility` input")
+        return parse_compatibility(text, setting("compatibility"))
     if text:
         raise InputError(
-            "Both `compatibility` and `compatibility-file` are set.",
-            "Keep one: the file for a large object, the input for a short one.",
+            f"Both {setting('compatibility')} and {setting('compatibility-file')} are set.",
+            "Keep one: the file for a large object, the text for a short one.",
         )
-    path = _inside(root, root, file_input, "compatibility-file")
-    shown = f"`compatibility-file` {file_input}"
+    path = place(root, root, file_input, "compatibility-file")
+    shown = f"{setting('compatibility-file')} ({file_input})"
     try:
         if path.stat().st_size > MAX_COMPATIBILITY_BYTES:
-            raise InputError(f"The {shown} is over {MAX_COMPATIBILITY_BYTES} bytes.",
+            raise InputError(f"{shown} is over {MAX_COMPATIBILITY_BYTES} bytes.",
                              "Point it at the version's compatibility object only.")
         content = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8"
         raise InputError(
-            f"The {shown} cannot be read: {reason}.",
-            "Give a JSON file relative to the repository root, e.g. compatibility-file: akua/compatibility.json.",
+            f"{shown} cannot be read: {reason}.",
+            "Give a JSON file relative to the repository root, e.g. akua/compatibility.json.",
         ) from None
-    return parse_compatibility(content, f"The {shown}")
+    return parse_compatibility(content, shown)
 
 
 def _ca_bundle(runner: Runner) -> str:
@@ -223,7 +231,7 @@ def _flag(text: str, name: str) -> bool:
         return False
     if value == "true":
         return True
-    raise InputError(f"The `{name}` input is `{text}`.", f"Set {name} to true or false.")
+    raise InputError(f"{setting(name)} is `{text}`.", f"Set {setting(name)} to true or false.")
 
 
 def _value(runner: Runner, name: str) -> str:
@@ -240,8 +248,8 @@ def _number(runner: Runner, name: str, low: float, high: float, *, whole: bool =
         value = float("nan")
     if not low <= value <= high or (whole and not value.is_integer()):
         raise InputError(
-            f"The `{name}` input is `{text}`.",
-            f"Set {name} to a {'whole ' if whole else ''}number from {low:g} to {high:g}, "
+            f"{setting(name)} is `{text}`.",
+            f"Set {setting(name)} to a {'whole ' if whole else ''}number from {low:g} to {high:g}, "
             f"or leave it empty for {default(name)}.",
         )
     return value
@@ -253,8 +261,8 @@ def _choice(runner: Runner, name: str) -> str:
     value = text.lower() or default(name)
     if value not in choices:
         raise InputError(
-            f"The `{name}` input is `{text}`.",
-            f"Set {name} to {', '.join(choices[:-1])} or {choices[-1]} (the default is {default(name)}).",
+            f"{setting(name)} is `{text}`.",
+            f"Set {setting(name)} to {', '.join(choices[:-1])} or {choices[-1]} (the default is {default(name)}).",
         )
     return value
 
@@ -263,18 +271,18 @@ def _api_url(text: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(
-            f"The `api-url` `{text}` is not an http(s) URL.",
-            f"Use Akua's API base URL, {DEFAULT_API_URL}, or leave `api-url` empty.",
+            f"{setting('api-url')} is `{text}`, which is not an http(s) URL.",
+            f"Use Akua's API base URL, {DEFAULT_API_URL}, or leave {setting('api-url')} empty.",
         )
     if parts.scheme == "http" and not is_loopback_host(parts.netloc.rpartition("@")[2]):
         raise InputError(
-            f"The `api-url` `{text}` uses plain http; the token would travel unencrypted.",
+            f"{setting('api-url')} is `{text}`, plain http: the token would travel unencrypted.",
             "Use https (plain http is allowed only for a local emulator on a loopback address).",
         )
     if parts.username or parts.password:
         raise InputError(
-            "The `api-url` carries credentials.",
-            "Remove them from the URL; pass the token with `api-token`.",
+            f"{setting('api-url')} carries credentials.",
+            f"Remove them from the URL; pass the token as {secret('api-token')}.",
         )
     return text.rstrip("/")
 
@@ -285,23 +293,30 @@ def _image_url(text: str) -> str:
     if text and (parts.scheme not in ("http", "https") or not parts.hostname or len(text) > 2048
                  or any(c.isspace() for c in text)):
         raise InputError(
-            f"The `display-image-url` input `{text[:100]}` is not an http(s) URL of at most 2048 characters.",
+            f"{setting('display-image-url')} is `{text[:100]}`, which is not an http(s) URL of at most 2048 "
+            "characters.",
             "Give the image's full address, e.g. https://example.com/logo.png, or leave it empty.",
         )
     return text
+
+
+def _anywhere(_: Path, base: Path, rel: str, __: str) -> Path:
+    """``rel`` under ``base``, or absolute: the command line's paths are the user's own."""
+    return (base / rel).resolve()
 
 
 def _inside(root: Path, base: Path, rel: str, name: str) -> Path:
     """Resolve ``rel`` under ``base`` and refuse anything that leaves the workspace."""
     if Path(rel).is_absolute():
         raise InputError(
-            f"The `{name}` input `{rel}` is an absolute path.",
-            f"Give `{name}` relative to the {'repository root' if base == root else '`path` directory'}.",
+            f"{setting(name)} is `{rel}`, an absolute path.",
+            f"Give {setting(name)} relative to the "
+            + ("repository root." if base == root else f"package directory ({setting('path')})."),
         )
     resolved = (base / rel).resolve()
     if resolved != root and root not in resolved.parents:
         raise InputError(
-            f"The `{name}` input `{rel}` leads outside the workspace (through `..` or a symlink).",
+            f"{setting(name)} is `{rel}`, which leads outside the workspace (through `..` or a symlink).",
             "Point it at a directory or file inside the checked-out repository.",
         )
     return resolved

@@ -1,4 +1,4 @@
-"""The `dependency-credentials` input: which host gets which credentials when dependencies are fetched.
+"""The dependency credentials setting: which host gets which credentials when dependencies are fetched.
 
 A map from registry or git host (``host[:port]``) to a username and a password,
 written as JSON or as YAML (what workflow authors write in a ``with:`` block),
@@ -17,10 +17,11 @@ from typing import Any
 
 from .errors import InputError
 from .reference import Credentials
+from .wording import secret, setting
 
 HINT = ('Pass a map from registry or git host to credentials, as JSON, e.g. '
-        '{"ghcr.io": {"username": "bot", "password": "${{ secrets.GHCR_READ }}"}}, or as YAML, '
-        'e.g. a line `ghcr.io:` followed by indented `username: bot` and `password: ...` lines.')
+        '{"ghcr.io": {"username": "bot", "password": "..."}}, or as YAML, e.g. a line `ghcr.io:` followed by '
+        f"indented `username: bot` and `password: ...` lines, as {secret('dependency-credentials')}.")
 
 YAML_KINDS = {"int": "a number", "float": "a number", "bool": "true or false", "date": "a date",
               "datetime": "a date", "list": "a list", "dict": "a map"}
@@ -32,21 +33,21 @@ def dependency_credentials(text: str) -> dict[str, Credentials]:
         return {}
     value = _parse(text)
     if not isinstance(value, dict):
-        raise InputError("The `dependency-credentials` input is not a map of hosts.", HINT)
+        raise InputError(f"{setting('dependency-credentials')} is not a map of hosts.", HINT)
     found: dict[str, Credentials] = {}
     for host, entry in value.items():
         shown = f"`{host}`" if isinstance(host, str) else "an entry"
         if not isinstance(host, str) or not isinstance(entry, dict):
-            raise InputError(f"The `dependency-credentials` input must map each host to a username and a password "
+            raise InputError(f"{setting('dependency-credentials')} must map each host to a username and a password "
                              f"(see {shown}).", HINT)
         for key in ("username", "password"):
             if entry.get(key) in (None, ""):
-                raise InputError(f"The {key} of {shown} in `dependency-credentials` is missing or empty.", HINT)
+                raise InputError(f"The {key} of {shown} in {setting('dependency-credentials')} is missing or empty.",
+                                 HINT)
             if not isinstance(entry[key], str):
                 kind = YAML_KINDS.get(type(entry[key]).__name__, "something other than text")
-                raise InputError(f"The {key} of {shown} in `dependency-credentials` is read by YAML as {kind}, "
-                                 "not as the text written.",
-                                 f"Quote it: {key}: '...' (a secret too: {key}: '${{{{ secrets.X }}}}').")
+                raise InputError(f"The {key} of {shown} in {setting('dependency-credentials')} is read by YAML as "
+                                 f"{kind}, not as the text written.", f"Quote it: {key}: '...'.")
         found[host.lower()] = Credentials(entry["username"], entry["password"])
     return found
 
@@ -57,7 +58,7 @@ def _parse(text: str) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"The `dependency-credentials` input is not valid JSON (line {exc.lineno}, column "
+            raise InputError(f"{setting('dependency-credentials')} is not valid JSON (line {exc.lineno}, column "
                              f"{exc.colno}: {exc.msg}).", HINT) from None
     import yaml
 
@@ -66,7 +67,7 @@ def _parse(text: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise InputError(f"The `dependency-credentials` input is not valid YAML ({where}{exc.problem}).",
+        raise InputError(f"{setting('dependency-credentials')} is not valid YAML ({where}{exc.problem}).",
                          HINT) from None
     except yaml.YAMLError:
-        raise InputError("The `dependency-credentials` input is not valid YAML.", HINT) from None
+        raise InputError(f"{setting('dependency-credentials')} is not valid YAML.", HINT) from None

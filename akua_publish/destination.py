@@ -17,6 +17,7 @@ from .publish_steps import choose_repository, register
 from .reference import Repository, parse_repository
 from .runner import Runner
 from .version_body import build_body
+from .wording import setting
 
 if TYPE_CHECKING:
     from .akua_api import AkuaClient
@@ -53,7 +54,8 @@ def destination(settings: Settings, akua: AkuaClient, name: str, semver: str, ru
     elif found.get("name") != name:
         runner.warning(
             f"akua.toml names the package `{name}`, but Akua's package {package_id} is `{found.get('name')}`. "
-            "Check that `package-id` is the package you mean to publish.", title="Package name differs from Akua's",
+            f"Check that {setting('package-id')} is the package you mean to publish.",
+            title="Package name differs from Akua's",
         )
     versions = list(akua.versions(package_id))
     registered = next((v for v in versions if v.get("semver") == semver), None)
@@ -70,9 +72,10 @@ def import_repository(settings: Settings, name: str) -> Repository:
     default = default_repository(settings.login.github_registry(), settings.repository_owner, name)
     if not default:
         raise InputError(
-            f"No Akua package is named {name}, and there is no repository to import it from: the `repository` "
-            "input is empty and this is not a GitHub Actions run (no GITHUB_REPOSITORY_OWNER).",
-            "Set `repository` (host/name) for the first publish, or `package-id` to publish to an existing "
+            f"No Akua package is named {name}, and there is no repository to import it from: {setting('repository')} "
+            "is empty, and only a run on GitHub has a default (GHCR, under the repository's owner).",
+            f"Set {setting('repository')} (host/name) for the first publish, or {setting('package-id')} to publish to "
+            "an existing "
             "package.",
         )
     return parse_repository(default, "The default repository")

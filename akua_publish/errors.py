@@ -7,6 +7,8 @@ where a file is at fault, which one. The runner adapter turns them into
 
 from __future__ import annotations
 
+from .wording import SETTING_NOUN, plain_words, render
+
 EXIT_OK = 0
 EXIT_USER = 1  # the user must change an input, a file or a setting
 EXIT_RETRY = 75  # EX_TEMPFAIL: a service failed; re-running the job may succeed
@@ -27,6 +29,10 @@ class PublishError(Exception):
         self.file = file
         self.line = line
 
+    def __str__(self) -> str:
+        """The message with settings named plainly (a front end renders them in its own words)."""
+        return render(self.message, plain_words)
+
 
 class RetryableError(PublishError):
     """A failure of a service rather than of the input: worth a re-run.
@@ -46,7 +52,7 @@ class DeadlineError(RetryableError):
 
 
 class InputError(PublishError):
-    title = "Invalid action input"
+    title = f"Invalid {SETTING_NOUN}"
 
 
 class VersionError(PublishError):
@@ -57,15 +63,34 @@ class PackageError(PublishError):
     title = "Invalid Akua package"
 
 
-class AkuaTomlError(PackageError):
-    """Every problem Akua's manifest parser would find in akua.toml, one annotation each."""
+class ProblemsError(PackageError):
+    """A file of the package with several problems at once: one annotation each (``problems``: text and line),
+    each prefixed with ``intro``, where the tool it imitates would stop at the first."""
+
+    def __init__(self, file: str, intro: str, problems: list[tuple[str, int | None]], hint: str) -> None:
+        super().__init__(f"{intro}: " + "; ".join(text for text, _ in problems) + ".", hint, file=file,
+                         line=problems[0][1])
+        self.intro = intro
+        self.problems = problems
+
+
+class AkuaTomlError(ProblemsError):
+    """Every problem Akua's manifest parser would find in akua.toml."""
 
     title = "Invalid akua.toml"
 
     def __init__(self, file: str, problems: list[tuple[str, int | None]], hint: str) -> None:
-        message = f"{file} would be refused by Akua: " + "; ".join(text for text, _ in problems) + "."
-        super().__init__(message, hint, file=file, line=problems[0][1])
-        self.problems = problems
+        super().__init__(file, f"{file} would be refused by Akua", problems, hint)
+
+
+class PackageKSyntaxError(ProblemsError):
+    """package.k does not parse: every error Akua's KCL parser reports."""
+
+    title = "package.k does not parse"
+
+    def __init__(self, file: str, problems: list[tuple[str, int | None]], hint: str) -> None:
+        super().__init__(file, f"{file} does not parse (Akua's `check` refuses it, and it cannot render)", problems,
+                         hint)
 
 
 class LockFileError(PackageError):
@@ -74,6 +99,12 @@ class LockFileError(PackageError):
 
 class DependencyError(PublishError):
     title = "Dependency cannot be vendored"
+
+
+class UnpackDeadlineError(PublishError):
+    """The deadline passed while a dependency was unpacked: not a service's fault, so not worth a plain re-run."""
+
+    title = "Deadline reached while unpacking a dependency"
 
 
 class DependencyUnavailableError(RetryableError):

@@ -32,9 +32,11 @@ from .errors import DependencyError, DependencyUnavailableError
 from .git_paths import bad_name
 from .reference import Credentials, is_loopback_host
 from .retry import RetryPolicy
+from .wording import secret, setting
 
-CREDENTIALS_HINT = ("For a private dependency, give its host's credentials in the `dependency-credentials` input: "
-                    '{"<host>": {"username": "...", "password": "${{ secrets.X }}"}}.')
+CREDENTIALS_HINT = (f"For a private dependency, give its host's credentials in {setting('dependency-credentials')}: "
+                    '{"<host>": {"username": "...", "password": "..."}}, passed as '
+                    f"{secret('dependency-credentials')}.")
 FULL_SHA = re.compile(r"[0-9a-f]{40}")
 RETRYABLE_STATUS = (408, 429, 500, 502, 503, 504)
 FILE_MODE, FILE_KIND, TREE_KIND = 0o100000, 0o170000, 0o040000
@@ -90,7 +92,7 @@ def _checked_url(source: GitSource) -> Any:
     if parts.scheme not in ("https", "http", "file"):
         raise DependencyError(f"The git dependency {source.what} uses `{parts.scheme or source.url}`: only https "
                               "(and file://) URLs can be fetched here.",
-                              "Use the repository's https URL; private ones take `dependency-credentials`.")
+                              f"Use the repository's https URL; private ones take {setting('dependency-credentials')}.")
     if parts.scheme == "http" and not is_loopback_host(parts.netloc.rpartition("@")[2]):
         raise DependencyError(
             f"The git dependency {source.what} uses plain http to another machine: its content (and any "

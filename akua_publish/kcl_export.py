@@ -13,7 +13,8 @@ untrimmed, a schema's trimmed), a nested schema's own docstring before the
 attribute's, only the first ``@ui`` decorator, ``@ui`` arguments that are not
 literals (a negative number among them) dropped, types it cannot resolve (an
 import that only Akua resolves) as ``{}``, and a file with syntax errors
-exported as far as the parser recovers it.
+exported as far as the parser recovers it (the run refuses such a file before
+it exports anything: ``syntax_errors``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from .errors import KclExportError
 from .kcl_ast import I64, SchemaAst, schema_annotations
+from .wording import setting
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 TYPES = {"str": "string", "int": "integer", "float": "number", "number": "number",
@@ -53,7 +55,7 @@ def export_input_schema(path: Path, shown: str) -> dict[str, Any]:
     if "Input" not in mapping:
         raise KclExportError(
             f"{shown} declares no `schema Input`: Akua takes the package's input contract from it.",
-            "Declare `schema Input:` in package.k with the package's inputs as attributes.",
+            "Declare `schema Input:` in package.k, with one attribute per value an install gives.",
             file=shown,
         )
     root = _json_schema(mapping["Input"], "Input", schema_annotations(json.loads(parsed.ast_json)))
@@ -63,24 +65,25 @@ def export_input_schema(path: Path, shown: str) -> dict[str, Any]:
     return exported
 
 
-def syntax_errors(path: Path) -> list[str]:
-    """What the KCL parser reports for ``path`` (Akua exports such a file anyway; rendering fails)."""
+def syntax_errors(path: Path) -> list[tuple[str, int | None]]:
+    """What the KCL parser reports for ``path``: (message, line) of each error. They are Akua's parser's
+    own (its `check` and `lint` report the same messages and lines, compared in the tests), except
+    an import that does not resolve, which is not a syntax error (Akua resolves ``akua.*`` and charts)."""
     from kcl_lib import api
 
     try:
         parsed = api.API().parse_file(api.ParseFileArgs(path=str(path)))
     except Exception:  # unreadable or not UTF-8: the export says so, as an error
         return []
-    found = []
+    found: list[tuple[str, int | None]] = []
     for error in parsed.errors:
         if error.level == "error" and error.code != "Error(CannotFindModule)":
             message = error.messages[0] if error.messages else None
-            where = f"line {message.pos.line}: " if message and message.pos.line else ""
-            found.append(where + (message.msg if message else error.code))
+            found.append((message.msg if message else error.code, message.pos.line or None if message else None))
     return found
 
 
-_HINT = "Or set `schema-check: off` and commit the schema `akua pkg export` writes."
+_HINT = f"Or set {setting('schema-check')} to off and commit the schema `akua pkg export` writes."
 
 
 def _first_line(exc: Exception) -> str:

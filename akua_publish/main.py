@@ -12,20 +12,22 @@ from pathlib import Path
 from typing import TextIO
 
 from .config import load_settings, secrets_of
-from .errors import EXIT_INTERNAL, EXIT_OK, AkuaTomlError, PublishError
+from .errors import EXIT_INTERNAL, EXIT_OK, ProblemsError, PublishError
 from .publish import publish
 from .runner import Runner
 from .summary import success_summary
+from .wording import action_words, cli_words
 
 
 def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout,
-         report: Callable[[dict[str, str]], object] | None = None) -> int:
-    """Run the action; ``report`` gets the outputs of a successful run (the CLI prints them as JSON)."""
-    runner = Runner(environ, out)
+         report: Callable[[dict[str, str]], object] | None = None, *, command_line: bool = False) -> int:
+    """Run the action; ``report`` gets the outputs of a successful run (the CLI prints them as JSON).
+    ``command_line``: the command line's run, which names its settings as flags and takes any path."""
+    runner = Runner(environ, out, cli_words if command_line else action_words)
     for secret in secrets_of(runner):
         runner.mask(secret)
     try:
-        settings = load_settings(runner, Path.cwd())
+        settings = load_settings(runner, Path.cwd(), confined=not command_line)
         temp_root = runner.env("RUNNER_TEMP") or None
         with tempfile.TemporaryDirectory(prefix="akua-publish-", dir=temp_root) as work:
             outcome = publish(settings, runner, Path(work))
@@ -58,10 +60,10 @@ def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout,
 
 
 def report_failure(runner: Runner, exc: PublishError) -> None:
-    """One annotation per problem (``akua.toml`` may have several), then the summary."""
-    problems = exc.problems if isinstance(exc, AkuaTomlError) else [(exc.message, exc.line)]
+    """One annotation per problem (``akua.toml`` and ``package.k`` may have several), then the summary."""
+    problems = exc.problems if isinstance(exc, ProblemsError) else [(exc.message, exc.line)]
     for problem, line in problems:
-        text = f"{exc.file} would be refused by Akua: {problem}." if isinstance(exc, AkuaTomlError) else problem
+        text = f"{exc.intro}: {problem}." if isinstance(exc, ProblemsError) else problem
         runner.error(text + (f" Fix: {exc.hint}" if exc.hint else ""), title=exc.title, file=exc.file or "",
                      line=line)
     runner.summary(

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import akua_toml
 from .errors import AkuaTomlError, PackageError, VersionError
+from .wording import setting
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def load_package(root: Path, shown: str) -> PackageInfo:
     if not root.is_dir():
         raise PackageError(
             f"The package directory `{shown}` does not exist.",
-            "Set the `path` input to the directory that holds akua.toml and package.k, "
+            f"Set {setting('path')} to the directory that holds akua.toml and package.k, "
             "relative to the repository root.",
         )
     manifest = _require_file(root, "akua.toml", shown)
@@ -63,7 +64,7 @@ def _require_file(root: Path, name: str, shown: str) -> Path:
     if path.is_symlink() or not path.is_file():
         raise PackageError(
             f"{join_shown(shown, name)} is missing (or is not a regular file).",
-            f"An Akua package needs {name} at its root; check the `path` input.",
+            f"An Akua package needs {name} at its root; check {setting('path')}.",
             file=join_shown(shown, name),
         )
     return path

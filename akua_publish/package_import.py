@@ -17,6 +17,7 @@ from typing import Any
 from .errors import PackageLookupError, RequestBodyError
 from .reference import Repository
 from .spec import first_problem
+from .wording import setting
 
 PLACEHOLDER_REPOSITORY = Repository(host="registry.invalid", name="placeholder")  # checks before the look-up
 KEY_PREFIX = "akua-publish-"
@@ -33,13 +34,14 @@ def choose_package(packages: list[dict[str, Any]], name: str) -> dict[str, Any] 
         raise PackageLookupError(
             f"{len(named)} Akua packages are named {name}: {ids}; akua-publish cannot tell which to publish to. "
             "Nothing was pushed.",
-            "Set `package-id` to the one to publish to.",
+            f"Set {setting('package-id')} to the one to publish to.",
         )
     if (named[0].get("source") or {}).get("kind") != "oci":
         raise PackageLookupError(
             f"The Akua package named {name} ({ids}) is not OCI-backed: versions of it are not published from a "
             "registry. Nothing was pushed.",
-            "Publish under another name (`package-name`), or set `package-id` to an OCI-backed package.",
+            f"Publish under another name ({setting('package-name')}), or set {setting('package-id')} to an OCI-backed "
+            "package.",
         )
     return named[0]
 
@@ -62,8 +64,8 @@ def check_import_body(body: dict[str, Any]) -> None:
     if problem is None:
         return
     where, message = problem
-    origin = {"/name": "the package name (`package-name`, else akua.toml's [package].name)",
-              "/oci_ref": "the repository", "/display_image_url": "the `display-image-url` input"}
+    origin = {"/name": f"the package name ({setting('package-name')}, else akua.toml's [package].name)",
+              "/oci_ref": "the repository", "/display_image_url": setting("display-image-url")}
     value = body.get(where.strip("/").split("/")[0])
     shown = f" ({len(value)} characters)" if isinstance(value, str) else ""
     raise RequestBodyError(

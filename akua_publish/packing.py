@@ -24,6 +24,7 @@ from . import akua_toml
 from .chunk_worker import ChunkWorker
 from .errors import PackageError, PackingError, PrivateKeyError
 from .tar_stream import TarWriter
+from .wording import secret
 
 PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")  # PKCS#8, SEC1, RSA, OpenSSH, cosign
 KEY_MARKER_SPAN = 96  # bytes kept between reads, more than the longest marker (67), so a split one is found
@@ -207,9 +208,9 @@ class _ExactReader:
 def key_in_package(rel: str, why: str) -> PrivateKeyError:
     return PrivateKeyError(
         f"{rel} {why}; packed, it would be published to everyone who can pull the artifact. Nothing was pushed.",
-        "Keep signing keys out of the package directory: store the key as a secret and pass it to the action "
-        "(cosign-private-key: ${{ secrets.COSIGN_PRIVATE_KEY }}), or write it to $RUNNER_TEMP for Akua's CLI; "
-        "then remove the file from the package.",
+        f"Keep signing keys out of the package directory: store the key as a secret and pass it as "
+        f"{secret('cosign-private-key')} (or, for Akua's CLI, write it outside the package); then remove the file "
+        "from the package.",
     )
 
 

@@ -96,7 +96,11 @@ def publish(settings: Settings, runner: Runner, work_dir: Path) -> Outcome:
                                           settings.display_image_url))
         key = signing_key(settings, package.manifest, runner)
         lock = lock_entries(settings.package_dir, settings.package_shown) if key else []
-        runner.info(f"{package.name} {semver}: akua.toml, package.k and the input schema are valid.")
+        if input_schema.warnings:
+            runner.info(f"{package.name} {semver}: akua.toml, package.k and the input schema pass the checks that "
+                        f"stop a publish, with {input_schema.warnings} warning(s) above.")
+        else:
+            runner.info(f"{package.name} {semver}: akua.toml, package.k and the input schema are valid.")
 
     with runner.group("Find the package in Akua"):
         from .akua_api import AkuaClient

@@ -31,6 +31,7 @@ from .retry import RetryPolicy
 from .runner import Runner
 from .version_body import build_body
 from .versioning import oci_tag
+from .wording import setting
 
 if TYPE_CHECKING:
     from .akua_api import AkuaClient
@@ -43,7 +44,8 @@ def vendor_dependencies(settings: Settings, manifest: dict[str, Any], policy: Re
     """Fetch the OCI and git dependencies Akua vendors (nothing when akua.toml declares none)."""
     from .dependency_fetch import NetworkFetcher
 
-    fetcher = NetworkFetcher(policy, settings.dependency_credentials, work_dir, settings.ca_bundle)
+    fetcher = NetworkFetcher(policy, settings.dependency_credentials, work_dir, settings.ca_bundle,
+                             settings.unpack_limits)
     done = vendor(settings.package_dir, manifest, work_dir, fetcher, settings.package_shown)
     for dependency in done.dependencies:
         runner.info(f"Vendored {dependency.alias}: {dependency.source} {dependency.version} ({dependency.digest}), "
@@ -174,9 +176,9 @@ def choose_repository(package: dict[str, Any], requested: Repository | None) -> 
     recorded = parse_repository(str(source.get("oci_ref", "")), "Akua's recorded oci_ref")
     if requested is not None and requested != recorded:
         raise RepositoryMismatchError(
-            f"The `repository` input is oci://{requested}, but Akua reads this package from "
+            f"{setting('repository')} is oci://{requested}, but Akua reads this package from "
             f"oci://{recorded}.",
-            "Remove the `repository` input (the default is Akua's), or change the package's "
+            f"Leave {setting('repository')} empty (the default is Akua's), or change the package's "
             "source in Akua.",
         )
     return recorded
@@ -186,7 +188,7 @@ def input_contract(settings: Settings, akua: AkuaClient, versions: list[dict[str
                    semver: str, *, runner: Runner) -> Contract:
     """Compare the schema with the previous version's and apply ``contract-check`` (before any push)."""
     if settings.contract_check == "off":
-        runner.info("contract-check: off: the input schema is not compared with earlier versions.")
+        runner.info(f"{setting('contract-check')} is off: the input schema is not compared with earlier versions.")
         return Contract("")
     baseline = baseline_version(versions, semver)
     if baseline is None:

@@ -29,18 +29,20 @@ from .errors import (
 from .http_session import RETRY_STATUSES, TimeoutSession, connection_reason, retry_after, tls_problem
 from .reference import Credentials, Repository
 from .retry import RetryPolicy
+from .wording import setting
 
 CREDENTIAL_HINT = (
-    "Check the `registry-username` and `registry-password` inputs. For GHCR the default "
-    "(github.actor and github-token) works when the job has `permissions: packages: write`; "
-    "other registries get no credentials unless these inputs are set."
+    f"Check {setting('registry-username')} and {setting('registry-password')}. For GHCR on GitHub the job's own "
+    "token works when the job has `permissions: packages: write`; other registries get no credentials "
+    "unless these are set."
 )
 PUSH_HINT = (
     "Give the credentials push (write) access to the repository. On GHCR with the default "
     "github.token, add `permissions: packages: write` to the job and, for an existing package, "
     "grant this repository write access in the package's settings."
 )
-UNREACHABLE_HINT = "Check the repository host, and `plain-http` for an HTTP-only registry; then re-run the job."
+UNREACHABLE_HINT = (f"Check the repository host, and {setting('plain-http')} for an HTTP-only registry; then re-run "
+                    "the job.")
 CA_HINT = (
     "For a registry with a certificate from a private CA, point REQUESTS_CA_BUNDLE or SSL_CERT_FILE at "
     "the CA's PEM file (for the action, a file under the workspace: /github/workspace/...)."
@@ -103,7 +105,7 @@ class RegistryTransport:
             raise RegistryProtocolError(
                 f"The registry {self.host} speaks HTTPS, but akua-publish used plain HTTP "
                 "(the default for a loopback address).",
-                "Set `plain-http: false` to use HTTPS with this registry.",
+                f"Set {setting('plain-http')} to false to use HTTPS with this registry.",
             )
         if response.status_code == 401:
             challenge = response.headers.get("WWW-Authenticate", "")
@@ -189,7 +191,7 @@ class RegistryTransport:
             raise CredentialsWithheldError(
                 f"The plain-HTTP registry {self.host} names a token service on another host ({realm}); "
                 "over plain HTTP that answer could be forged, so the password was not sent there.",
-                "Use the registry over HTTPS (`plain-http: false`), or run its token service on the "
+                f"Use the registry over HTTPS ({setting('plain-http')} false), or run its token service on the "
                 "registry's own host.",
             )
 
@@ -235,7 +237,7 @@ class RegistryTransport:
         if problem is not None and problem[0] == "plain-http":
             return RegistryProtocolError(
                 f"The registry {self.host} answered an HTTPS request in plain HTTP.",
-                "Set `plain-http: true` for a registry that only speaks HTTP (on a network you trust).",
+                f"Set {setting('plain-http')} to true for a registry that only speaks HTTP (on a network you trust).",
             )
         if problem is not None:
             return RegistryTlsError(
@@ -245,7 +247,7 @@ class RegistryTransport:
         if isinstance(exc, requests.Timeout):
             return RegistryUnavailableError(
                 f"The registry {self.host} did not answer {what} in time.",
-                "Check the registry's status and re-run the job (or raise the `timeout` input).",
+                f"Check the registry's status and re-run the job (or raise {setting('timeout')}).",
             )
         return RegistryUnavailableError(
             f"Cannot connect to the registry {self.host} ({what}): {connection_reason(exc)}.",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from .errors import DeadlineError, RetryableError
+from .wording import setting
 
 T = TypeVar("T")
 
@@ -43,7 +44,7 @@ class RetryPolicy:
         if left <= 0:
             raise DeadlineError(
                 f"The run's deadline ({self.deadline:g} s) passed; nothing more was sent.",
-                "A registry or Akua answered too slowly. Re-run the job, or raise the `deadline` input.",
+                f"A registry or Akua answered too slowly. Re-run the job, or raise {setting('deadline')}.",
             )
         return self.connect_timeout, min(self.timeout, left)
 

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from .errors import RunnerFileError
+from .wording import Vocabulary, action_words, render
 
 
 def _escape_data(text: str) -> str:
@@ -29,9 +30,11 @@ def _escape_property(text: str) -> str:
 
 
 class Runner:
-    def __init__(self, environ: Mapping[str, str], out: TextIO = sys.stdout) -> None:
+    def __init__(self, environ: Mapping[str, str], out: TextIO = sys.stdout,
+                 vocabulary: Vocabulary = action_words) -> None:
         self._env = environ
         self._out = out
+        self._words = vocabulary  # every text written names the settings as this front end does
         self.on_github = environ.get("GITHUB_ACTIONS", "").strip().lower() == "true"
 
     def env(self, name: str) -> str:
@@ -49,6 +52,9 @@ class Runner:
         self._out.write(line + "\n")
         self._out.flush()
 
+    def _say(self, text: str) -> str:
+        return render(text, self._words)
+
     def _command(self, name: str, message: str, **props: str) -> None:
         shown = ",".join(f"{k}={_escape_property(v)}" for k, v in props.items() if v)
         self._write(f"::{name}{' ' + shown if shown else ''}::{_escape_data(message)}")
@@ -62,15 +68,17 @@ class Runner:
                 self._command("add-mask", line.strip())
 
     def info(self, message: str) -> None:
-        self._write(message)
+        self._write(self._say(message))
 
     def warning(self, message: str, title: str = "") -> None:
+        message, title = self._say(message), self._say(title)
         if self.on_github:
             self._command("warning", message, title=title)
         else:
             self._write(f"Warning: {title + ': ' if title else ''}{message}")
 
     def error(self, message: str, title: str = "", file: str = "", line: int | None = None) -> None:
+        message, title = self._say(message), self._say(title)
         if self.on_github:
             self._command("error", message, title=title, file=file, line=str(line) if line and file else "")
             return
@@ -79,6 +87,7 @@ class Runner:
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
+        title = self._say(title)
         if not self.on_github:
             self._write(f"== {title} ==")
             yield
@@ -106,7 +115,7 @@ class Runner:
         if not path:
             return
         try:
-            self._append(path, markdown.rstrip("\n") + "\n", "GITHUB_STEP_SUMMARY")
+            self._append(path, render(markdown, self._words).rstrip("\n") + "\n", "GITHUB_STEP_SUMMARY")
         except RunnerFileError as exc:
             self.warning(f"{exc.message} The job summary is missing; the log above has everything it "
                          "would have shown.", title=exc.title)

@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import SchemaError
 from .spec import pointer
+from .wording import setting
 
 MAX_SCHEMA_BYTES = 1024 * 1024
 DEFAULT_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -33,7 +34,7 @@ def load_schema(path: Path, shown: str) -> dict[str, Any]:
     if path.is_symlink() or not path.is_file():
         raise SchemaError(
             f"The schema file {shown} does not exist.",
-            f"{EXPORT_HINT} Or point the `schema` input (relative to `path`) at it.",
+            f"{EXPORT_HINT} Or point {setting('schema')} (relative to {setting('path')}) at it.",
             file=shown,
         )
     try:
@@ -82,7 +83,8 @@ def schema_warnings(schema: dict[str, Any]) -> list[str]:
 
     dialect = schema.get("$schema", DEFAULT_DIALECT)
     # None is a documented default ("if the class cannot be determined"); the stubs omit it.
-    cls: Any = validators.validator_for({"$schema": dialect}, default=None)  # type: ignore[arg-type]
+    cls: Any = validators.validator_for({"$schema": dialect}, default=None) if isinstance(  # type: ignore[arg-type]
+        dialect, str) else None
     if cls is None:
         return [f"at /$schema: unknown JSON Schema dialect {dialect!r}; form renderers may not read it"]
     found = [f"at {where or '/'}: $ref {ref!r} is not local; renderers will not fetch it"

@@ -7,34 +7,43 @@ before the push, turns that late 422 into an early, readable diff.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .config import Settings
-from .errors import KclExportError, SchemaDriftError
+from .errors import KclExportError, PackageKSyntaxError, SchemaDriftError
 from .kcl_export import export_input_schema, syntax_errors
 from .package import join_shown
 from .runner import Runner
 from .schema import load_schema, schema_diff, schema_warnings
+from .wording import setting
 
 
 @dataclass(frozen=True)
 class InputSchema:
     schema: dict[str, Any]
     origin: str  # for the log and the summary
+    warnings: int = 0  # warned about the schema or package.k: the log does not call them valid then
 
 
 def resolve_input_schema(settings: Settings, runner: Runner) -> InputSchema:
-    """The schema to send, and warnings for what Akua accepts but a careful publisher would fix."""
+    """The schema to send, and warnings for what Akua accepts but a careful publisher would fix.
+
+    A package.k that does not parse stops the run first: Akua's exporter would still export
+    what its parser recovers, but the package cannot render, and Akua's own `check` refuses it.
+    """
     shown_k = join_shown(settings.package_shown, "package.k")
     if settings.schema_check != "off":
-        for problem in syntax_errors(settings.package_dir / "package.k"):
-            runner.warning(f"{shown_k}: {problem}. Akua exports the schema anyway, but rendering the package "
-                           "will fail.", title="package.k has KCL errors")
+        problems = syntax_errors(settings.package_dir / "package.k")
+        if problems:
+            raise PackageKSyntaxError(shown_k, problems, "Fix each line named (`akua check` shows the same errors), "
+                                      f"or, if Akua's own `check` accepts the file, set {setting('schema-check')} to "
+                                      "off and report the difference.")
     chosen = _choose(settings, runner)
-    for problem in schema_warnings(chosen.schema):
+    advice = schema_warnings(chosen.schema)
+    for problem in advice:
         runner.warning(f"The input schema ({chosen.origin}) {problem}.", title="Input schema advice")
-    return chosen
+    return replace(chosen, warnings=chosen.warnings + len(advice))
 
 
 def _choose(settings: Settings, runner: Runner) -> InputSchema:
@@ -56,7 +65,7 @@ def _choose(settings: Settings, runner: Runner) -> InputSchema:
         if mode == "strict":
             raise
         runner.warning(f"{exc.message} {settings.schema_shown} is sent without that check.", title=exc.title)
-        return InputSchema(schema, origin + " (not compared: package.k could not be exported)")
+        return InputSchema(schema, origin + " (not compared: package.k could not be exported)", warnings=1)
     differences = schema_diff(schema, exported)
     if not differences:
         runner.info(f"{settings.schema_shown} matches the schema exported from {shown_k}.")
@@ -65,7 +74,7 @@ def _choose(settings: Settings, runner: Runner) -> InputSchema:
             "version: " + "; ".join(differences) + ".")
     if mode == "warn":
         runner.warning(text, title=SchemaDriftError.title)
-        return InputSchema(schema, origin + f" (differs from `{shown_k}`: schema-check warn)")
+        return InputSchema(schema, origin + f" (differs from `{shown_k}`: schema-check warn)", warnings=1)
     raise SchemaDriftError(
         text,
         f"Re-export it with `akua pkg export --out {settings.schema_rel}` and commit it, or delete the file and let "

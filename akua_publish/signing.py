@@ -22,6 +22,7 @@ from .package import join_shown
 from .packing import key_in_package, list_files
 from .provenance import BuildContext, statement
 from .runner import Runner
+from .wording import secret, setting
 
 # cryptography (under sidecars and signing_keys) is loaded only when there is a key to use: a run
 # without one does not pay for it (start-up time).
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     from .sidecars import Sidecar
     from .signing_keys import SigningKey
 
-KEY_SECRET_HINT = ("Pass the key from a secret: cosign-private-key: ${{ secrets.COSIGN_PRIVATE_KEY }}, with "
-                   "cosign-password: ${{ secrets.COSIGN_PASSWORD }} if it is encrypted")
+KEY_SECRET_HINT = (f"Pass the key from a secret as {secret('cosign-private-key')}, with "
+                   f"{secret('cosign-password')} if it is encrypted")
 
 
 @dataclass(frozen=True)
@@ -55,17 +56,17 @@ def signing_key(settings: Settings, manifest: dict[str, Any], runner: Runner) ->
     if signing.key:
         from .signing_keys import load_signing_key
 
-        key = load_signing_key(signing.key, signing.passphrase, "the `cosign-private-key` input")
+        key = load_signing_key(signing.key, signing.passphrase, setting("cosign-private-key"))
     elif named:
         key = _key_file(settings, named, runner)
     elif signing.mode == "true":
         raise NoSigningKeyError(
-            "sign: true, but there is no signing key: the `cosign-private-key` input is empty and akua.toml "
-            "names none ([signing].cosign_private_key).",
-            KEY_SECRET_HINT + ", or set sign: auto to publish unsigned when no key is given.",
+            f"{setting('sign')} is true, but there is no signing key: {setting('cosign-private-key')} is empty and "
+            "akua.toml names none ([signing].cosign_private_key).",
+            KEY_SECRET_HINT + f", or set {setting('sign')} to auto to publish unsigned when no key is given.",
         )
     else:
-        runner.info("No signing key (cosign-private-key, or [signing].cosign_private_key in akua.toml): "
+        runner.info(f"No signing key ({setting('cosign-private-key')}, or [signing].cosign_private_key in akua.toml): "
                     "the version is published unsigned.")
         return None
     runner.info(f"Signing key: ECDSA P-256 {key.fingerprint}, from {key.origin}.")
@@ -84,8 +85,9 @@ def _key_file(settings: Settings, named: str, runner: Runner) -> SigningKey:
     if root not in path.parents or not path.is_file():
         raise NoSigningKeyError(
             f"akua.toml names the signing key {named} ([signing].cosign_private_key), but {shown} is not a file "
-            "in the workspace, and the `cosign-private-key` input is empty.",
-            KEY_SECRET_HINT + " (keep the key file out of the repository), or set sign: false to publish unsigned.",
+            f"in the workspace, and {setting('cosign-private-key')} is empty.",
+            KEY_SECRET_HINT + f" (keep the key file out of the repository), or set {setting('sign')} to false to "
+            "publish unsigned.",
             file=toml_shown,
         )
     text = path.read_text(encoding="utf-8", errors="replace")

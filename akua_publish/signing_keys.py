@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from .errors import SigningKeyError
+from .wording import secret
 
 _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 _COSIGN_LABELS = ("ENCRYPTED SIGSTORE PRIVATE KEY", "ENCRYPTED COSIGN PRIVATE KEY")
@@ -65,8 +66,8 @@ def load_signing_key(text: str, passphrase: str, origin: str) -> SigningKey:
         looks_like_path = "\n" not in text.strip() and "-----" not in text
         raise SigningKeyError(
             f"The signing key ({origin}) is not one PEM block: found {len(blocks)}.",
-            ("The input takes the key's text, not a path: pass the whole key file, BEGIN and END lines "
-             "included, from a secret (cosign-private-key: ${{ secrets.COSIGN_PRIVATE_KEY }})."
+            ("The key's text is wanted, not a path: pass the whole key file, BEGIN and END lines "
+             f"included, from a secret as {secret('cosign-private-key')}."
              if looks_like_path else
              "Store the whole key file, from its -----BEGIN line to its -----END line, as the secret."),
         )
@@ -101,8 +102,7 @@ def _private_key(label: str, der: bytes, block: str, passphrase: str, origin: st
     if needs_passphrase and not passphrase:
         raise SigningKeyError(
             f"The signing key ({origin}) is encrypted and no passphrase was given.",
-            "Pass it from a secret: cosign-password: ${{ secrets.COSIGN_PASSWORD }} "
-            "(or set AKUA_COSIGN_PASSPHRASE, as for Akua's CLI).",
+            f"Pass it from a secret as {secret('cosign-password')} (AKUA_COSIGN_PASSPHRASE, as for Akua's CLI).",
         )
     try:
         if label in ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY"):
@@ -143,16 +143,16 @@ def _open_cosign_key(body: bytes, passphrase: str, origin: str) -> bytes:
     from nacl.exceptions import CryptoError
     from nacl.secret import SecretBox
 
-    secret = hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=r, p=p, dklen=32,
-                            maxmem=_MAX_SCRYPT_MEMORY + (1 << 20))
+    box_key = hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=r, p=p, dklen=32,
+                             maxmem=_MAX_SCRYPT_MEMORY + (1 << 20))
     try:
-        return SecretBox(secret).decrypt(box, nonce)
+        return SecretBox(box_key).decrypt(box, nonce)
     except (CryptoError, ValueError, TypeError):
         raise SigningKeyError(
             f"The signing key ({origin}) cannot be decrypted with the "
             + ("passphrase given." if passphrase else "empty passphrase: no passphrase was given."),
-            "Pass the password given to `cosign generate-key-pair` from a secret: "
-            "cosign-password: ${{ secrets.COSIGN_PASSWORD }}.",
+            "Pass the password given to `cosign generate-key-pair` from a secret as "
+            f"{secret('cosign-password')}.",
         ) from None
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import InputError, RequestBodyError
 from .spec import first_problem
+from .wording import setting
 
 PLACEHOLDER_REF = "sha256:" + "0" * 64
 COMPAT_EXAMPLE = (
@@ -55,7 +56,7 @@ def check_body(body: dict[str, Any]) -> None:
     where, message = problem
     if where.startswith("/compatibility"):
         raise RequestBodyError(
-            f"The `compatibility` input at {where[len('/compatibility'):] or '/'}: "
+            f"{setting('compatibility')} at {where[len('/compatibility'):] or '/'}: "
             f"{message}.",
             "It needs clusterTypes (list of strings), kubernetes ({minVersion?, maxVersion?}) "
             'and placement ({providers, regions}, each "any" or a list), and optionally '

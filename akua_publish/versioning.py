@@ -14,6 +14,7 @@ import re
 
 from .errors import InputError, VersionError
 from .spec import semver_pattern
+from .wording import no_tag, setting
 
 TAG_PREFIX = "refs/tags/"
 DEFAULT_TAG_PATTERN = r"(?:.*/)?v?(?P<version>[^/]+)"
@@ -30,11 +31,11 @@ def parse_tag_pattern(text: str) -> re.Pattern[str] | None:
     try:
         pattern = re.compile(text)
     except re.error as exc:
-        raise InputError(f"The `tag-pattern` input `{text}` is not a regular expression: {exc}.",
+        raise InputError(f"{setting('tag-pattern')} is `{text}`, which is not a regular expression: {exc}.",
                          PATTERN_HINT) from None
     if "version" not in pattern.groupindex or pattern.groups != 1:
         raise InputError(
-            f"The `tag-pattern` input `{text}` must have exactly one group, named `version`"
+            f"{setting('tag-pattern')} is `{text}`; it must have exactly one group, named `version`"
             f" (it has {pattern.groups}{'' if 'version' in pattern.groupindex else ', none named version'}).",
             PATTERN_HINT + " Use (?:...) for any other grouping.",
         )
@@ -44,25 +45,23 @@ def parse_tag_pattern(text: str) -> re.Pattern[str] | None:
 def resolve_semver(version_input: str, github_ref: str, tag_pattern: re.Pattern[str] | None = None) -> str:
     """Return the semver to publish, or explain why there is none."""
     if version_input:
-        candidate, origin = version_input.strip(), "the `version` input"
+        candidate, origin = version_input.strip(), setting("version")
         if candidate.startswith("v"):
             candidate = candidate[1:]
     else:
         if not github_ref.startswith(TAG_PREFIX):
-            shown = github_ref or "(not set)"
             raise VersionError(
-                f"GITHUB_REF is {shown}, not a tag, so no version can be derived from it.",
-                "Run the workflow on a tag push (on: push: tags: ['v*']) "
-                "or set the `version` input.",
+                f"No version to publish: {no_tag(github_ref)}.",
+                f"Set {setting('version')}, or publish from a tag (in a workflow: on: push: tags: ['v*']).",
             )
         name = github_ref[len(TAG_PREFIX):]
         origin = f"the tag `{name}`"
         found = (tag_pattern or re.compile(DEFAULT_TAG_PATTERN)).fullmatch(name)
         if found is None or found.group("version") is None:
             raise VersionError(
-                f"The tag `{name}` does not match the `tag-pattern` input `{tag_pattern.pattern}`."
+                f"The tag `{name}` does not match {setting('tag-pattern')} `{tag_pattern.pattern}`."
                 if tag_pattern else f"The tag `{name}` names no version.",
-                "Push a tag the pattern matches, or change `tag-pattern`. " + PATTERN_HINT,
+                f"Push a tag the pattern matches, or change {setting('tag-pattern')}. " + PATTERN_HINT,
             )
         candidate = found.group("version")
     check_semver(candidate, origin)

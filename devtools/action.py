@@ -121,3 +121,14 @@ def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | No
             output_file=output_text,
             on_github=on_github,
         )
+
+
+def run_cli(workspace: Path, *args: str, env: dict[str, str] | None = None, honour_permissions: bool = False,
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``python -m akua_publish`` in ``workspace``, as on a laptop: none of the runner's variables but those
+    ``env`` sets."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_", "AKUA_"))}
+    clean["PYTHONPATH"] = str(ROOT)
+    prefix = WITHOUT_DAC_OVERRIDE if honour_permissions else []
+    return subprocess.run([*prefix, sys.executable, "-m", "akua_publish", *args], cwd=workspace,
+                          env={**clean, **(env or {})}, capture_output=True, text=True, timeout=timeout, check=False)

@@ -18,6 +18,7 @@ import requests
 
 from devtools.registry import LocalRegistry
 
+CHUNK = 1024 * 1024
 HELM_CONFIG = "application/vnd.cncf.helm.config.v1+json"
 HELM_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -53,6 +54,27 @@ def chart_tarball(name: str = "podinfo", files: dict[str, tuple[bytes, int]] | N
         stray.size = 3
         tar.addfile(stray, io.BytesIO(b"no\n"))
     return buffer.getvalue()
+
+
+def zeros_chart(size: int) -> bytes:
+    """A chart, ``bomb/``, of a Chart.yaml and ``files/zeros``: ``size`` zero bytes, about a thousandth of that
+    compressed (a decompression bomb at a gigabyte), gzip-compressed as it is written, never whole in memory."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as zipped:
+        chart = b"apiVersion: v2\nname: bomb\nversion: 1.0.0\n"
+        for name, length in (("bomb/Chart.yaml", len(chart)), ("bomb/files/zeros", size)):
+            info = tarfile.TarInfo(name)
+            info.size = length
+            zipped.write(info.tobuf(tarfile.GNU_FORMAT))
+            if name.endswith("Chart.yaml"):
+                zipped.write(chart)
+            else:
+                for _ in range(length // CHUNK):
+                    zipped.write(bytes(CHUNK))
+                zipped.write(bytes(length % CHUNK))
+            zipped.write(bytes(-length % 512))
+        zipped.write(bytes(1024))
+    return out.getvalue()
 
 
 def push_blob(registry: LocalRegistry, repo: str, data: bytes) -> str:

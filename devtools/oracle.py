@@ -209,6 +209,18 @@ class Oracle:
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
+    def syntax_errors(self, package_k: bytes) -> list[tuple[str, int | None]]:
+        """The errors Akua's `lint` reports for this package.k, as (message, line), but for imports that
+        do not resolve (not syntax: Akua resolves its own and the charts' when it renders)."""
+        work = self.workdir()
+        try:
+            (work / "package.k").write_bytes(package_k)
+            linted = self.call("lint", {"package": self.inside(work / "package.k")}, cwd=self.inside(work))
+            return [(issue["message"], issue.get("line") or None) for issue in linted.get("issues", [])
+                    if issue.get("level") == "error" and issue.get("code") != "Error(CannotFindModule)"]
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
     def export_text(self, package_k: str | bytes) -> bytes:
         """The exact bytes ``akuapkg export`` writes for this package.k (Akua's CLI output)."""
         work = self.workdir()

@@ -12,6 +12,7 @@ need=()
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v curl >/dev/null || need+=(curl)
+command -v git >/dev/null || need+=(git)  # the tests build git repositories with its plumbing
 if [ "${1:-}" = "--docker" ]; then
   command -v dockerd >/dev/null || need+=(docker.io)
   command -v debootstrap >/dev/null || need+=(debootstrap)

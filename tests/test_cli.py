@@ -18,17 +18,13 @@ import yaml
 from akua_publish.cli import _declared_version
 from akua_publish.inputs import TABLE
 from conftest import Target, secret_parts
-from devtools.action import ROOT, WITHOUT_DAC_OVERRIDE
+from devtools.action import ROOT, WITHOUT_DAC_OVERRIDE, run_cli
 from devtools.lock import pins as lock_pins
 from devtools.registry import free_port
 
 
 def cli(workspace: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``python -m akua_publish`` in ``workspace``, as on a laptop: no GitHub variables at all."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_", "AKUA_"))}
-    clean["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "akua_publish", *args], cwd=workspace, env={**clean, **(env or {})},
-                          capture_output=True, text=True, timeout=300, check=False)
+    return run_cli(workspace, *args, env=env)
 
 
 def test_help_lists_every_input_with_its_default(tmp_path: Path) -> None:
@@ -140,8 +136,8 @@ def test_a_publish_from_the_command_line(workspace: Path, target: Target) -> Non
 
 
 @pytest.mark.parametrize(("args", "code", "needle"), [
-    (["--max-attempts", "0"], 1, "`max-attempts` input is `0`"),
-    (["--sign", "true"], 1, "sign: true, but there is no signing key"),
+    (["--max-attempts", "0"], 1, "`--max-attempts` is `0`"),
+    (["--sign", "true"], 1, "`--sign` is true, but there is no signing key"),
     (["--version-from-package", "--path", "nowhere"], 1, "--version-from-package"),
     (["--version", "1.2"], 1, "is not a SemVer 2.0 version"),
     (["--api-url", "http://127.0.0.1:9/v1", "--max-attempts", "1"], 75, "Cannot reach the Akua API"),
@@ -206,3 +202,73 @@ def test_the_readme_gitlab_job_runs_in_the_image(workspace: Path, target: Target
     outputs = json.loads((workspace / "akua-outputs.json").read_text())
     assert outputs["status"] == "published" and [v["ref"] for v in target.created()] == [outputs["digest"]]
     assert not [s for s in secret_parts([target.akua.token]) if s in done.stdout + done.stderr]
+
+
+SECRET_ENTRIES = [entry for entry in TABLE if entry.secret]
+
+
+@pytest.mark.parametrize("entry", SECRET_ENTRIES, ids=[e.name for e in SECRET_ENTRIES])
+def test_a_secret_given_as_a_flag_works_with_a_warning(workspace: Path, target: Target, entry) -> None:
+    from devtools.keys import generate
+
+    values = {"api-token": target.akua.token, "dependency-credentials": "{}",
+              "cosign-private-key": generate("pkcs8").private_pem, "cosign-password": "unused"}
+    value = values.get(entry.name, "s3cret-" + entry.name)
+    args = [f"--{entry.name}", value]
+    env = {"AKUA_API_TOKEN": target.akua.token} if entry.name != "api-token" else {}
+    done = cli(workspace, "--package-id", target.package_id, "--path", "pkg", "--api-url",
+               target.akua.server.base_url, "--version", "0.3.0", "--dry-run", *args, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Warning: --{entry.name} on the command line can be read by every user of this machine" in done.stdout
+    assert f"${entry.env} or --{entry.name}-file" in done.stdout
+
+
+def test_secrets_from_files_and_environment_variables(workspace: Path, target: Target, tmp_path: Path) -> None:
+    """The token from --api-token-file, the signing key and its passphrase from a file and from the
+    environment: the dry run signs with the key (its fingerprint is logged); no warning."""
+    from devtools.keys import generate
+
+    pair = generate("pkcs8-pbkdf2")
+    (tmp_path / "token").write_text(target.akua.token + "\n")
+    (tmp_path / "key.pem").write_text(pair.private_pem)
+    (tmp_path / "passphrase").write_text(pair.passphrase)
+    common = ["--package-id", target.package_id, "--path", "pkg", "--api-url", target.akua.server.base_url,
+              "--version", "0.3.0", "--dry-run", "--api-token-file", str(tmp_path / "token")]
+    from_files = cli(workspace, *common, "--cosign-private-key-file", str(tmp_path / "key.pem"),
+                     "--cosign-password-file", str(tmp_path / "passphrase"))
+    from_env = cli(workspace, *common, env={"AKUA_COSIGN_PRIVATE_KEY": pair.private_pem,
+                                            "AKUA_COSIGN_PASSPHRASE": pair.passphrase})
+    for done in (from_files, from_env):
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Signing key: ECDSA P-256" in done.stdout and "Warning: --" not in done.stdout
+        assert pair.passphrase not in done.stdout + done.stderr
+    both = cli(workspace, *common, "--api-token", "x")
+    assert both.returncode == 1 and "give --api-token or --api-token-file, not both" in both.stderr
+    missing = cli(workspace, *common[:-1], str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and "--api-token-file" in missing.stderr and "No such file" in missing.stderr
+
+
+@pytest.mark.parametrize("how", ["environment", "file"])
+def test_dependency_credentials_from_the_environment_or_a_file(workspace: Path, target: Target, tmp_path: Path,
+                                                               how: str) -> None:
+    (tmp_path / "credentials").write_text("{")
+    source = ({"AKUA_DEPENDENCY_CREDENTIALS": "{"}, []) if how == "environment" else (
+        {}, ["--dependency-credentials-file", str(tmp_path / "credentials")])
+    done = cli(workspace, "--package-id", target.package_id, "--path", "pkg", "--version", "0.3.0", *source[1],
+               env={"AKUA_API_TOKEN": target.akua.token, **source[0]})
+    assert done.returncode == 1 and "`--dependency-credentials` (or AKUA_DEPENDENCY_CREDENTIALS) is not valid JSON" \
+        in done.stdout, done.stdout
+
+
+def test_the_command_line_takes_a_path_outside_the_current_folder(workspace: Path, target: Target,
+                                                                  tmp_path: Path) -> None:
+    """On a laptop a package is wherever it is: an absolute --path, or one above the current folder."""
+    elsewhere = tmp_path / "elsewhere" / "deep"
+    elsewhere.mkdir(parents=True)
+    common = ["--package-id", target.package_id, "--api-url", target.akua.server.base_url, "--version", "0.3.0",
+              "--dry-run", "--json"]
+    env = {"AKUA_API_TOKEN": target.akua.token}
+    absolute = cli(elsewhere, *common, "--path", str(workspace / "pkg"), env=env)
+    above = cli(elsewhere, *common, "--path", str(Path("../..") / workspace.relative_to(tmp_path) / "pkg"), env=env)
+    assert absolute.returncode == above.returncode == 0, absolute.stderr + above.stderr
+    assert json.loads(absolute.stdout)["digest"] == json.loads(above.stdout)["digest"]

@@ -89,8 +89,14 @@ def good_files(version: str = "1.0.0", package_k: bytes = PACKAGE_K) -> dict[str
 def test_package_operations_answer_in_the_spec_shapes(akua: Akua, target: Target) -> None:
     package = call(akua, "GET", f"/packages/{target.package_id}").json()
     assert package["source"] == {"kind": "oci", "oci_ref": target.oci_ref}
-    listed = call(akua, "GET", "/packages?limit=100").json()
-    assert target.package_id in [p["id"] for p in listed["data"]]
+    ids, cursor = [], ""
+    while True:  # every page: other tests of the session add packages to the same workspace
+        listed = call(akua, "GET", "/packages?limit=100" + (f"&cursor={cursor}" if cursor else "")).json()
+        ids += [p["id"] for p in listed["data"]]
+        if not listed["has_more"]:
+            break
+        cursor = listed["next_cursor"]
+    assert target.package_id in ids
     versions = call(akua, "GET", f"/packages/{target.package_id}/versions").json()
     [seed] = versions["data"]
     assert call(akua, "GET", f"/packages/{target.package_id}/versions/{seed['id']}").json() == seed

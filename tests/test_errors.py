@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from akua_publish.inputs import INPUTS
 from conftest import OTHER_WORKSPACE, WORKSPACE_ID, Target, error_lines, parse_annotation, plain_errors
+from devtools.action import run_cli
 from devtools.keys import generate, other_kinds
 from devtools.registry import free_port
 
@@ -185,7 +188,7 @@ CASES = [
     Case("schema-not-utf8", ("not valid UTF-8",), prepare=write(SCHEMA, b'{"a": "\xff"}'), file=SCHEMA),
     Case("schema-too-big", ("the limit is 1048576",),
          prepare=write(SCHEMA, '{"type": "object", "x": "' + "a" * (1024 * 1024) + '"}'), file=SCHEMA),
-    Case("private-key-in-the-package", ("keys/release.pem holds a PEM private key", "$RUNNER_TEMP",
+    Case("private-key-in-the-package", ("keys/release.pem holds a PEM private key", "outside the package",
                                         "Nothing was pushed"), prepare=write("pkg/keys/release.pem", EC_KEY)),
     Case("encrypted-key-under-another-name", ("notes/readme.txt holds a PEM private key",),
          prepare=write("pkg/notes/readme.txt", "see below\n-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n"
@@ -194,18 +197,19 @@ CASES = [
          prepare=both(
              write(TOML, VALID_TOML + '[signing]\ncosign_private_key = "./cosign.key"\n'),
              write("pkg/cosign.key", "not even PEM\n"))),
-    Case("tag-pattern-not-a-regex", ("`tag-pattern` input `hello@(?P<version>.+` is not a regular expression",),
+    Case("tag-pattern-not-a-regex",
+         ("`tag-pattern` input is `hello@(?P<version>.+`, which is not a regular expression",),
          inputs={"tag-pattern": "hello@(?P<version>.+"}),
     Case("tag-pattern-without-version-group", ("exactly one group, named `version`",),
          inputs={"tag-pattern": "hello@(.+)"}),
     Case("tag-does-not-match-the-pattern", ("`v0.3.0` does not match the `tag-pattern` input",),
          inputs={"tag-pattern": "hello@(?P<version>.+)"}),
-    Case("compatibility-file-missing", ("`compatibility-file` compat.json cannot be read",),
+    Case("compatibility-file-missing", ("`compatibility-file` input (compat.json) cannot be read",),
          inputs={"compatibility-file": "compat.json"}),
-    Case("compatibility-file-and-input", ("Both `compatibility` and `compatibility-file`",),
+    Case("compatibility-file-and-input", ("Both the `compatibility` input and the `compatibility-file` input",),
          prepare=write("compat.json", json.dumps(COMPAT_OK)),
          inputs={"compatibility-file": "compat.json", "compatibility": json.dumps(COMPAT_OK)}),
-    Case("compatibility-file-not-json", ("`compatibility-file` compat.json is not valid JSON",),
+    Case("compatibility-file-not-json", ("`compatibility-file` input (compat.json) is not valid JSON",),
          prepare=write("compat.json", "{clusterTypes: []}"), inputs={"compatibility-file": "compat.json"}),
     Case("compatibility-file-outside-workspace", ("leads outside the workspace",),
          inputs={"compatibility-file": "../../etc/passwd"}),
@@ -216,7 +220,7 @@ CASES = [
          inputs={"compatibility": '{"clusterTypes": [], "kubernetes": {}}'}),
     Case("compatibility-bad-network-profile", ("at /kaas/networkProfile", "linux_cilium"),
          inputs={"compatibility": json.dumps({**COMPAT_OK, "kaas": {"networkProfile": "flannel"}})}),
-    Case("no-package-id-and-the-name-is-ambiguous", ("Akua packages are named hello", "Set `package-id`"),
+    Case("no-package-id-and-the-name-is-ambiguous", ("Akua packages are named hello", "Set the `package-id` input"),
          prepare=another_hello),
     Case("package-id-wrong-shape", ("not an Akua package id",), inputs={"package-id": "hello"}),
     Case("package-id-too-long", ("not an Akua package id",), inputs={"package-id": "pkg_" + "a" * 51}),
@@ -258,7 +262,8 @@ CASES = [
     # 6. signing
     Case("sign-not-a-mode", ("`sign` input is `yes`", "auto, true or false"), inputs={"sign": "yes"}),
     Case("attest-not-a-flag", ("`attest` input is `maybe`",), inputs={"attest": "maybe"}),
-    Case("sign-true-without-a-key", ("sign: true", "no signing key", "COSIGN_PRIVATE_KEY"), inputs={"sign": "true"}),
+    Case("sign-true-without-a-key", ("The `sign` input is true", "no signing key", "COSIGN_PRIVATE_KEY"),
+         inputs={"sign": "true"}),
     Case("key-is-rsa", ("an RSA key", "ECDSA P-256", "cosign generate-key-pair"),
          inputs={"cosign-private-key": OTHER_KEYS["rsa"]}),
     Case("key-is-p384", ("secp384r1",), inputs={"cosign-private-key": OTHER_KEYS["p384"]}),
@@ -325,6 +330,7 @@ def test_every_akua_toml_problem_is_its_own_annotation_with_key_and_line(publish
 ADVICE = [  # checks of akua-publish's own, beyond Akua's: warnings, never errors
     ("unknown-dialect", lambda s: s.update({"$schema": "https://example.com/my-dialect"}),
      "unknown JSON Schema dialect"),
+    ("dialect-not-text", lambda s: s.update({"$schema": 3}), "unknown JSON Schema dialect 3"),
     ("invalid", lambda s: s["properties"]["port"].update({"type": "integr"}), "at /properties/port/type"),
     ("root-not-object", lambda s: s.update({"type": "array"}), "the root is not"),
     ("default-violates-its-schema", lambda s: s["properties"]["replicas"]["properties"]["min"].update(
@@ -342,6 +348,48 @@ def test_local_schema_checks_only_warn_and_akua_decides(publish, target: Target,
     advice = [line for line in run.stdout.splitlines() if line.startswith("::warning title=Input schema advice")]
     assert advice and needle in advice[0], run.log
     assert run.returncode == 1 and "HTTP 422" in run.log and target.created() == []
+
+
+# The command line takes any path the user can read: these are refused by the Action only.
+CONFINED_TO_THE_WORKSPACE = {"path-outside-workspace", "path-absolute", "path-symlink-leading-out",
+                             "schema-symlink-leading-out", "schema-outside-workspace",
+                             "compatibility-file-outside-workspace"}
+# GitHub's words: an expression, a runner variable, or an input (the input schema and contract are Akua's, and
+# so are the files inputs.schema.json and inputs.yaml).
+GITHUB_WORDING = re.compile(r"\$\{\{|GITHUB_|\binputs?\b(?!\.(?:schema|yaml)|\s+(?:schema|contract))")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_the_command_line_names_its_own_flags(case: Case, target: Target, workspace: Path) -> None:
+    """Every error of the command line speaks of flags and environment variables, never of inputs,
+    workflow expressions or the runner's variables; secrets come from the environment."""
+    inputs = {"package-id": target.package_id, "path": "pkg", "api-url": target.akua.server.base_url,
+              **case.inputs}
+    if case.prepare:
+        inputs.update(case.prepare(workspace, target) or {})
+    env = {"AKUA_API_TOKEN": target.akua.token, "GITHUB_REF": "refs/tags/v0.3.0", **case.env}
+    flags = []
+    for name, value in inputs.items():
+        if INPUTS[name].secret:
+            env[INPUTS[name].env] = value
+        else:
+            flags += [f"--{name}", value]
+    try:
+        done = run_cli(workspace, *flags, env=env, honour_permissions=case.honour_permissions)
+    finally:
+        target.akua.server.error_envelope = "spec"
+    log = done.stdout + done.stderr
+    if case.name in CONFINED_TO_THE_WORKSPACE:
+        assert done.returncode in (0, 1), log
+    else:
+        assert done.returncode == case.code, log
+        assert len(plain_errors_of(log)) == case.annotations, log
+    assert "Traceback" not in log and "::" not in log and not GITHUB_WORDING.search(log), log
+    assert "Warning: --" not in log  # no secret went in as a flag
+
+
+def plain_errors_of(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("Error: ")]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

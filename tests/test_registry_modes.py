@@ -169,3 +169,32 @@ def test_netrc_credentials_are_never_used(publish, registries: dict[str, LocalRe
     _, message = parse_annotation(error_lines(run)[0])
     assert "none were given" in message
     target.assert_untouched()
+
+
+@pytest.mark.parametrize("how", ["environment", "file"])
+def test_the_command_line_reads_the_registry_password_from_the_environment_or_a_file(
+        registries: dict[str, LocalRegistry], akua: Akua, workspace: Path, token_server: TokenServer,
+        tmp_path: Path, how: str) -> None:
+    from devtools.action import run_cli
+
+    registry = registries["token"]
+    repo = f"private/cli-{secrets.token_hex(4)}"
+    package_id = akua.store.add_package(WORKSPACE_ID, "hello",
+                                        {"kind": "oci", "oci_ref": f"oci://{registry.host}/{repo}"})
+    (tmp_path / "password").write_text(PASSWORD + "\n")
+    env = {"AKUA_API_TOKEN": akua.token, "AKUA_API_BASE_URL": akua.server.base_url}
+    if how == "environment":
+        env["AKUA_REGISTRY_PASSWORD"] = PASSWORD
+        flags = []
+    else:
+        flags = ["--registry-password-file", str(tmp_path / "password")]
+    akua.store.registry_connections[registry.host] = (READER, READER_PASSWORD)  # Akua reads it back
+    try:
+        done = run_cli(workspace, "--package-id", package_id, "--path", "pkg", "--version", "0.3.0",
+                       "--registry-username", PUSHER, *flags, env=env)
+    finally:
+        del akua.store.registry_connections[registry.host]
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert PASSWORD not in log and not any(token in log for token in token_server.issued)
+    assert registry.tags(repo) == ["0.3.0"]

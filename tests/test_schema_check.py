@@ -58,15 +58,14 @@ def test_matching_schema_is_said_to_match(publish, target: Target) -> None:
     assert "(matches `pkg/package.k`)" in run.summary
 
 
-def test_kcl_syntax_error_is_a_warning_and_akuas_export_decides(publish, target: Target, workspace: Path) -> None:
-    """Akua's parser recovers from the error and exports what it read: the default is gone, so the file is stale."""
+def test_a_kcl_syntax_error_stops_the_run_before_the_export(publish, target: Target, workspace: Path) -> None:
+    """Akua's exporter would export what its parser recovers; the run refuses the file first, at its line."""
     package_k = workspace / "pkg" / "package.k"
     package_k.write_text(package_k.read_text().replace("port: int = 8080", "port: int ="))
     run = publish()
     assert run.returncode == 1, run.log
-    assert "::warning title=package.k has KCL errors::pkg/package.k: line 25:" in run.stdout
     props, message = parse_annotation(error_lines(run)[0])
-    assert props["title"] == "Exported schema is stale" and "/properties/port/default" in message
+    assert props["title"] == "package.k does not parse" and props["line"] == "25", message
     target.assert_untouched()
 
 

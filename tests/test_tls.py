@@ -84,7 +84,7 @@ def test_https_to_a_plain_http_registry_names_the_mismatch(publish, target: Targ
     assert run.returncode == 1, run.log
     props, message = only_error(run)
     assert props["title"] == "Registry protocol mismatch"
-    assert "answered an HTTPS request in plain HTTP" in message and "plain-http: true" in message
+    assert "answered an HTTPS request in plain HTTP" in message and "`plain-http` input to true" in message
     assert "Retrying" not in run.log
     target.assert_untouched()
 
@@ -96,7 +96,7 @@ def test_plain_http_to_an_https_loopback_registry_names_the_mismatch(publish, tl
     assert run.returncode == 1, run.log
     props, message = only_error(run)
     assert props["title"] == "Registry protocol mismatch"
-    assert "speaks HTTPS" in message and "plain-http: false" in message and "HTTP 400" not in message
+    assert "speaks HTTPS" in message and "`plain-http` input to false" in message and "HTTP 400" not in message
     target.assert_untouched()
 
 

@@ -228,7 +228,7 @@ def test_outside_github_no_workflow_command_and_no_secret_is_written(tmp_path: P
         assert main(env, out) == 1
         text = out.getvalue()
         assert "::" not in text and not any(s in text for s in SECRETS.values())
-        assert text.startswith("Error: Invalid action input: The `package-id` input `bad id`"), text
+        assert text.startswith("Error: Invalid action input: The `package-id` input is `bad id`"), text
 
 
 def test_plain_log_outside_github() -> None:

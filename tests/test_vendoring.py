@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from conftest import WORKSPACE_ID, Akua, Target, error_lines, parse_annotation
-from devtools.dependencies import CHART_FILES, git_repository, lock_file, push_chart
+from devtools.dependencies import CHART_FILES, git_repository, lock_file, push_chart, zeros_chart
 from devtools.registry import LocalRegistry, free_port
 from devtools.token_server import TokenServer
 
@@ -327,3 +327,64 @@ def test_a_private_git_dependency_over_smart_http(publish, target: Target, works
     assert server.credentials_seen and password not in run.log
     names = [name for name, _, _ in layer_entries(target, run.outputs["digest"])]
     assert ".akua/vendor/podinfo-git/chart/Chart.yaml" in names
+
+
+def bomb_package(workspace: Path, deps: Deps, size: int) -> None:
+    """examples/hello depending on a chart whose one file is ``size`` bytes of zeros (about 1/1000 compressed)."""
+    digest = push_chart(deps.registry, "charts/bomb", "1.0.0", zeros_chart(size))
+    toml = workspace / "pkg" / "akua.toml"
+    oci = f"oci://{deps.registry.host}/charts/bomb"
+    toml.write_text(toml.read_text().split("[dependencies]")[0] + "[dependencies]\n"
+                    f'bomb = {{ oci = "{oci}", version = "1.0.0" }}\n')
+    (workspace / "pkg" / "akua.lock").write_text(lock_file([{"name": "bomb", "version": "1.0.0", "source": oci,
+                                                            "digest": digest}]))
+
+
+def test_a_decompression_bomb_stops_the_run_early(publish, target: Target, workspace: Path, deps: Deps) -> None:
+    bomb_package(workspace, deps, 1024**3)
+    run = publish()
+    assert run.returncode == 1, run.log
+    [line] = error_lines(run)
+    props, message = parse_annotation(line)
+    assert props["title"] == "Dependency cannot be vendored"
+    for needle in ("`bomb`", "MiB compressed would unpack to more than 1024.0 MiB", "`max-expansion-ratio`",
+                   "decompression bomb"):
+        assert needle in message, message
+    target.assert_untouched()
+
+
+def test_a_large_chart_within_raised_limits_is_vendored(publish, target: Target, workspace: Path,
+                                                       deps: Deps) -> None:
+    bomb_package(workspace, deps, 96 * 1024**2)
+    refused = publish(inputs={"max-dependency-size": "64"})
+    assert refused.returncode == 1 and "`max-dependency-size`" in error_lines(refused)[0], refused.log
+    run = publish(inputs={"max-expansion-ratio": "100000", "dry-run": "true"})
+    assert run.returncode == 0, run.log
+    assert "Vendored bomb: " in run.log
+
+
+def test_the_deadline_passing_while_a_chart_unpacks_says_so(deps: Deps, tmp_path: Path) -> None:
+    import sys
+
+    from akua_publish.dependency_fetch import NetworkFetcher
+    from akua_publish.errors import UnpackDeadlineError
+    from akua_publish.retry import RetryPolicy
+    from akua_publish.wording import plain_words, render
+
+    class EndsWhileUnpacking(RetryPolicy):
+        """The deadline passes once the blob is downloaded and checked: while it is being unpacked."""
+
+        def time_left(self) -> float:
+            frame = sys._getframe(1)
+            while frame is not None:
+                if frame.f_code.co_name == "unpack":
+                    return -1.0
+                frame = frame.f_back
+            return super().time_left()
+
+    digest = push_chart(deps.registry, "charts/slow", "1.0.0", zeros_chart(8 * 1024**2))
+    fetcher = NetworkFetcher(EndsWhileUnpacking(attempts=1), {}, tmp_path / "scratch")
+    with pytest.raises(UnpackDeadlineError) as raised:
+        fetcher.oci("slow", f"oci://{deps.registry.host}/charts/slow", "1.0.0", digest, tmp_path / "deps" / "slow")
+    assert "passed while the dependency `slow`" in raised.value.message and "unpacked" in raised.value.message
+    assert raised.value.exit_code == 1 and "`deadline`" in render(raised.value.hint, plain_words)
