@@ -4,10 +4,10 @@
 import sys
 
 if __name__ == "__main__":
-    from akua_publish.cli import finish, run
+    from akua_publish.frontends.cli.command import finish, run
 
     if len(sys.argv) > 1:
         run()
-    from akua_publish.main import main
+    from akua_publish.frontends.github.action import main
 
     finish(main())

@@ -14,13 +14,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from akua_publish.akua_lock import LockProblem, parse_lock
-from akua_publish.dependencies import is_vendored
-from akua_publish.dependency_fetch import NetworkFetcher
+from akua_publish.clients.retry import RetryPolicy
+from akua_publish.deps.oci import NetworkFetcher
+from akua_publish.deps.tree import tree_digest, walk
+from akua_publish.deps.vendor import is_vendored
 from akua_publish.errors import PublishError
+from akua_publish.package.akua_lock import LockProblem, parse_lock
 from akua_publish.reference import Credentials
-from akua_publish.retry import RetryPolicy
-from akua_publish.vendor_tree import tree_digest, walk
 
 from .openapi import ApiError
 

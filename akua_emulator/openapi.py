@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from akua_publish.spec import pointer, spec, validator
+from akua_publish.schema.spec import pointer, spec, validator
 
 BASE_PATH = "/v1"
 

@@ -26,12 +26,12 @@ from urllib.parse import urlsplit
 
 import requests
 
-from akua_publish import akua_toml
 from akua_publish.errors import KclExportError
-from akua_publish.kcl_export import export_input_schema
-from akua_publish.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
+from akua_publish.package import akua_toml
+from akua_publish.package.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
 from akua_publish.reference import parse_repository
-from akua_publish.schema import same_json
+from akua_publish.schema.document import same_json
+from akua_publish.schema.kcl_export import export_input_schema
 
 from .offline import VENDOR, check_vendored
 from .openapi import ApiError

@@ -1,5 +1,5 @@
 """``python -m akua_publish``: the command line."""
 
-from akua_publish.cli import run
+from akua_publish.frontends.cli.command import run
 
 run()

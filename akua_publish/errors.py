@@ -7,7 +7,7 @@ where a file is at fault, which one. The runner adapter turns them into
 
 from __future__ import annotations
 
-from .wording import SETTING_NOUN, plain_words, render
+from akua_publish.wording import SETTING_NOUN, plain_words, render
 
 EXIT_OK = 0
 EXIT_USER = 1  # the user must change an input, a file or a setting

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from .errors import InputError, VersionError
-from .spec import semver_pattern
-from .wording import no_tag, setting
+from akua_publish.errors import InputError, VersionError
+from akua_publish.schema.spec import semver_pattern
+from akua_publish.wording import no_tag, setting
 
 TAG_PREFIX = "refs/tags/"
 DEFAULT_TAG_PATTERN = r"(?:.*/)?v?(?P<version>[^/]+)"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .inputs import INPUTS
+from akua_publish.frontends.inputs import INPUTS
 
 Vocabulary = Callable[[str, str], str]  # (kind, argument) -> the words
 _TERM = re.compile(r"⟦([a-z-]+):([^⟧]*)⟧")

@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from akua_emulator import Emulator, Grant, Store
-from akua_publish.manifest import build_artifact
-from akua_publish.packing import pack
+from akua_publish.clients.registry import RegistryClient
+from akua_publish.clients.retry import RetryPolicy
+from akua_publish.package.manifest import build_artifact
+from akua_publish.package.packing import pack
 from akua_publish.reference import Credentials, parse_repository
-from akua_publish.registry import RegistryClient
-from akua_publish.retry import RetryPolicy
 from bench import vendoring
 from devtools.action import ROOT
 from devtools.registry import LocalRegistry, with_digest
@@ -248,7 +248,7 @@ def measure(size_mb: int, *, registry: LocalRegistry, store: Store, emulator: Em
 
 def import_times() -> list[tuple[str, float]]:
     found = []
-    for module in ("requests", "jsonschema", "oras.provider", "kcl_lib.api", "akua_publish.main"):
+    for module in ("requests", "jsonschema", "oras.provider", "kcl_lib.api", "akua_publish.frontends.github.action"):
         out = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True,
                              text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stderr
         last = [line for line in out.splitlines() if line.startswith("import time:")][-1]

@@ -25,9 +25,9 @@ import tarfile
 import time
 from pathlib import Path
 
-from akua_publish.dependency_fetch import NetworkFetcher
-from akua_publish.retry import RetryPolicy
-from akua_publish.vendor_tree import walk
+from akua_publish.clients.retry import RetryPolicy
+from akua_publish.deps.oci import NetworkFetcher
+from akua_publish.deps.tree import walk
 from devtools.dependencies import push_chart, zeros_chart
 from devtools.registry import LocalRegistry
 
@@ -38,10 +38,10 @@ RSS_TARGET_MB = 100
 ONE_PROCESS = """
 import resource, sys, time
 from pathlib import Path
-from akua_publish.dependency_fetch import NetworkFetcher
+from akua_publish.deps.oci import NetworkFetcher
 from akua_publish.errors import DependencyError
-from akua_publish.retry import RetryPolicy
-from akua_publish.vendor_tree import Limits, walk
+from akua_publish.clients.retry import RetryPolicy
+from akua_publish.deps.tree import Limits, walk
 oci, digest, work, ratio = sys.argv[1], sys.argv[2], Path(sys.argv[3]), float(sys.argv[4])
 started = time.perf_counter()
 try:

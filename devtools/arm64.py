@@ -28,7 +28,7 @@ CHECK = """
 import platform, tempfile, pathlib
 import kcl_lib.api, rpds
 from cryptography.hazmat.primitives.asymmetric import ec
-from akua_publish.kcl_export import export_input_schema
+from akua_publish.schema.kcl_export import export_input_schema
 path = pathlib.Path(tempfile.mkdtemp(), "package.k")
 path.write_text("schema Input:\\n    name: str = 'x'\\n")
 ec.generate_private_key(ec.SECP256R1())

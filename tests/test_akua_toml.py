@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from akua_publish.akua_toml import kcl_ident, parse
+from akua_publish.package.akua_toml import kcl_ident, parse
 from akua_publish.reference import RegistryLogin
 from akua_publish.versioning import parse_tag_pattern, resolve_semver
 
@@ -123,7 +123,7 @@ def test_the_github_token_is_only_for_githubs_registry(server: str, host: str, g
 
 
 def test_dependency_credentials_as_json_or_yaml() -> None:
-    from akua_publish.dependency_credentials import dependency_credentials
+    from akua_publish.deps.credentials import dependency_credentials
     from akua_publish.errors import InputError
     from akua_publish.reference import Credentials
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from akua_publish.cli import _declared_version
-from akua_publish.inputs import TABLE
+from akua_publish.frontends.cli.command import _declared_version
+from akua_publish.frontends.inputs import TABLE
 from conftest import Target, secret_parts
 from devtools.action import ROOT, WITHOUT_DAC_OVERRIDE, run_cli
 from devtools.lock import pins as lock_pins
@@ -168,7 +168,7 @@ def test_the_version_akua_toml_declares(tmp_path: Path, text: str | bytes, expec
 def test_the_process_ends_with_its_code_and_output_and_without_the_last_collections() -> None:
     """``finish`` (the action's and the command's last step): the exit code, atexit handlers and buffered
     output as ``sys.exit`` leaves them, and what is alive frozen, out of the collector's reach at exit."""
-    code = ("import atexit, gc, sys; from akua_publish.cli import finish; "
+    code = ("import atexit, gc, sys; from akua_publish.frontends.cli.command import finish; "
             "atexit.register(lambda: print('frozen:', gc.get_freeze_count() > 0)); "
             "sys.stdout.write('buffered, '); finish(3)")
     done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)},

@@ -11,7 +11,7 @@ from typing import Any
 import cmarkgfm
 import pytest
 
-from akua_publish.contract import baseline_version, may_break
+from akua_publish.contract.policy import baseline_version, may_break
 from conftest import EXAMPLE, Target, error_lines, parse_annotation
 
 CURRENT = json.loads((EXAMPLE / "exported/inputs.schema.json").read_text())

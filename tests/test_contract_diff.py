@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from akua_publish.contract_diff import UnknownDialect, compare, verdict
-from akua_publish.contract_keywords import ABSENT
-from akua_publish.kcl_export import export_input_schema
+from akua_publish.contract.diff import UnknownDialect, compare, verdict
+from akua_publish.contract.keywords import ABSENT
+from akua_publish.schema.kcl_export import export_input_schema
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

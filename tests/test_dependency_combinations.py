@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from akua_publish.vendor_tree import tree_digest
+from akua_publish.deps.tree import tree_digest
 from conftest import EXAMPLE, WORKSPACE_ID, Akua, error_lines
 from devtools.action import run_action
 from devtools.dependencies import chart_tarball, lock_file, push_chart

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import requests
 
-from akua_publish.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
-from akua_publish.spec import spec, validator
+from akua_publish.package.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
+from akua_publish.schema.spec import spec, validator
 from conftest import WORKSPACE_ID, Akua, Target
 from devtools.registry import LocalRegistry
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from akua_publish.inputs import INPUTS
+from akua_publish.frontends.inputs import INPUTS
 from conftest import OTHER_WORKSPACE, WORKSPACE_ID, Target, error_lines, parse_annotation, plain_errors
 from devtools.action import run_cli
 from devtools.keys import generate, other_kinds

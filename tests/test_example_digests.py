@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from akua_publish.manifest import build_artifact, oci_annotations
-from akua_publish.packing import VendoredFile, pack
-from akua_publish.vendor_tree import Limits, chart_root, unpack, walk
+from akua_publish.deps.tree import Limits, chart_root, unpack, walk
+from akua_publish.package.manifest import build_artifact, oci_annotations
+from akua_publish.package.packing import VendoredFile, pack
 from devtools.dependencies import CHART_FILES, chart_tarball
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,10 +11,10 @@ from typing import ClassVar
 
 import pytest
 
+from akua_publish.clients.retry import RetryPolicy
+from akua_publish.deps.git import GitSource, fetch_tree
 from akua_publish.errors import DependencyError, DependencyUnavailableError
-from akua_publish.git_fetch import GitSource, fetch_tree
 from akua_publish.reference import Credentials
-from akua_publish.retry import RetryPolicy
 from conftest import Target, error_lines, parse_annotation
 from devtools.dependencies import GitHttpServer, lock_file
 from devtools.git_plumbing import Bare, Tree

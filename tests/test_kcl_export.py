@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from akua_publish.errors import KclExportError
-from akua_publish.kcl_export import export_input_schema
-from akua_publish.schema import load_schema, same_json, schema_diff
+from akua_publish.schema.document import load_schema, same_json, schema_diff
+from akua_publish.schema.kcl_export import export_input_schema
 from devtools.oracle import Oracle, OracleError
 
 CORPUS = sorted((Path(__file__).parent / "corpus" / "package_k").glob("*.k"))

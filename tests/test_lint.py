@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from akua_publish import config
-from akua_publish.inputs import TABLE
+from akua_publish.frontends import settings as config
+from akua_publish.frontends.inputs import TABLE
 from devtools.action import ROOT
 
 BIN = Path(sys.executable).parent

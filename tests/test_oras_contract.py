@@ -12,11 +12,11 @@ import oras.container
 import oras.provider
 import pytest
 
-from akua_publish import registry as adapter
-from akua_publish.manifest import build_artifact
-from akua_publish.packing import pack
+from akua_publish.clients import registry as adapter
+from akua_publish.clients.retry import RetryPolicy
+from akua_publish.package.manifest import build_artifact
+from akua_publish.package.packing import pack
 from akua_publish.reference import Credentials, parse_repository
-from akua_publish.retry import RetryPolicy
 from devtools.registry import LocalRegistry
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from akua_publish.packing import pack
-from akua_publish.schema import same_json
+from akua_publish.package.packing import pack
+from akua_publish.schema.document import same_json
 from devtools.oracle import Oracle
 
 HEAD = '[package]\nname = "probe"\nversion = "1.2.3"\nedition = "akua.dev/v1alpha1"\n'

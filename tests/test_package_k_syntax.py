@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from akua_publish.errors import KclExportError
-from akua_publish.kcl_export import export_input_schema, syntax_errors
+from akua_publish.schema.kcl_export import export_input_schema, syntax_errors
 from conftest import Target, error_lines, parse_annotation
 from devtools.oracle import Oracle, OracleError
 

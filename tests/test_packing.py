@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from akua_publish import packing
 from akua_publish.errors import PackageError, PackingError
-from akua_publish.packing import list_files, pack
+from akua_publish.package import packing
+from akua_publish.package.packing import list_files, pack
 
 
 def make_tree(root: Path) -> None:
@@ -199,7 +199,7 @@ def test_a_layer_only_hashed_has_the_digest_of_the_file_and_writes_nothing(tmp_p
 
 def test_a_hashed_layer_is_packed_again_for_an_upload_only_to_the_same_digest(tmp_path: Path) -> None:
     """A version Akua has is packed without a file; if the registry lost it, it is packed again to be pushed."""
-    from akua_publish.publish_steps import packed_as_file
+    from akua_publish.release.steps import packed_as_file
 
     make_tree(tmp_path / "p")
     (tmp_path / "o").mkdir()

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from akua_publish.akua_lock import read_lock_entries
 from akua_publish.errors import SigningKeyError
-from akua_publish.provenance import BuildContext, statement
-from akua_publish.sidecars import attestation_sidecar, signature_sidecar, simple_signing_payload
-from akua_publish.signing_keys import load_signing_key
+from akua_publish.package.akua_lock import read_lock_entries
+from akua_publish.signing.keys import load_signing_key
+from akua_publish.signing.provenance import BuildContext, statement
+from akua_publish.signing.sidecars import attestation_sidecar, signature_sidecar, simple_signing_payload
 from conftest import Target
 from devtools.action import ROOT
 from devtools.keys import AKUA_READS, FORMATS, KeyPair, dsse_verifies, generate, openssl_verifies, other_kinds

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from akua_publish.tar_stream import MAX_USTAR_SIZE, TarWriter, header
+from akua_publish.package.tar_stream import MAX_USTAR_SIZE, TarWriter, header
 
 NAMES = [
     "akua.toml", "a" * 100, "b" * 101, "dir/" + "c" * 96, "dir/" + "c" * 97, "ünïcödé.txt", "日本/チャート.yaml",

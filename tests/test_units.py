@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from akua_publish.config import DEFAULT_API_URL, load_settings
 from akua_publish.errors import InputError, VersionError
+from akua_publish.frontends.github.runner import Runner
+from akua_publish.frontends.settings import DEFAULT_API_URL, load_settings
 from akua_publish.reference import Credentials, is_loopback_host, parse_repository
-from akua_publish.runner import Runner
-from akua_publish.schema import same_json
+from akua_publish.schema.document import same_json
 from akua_publish.versioning import oci_tag, resolve_semver
 from devtools.action import parse_outputs
 
@@ -132,7 +132,7 @@ def test_symlink_out_of_the_workspace_is_refused(tmp_path: Path) -> None:
 
 
 def test_schema_advice_follows_the_declared_dialect_and_local_refs() -> None:
-    from akua_publish.schema import schema_warnings
+    from akua_publish.schema.document import schema_warnings
 
     draft7 = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
               "definitions": {"port": {"type": "integer"}},
@@ -185,8 +185,8 @@ def test_emulator_cli_takes_tokens_from_the_environment(tmp_path: Path) -> None:
 
 
 def test_a_bug_is_reported_plainly_with_its_own_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from akua_publish import main as entry
     from akua_publish.errors import EXIT_INTERNAL
+    from akua_publish.frontends.github import action as entry
 
     def broken(*_: object) -> None:
         raise RuntimeError("unexpected state")
@@ -208,7 +208,7 @@ SECRETS = {"INPUT_API-TOKEN": "tok-input", "AKUA_API_TOKEN": "tok-env", "INPUT_R
 
 
 def test_every_secret_is_masked_before_any_other_line_on_github(tmp_path: Path) -> None:
-    from akua_publish.main import main
+    from akua_publish.frontends.github.action import main
 
     env = {"INPUT_PACKAGE-ID": "bad id", "GITHUB_WORKSPACE": str(tmp_path), "GITHUB_ACTIONS": "true", **SECRETS}
     out = io.StringIO()
@@ -220,7 +220,7 @@ def test_every_secret_is_masked_before_any_other_line_on_github(tmp_path: Path) 
 
 
 def test_outside_github_no_workflow_command_and_no_secret_is_written(tmp_path: Path) -> None:
-    from akua_publish.main import main
+    from akua_publish.frontends.github.action import main
 
     for flag in ({}, {"GITHUB_ACTIONS": "false"}):
         env = {"INPUT_PACKAGE-ID": "bad id", "GITHUB_WORKSPACE": str(tmp_path), **flag, **SECRETS}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from akua_publish.vendor_tree import Limits, OutOfTime, TooLarge, TreeProblem, chart_root, unpack
+from akua_publish.deps.tree import Limits, OutOfTime, TooLarge, TreeProblem, chart_root, unpack
 from devtools.dependencies import zeros_chart
 
 LIMITS = Limits()
@@ -127,7 +127,7 @@ def test_a_huge_metadata_record_is_never_read(tmp_path: Path) -> None:
 
 
 def test_too_many_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("akua_publish.vendor_tree.MAX_ENTRIES", 10)
+    monkeypatch.setattr("akua_publish.deps.tree.MAX_ENTRIES", 10)
     with pytest.raises(TooLarge, match="more than 10 entries"):
         unpack_bytes(tarball([(f"c/f{i}", b"x") for i in range(11)]), tmp_path / "t")
 

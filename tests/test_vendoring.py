@@ -117,7 +117,7 @@ def test_same_commit_and_lock_same_digest_from_fresh_copies(publish, target: Tar
 
 def test_a_prevendored_tree_publishes_without_the_dependency_registries(
         publish, target: Target, workspace: Path, deps: Deps) -> None:
-    from akua_publish.vendor_tree import tree_digest
+    from akua_publish.deps.tree import tree_digest
 
     vendor = workspace / "pkg" / ".akua" / "vendor"
     for alias in ("podinfo", "podinfo-git"):
@@ -234,7 +234,7 @@ def test_akua_package_as_an_oci_dependency(publish, target: Target, workspace: P
                                         {"kind": "oci", "oci_ref": f"oci://{deps.registry.host}/{upstream_repo}"})
     published = publish(inputs={"package-id": package_id})
     assert published.returncode == 0, published.log
-    from akua_publish.manifest import CONTENT_MEDIA_TYPE
+    from akua_publish.package.manifest import CONTENT_MEDIA_TYPE
 
     manifest = requests.get(f"http://{deps.registry.host}/v2/{upstream_repo}/manifests/0.3.0", timeout=10,
                             headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}).json()
@@ -255,10 +255,10 @@ def test_the_vendored_entries_are_akuas(oracle, registry: LocalRegistry, deps: D
     """Akua's own `pack` of the same workspace, against the same registry and git repository."""
     import tomllib
 
-    from akua_publish.dependencies import vendor
-    from akua_publish.dependency_fetch import NetworkFetcher
-    from akua_publish.packing import pack
-    from akua_publish.retry import RetryPolicy
+    from akua_publish.clients.retry import RetryPolicy
+    from akua_publish.deps.oci import NetworkFetcher
+    from akua_publish.deps.vendor import vendor
+    from akua_publish.package.packing import pack
     from conftest import EXAMPLE
 
     work = oracle.workdir()
@@ -366,9 +366,9 @@ def test_a_large_chart_within_raised_limits_is_vendored(publish, target: Target,
 def test_the_deadline_passing_while_a_chart_unpacks_says_so(deps: Deps, tmp_path: Path) -> None:
     import sys
 
-    from akua_publish.dependency_fetch import NetworkFetcher
+    from akua_publish.clients.retry import RetryPolicy
+    from akua_publish.deps.oci import NetworkFetcher
     from akua_publish.errors import UnpackDeadlineError
-    from akua_publish.retry import RetryPolicy
     from akua_publish.wording import plain_words, render
 
     class EndsWhileUnpacking(RetryPolicy):

@@ -1,0 +1,221 @@
+"""The OCI registry adapter: the only module that imports ``oras``.
+
+oras-py does the blob uploads (a single PUT, or 4 MiB PATCHes streamed from
+the file, which GHCR accepts); everything else is the action's own: every
+request oras makes goes through ``RegistryTransport`` (credentials only where
+they belong, timeouts, TLS with the configured CA, failures classified, no
+retry loop of oras's), the manifest goes out as the exact bytes whose sha256 is
+the reported digest, and tags are read directly.
+
+What this relies on in oras (checked by ``tests/test_oras_contract.py`` so that
+an oras release that changes it fails the tests, not a user's release): the
+upload methods ``put_upload`` and ``upload_blob(..., do_chunked, chunk_size)``
+send every request through ``Registry.do_request(url, method, data, headers,
+json, stream)``, use ``Registry.prefix`` for URLs, and never touch
+``Registry.session`` or ``Registry.auth`` when ``do_request`` is replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import oras.container
+import oras.provider
+import requests
+
+from akua_publish.clients.registry_transport import RegistryTransport
+from akua_publish.clients.retry import RetryPolicy
+from akua_publish.errors import PublishError, RegistryRejectedError
+from akua_publish.package.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, Artifact
+from akua_publish.package.packing import PackedLayer
+from akua_publish.reference import Credentials, Repository
+
+CHUNK_SIZE = 4 * 1024 * 1024  # GHCR refuses chunks over 4 MiB
+SMALL_BLOB_LIMIT = 1024 * 1024  # a sidecar's payload or envelope is a few kilobytes
+MANIFEST_ACCEPT = ", ".join((
+    MANIFEST_MEDIA_TYPE,
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+))
+
+
+class OrasContractError(PublishError):
+    """oras made a request outside ``do_request``: an oras release changed what this module relies on."""
+
+    title = "akua-publish internal error"
+    exit_code = 70
+
+
+class _NoDirectRequests(requests.Session):
+    """The session handed to oras: any request oras makes around ``do_request`` fails closed."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        raise OrasContractError(
+            f"oras-py sent {method!r} around akua-publish's transport; nothing was sent.",
+            "This oras-py release changed an internal akua-publish relies on: please report it.",
+        )
+
+
+class _Oras(oras.provider.Registry):  # type: ignore[misc]  # oras ships no type information
+    """oras-py's client, with every request routed through the action's transport."""
+
+    def __init__(self, transport: RegistryTransport) -> None:
+        super().__init__(hostname=transport.host, insecure=transport.scheme == "http")
+        self.session = _NoDirectRequests()
+        self._transport = transport
+
+    def do_request(  # noqa: PLR0917 (oras's own signature, which its upload methods call)
+        self, url: str, method: str = "GET", data: dict[str, Any] | bytes | None = None,
+        headers: dict[str, str] | None = None, json: dict[str, Any] | None = None, stream: bool = False,
+    ) -> requests.Response:
+        return self._transport.request(method, url, data=data, headers=headers, json=json, stream=stream)
+
+
+@dataclass(frozen=True)
+class StoredManifest:
+    """A manifest as the registry holds it: its digest, exact bytes and parsed content."""
+
+    digest: str
+    raw: bytes
+    content: dict[str, Any]
+
+
+class RegistryClient:
+    def __init__(self, repository: Repository, credentials: Credentials, plain_http: bool,
+                 policy: RetryPolicy, ca_bundle: str = "") -> None:
+        self.repository = repository
+        self._policy = policy
+        self._transport = RegistryTransport(repository, credentials, plain_http, policy, ca_bundle)
+        self._transport.connect()
+        self._client = _Oras(self._transport)
+
+    @property
+    def auth_scheme(self) -> str:
+        """How the registry asked for credentials: "basic", "bearer", or "" (it did not)."""
+        return self._transport.auth_scheme
+
+    def _manifest_url(self, reference: str) -> str:
+        return self._transport.url(f"/v2/{self.repository.name}/manifests/{reference}")
+
+    def manifest(self, reference: str) -> StoredManifest | None:
+        """The manifest a tag or digest names, or None when the registry has none."""
+
+        def get() -> requests.Response:
+            return self._transport.request("GET", self._manifest_url(reference),
+                                           headers={"Accept": MANIFEST_ACCEPT})
+
+        response = self._policy.run(get, f"GET of manifest {reference}")
+        if response.status_code == 404:
+            return None
+        _expect(response, (200,), f"GET of manifest {reference}")
+        raw = response.content
+        try:
+            content = json.loads(raw)
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            raise RegistryRejectedError(f"The registry answered GET of manifest {reference} with no JSON object.",
+                                        "Check that the repository points at an OCI distribution registry.")
+        return StoredManifest("sha256:" + hashlib.sha256(raw).hexdigest(), raw, content)
+
+    def blob(self, digest: str, limit: int = SMALL_BLOB_LIMIT) -> bytes | None:
+        """A small blob (a sidecar's layer), or None when the registry does not have it or it is over ``limit``."""
+
+        def get() -> requests.Response:
+            return self._transport.request("GET", self._transport.url(f"/v2/{self.repository.name}/blobs/{digest}"),
+                                           stream=True)
+
+        response = self._policy.run(get, f"GET of blob {digest[:19]}")
+        with response:
+            if response.status_code == 404:
+                return None
+            _expect(response, (200,), f"GET of blob {digest[:19]}")
+            data = response.raw.read(limit + 1, decode_content=True)
+        return data if len(data) <= limit else None
+
+    def push(self, tag: str, layer: PackedLayer, artifact: Artifact) -> str:
+        """Upload both blobs, then the manifest; return its digest."""
+        if layer.path is None:
+            raise ValueError("a layer packed without a file cannot be uploaded")
+        config_path = layer.path.with_name("config.json")
+        config_path.write_bytes(artifact.config)
+        self._upload((
+            (layer.path, CONTENT_MEDIA_TYPE, layer.digest, layer.size),
+            (config_path, CONFIG_MEDIA_TYPE, artifact.config_digest, len(artifact.config)),
+        ), tag)
+        return self.put_manifest(tag, artifact.manifest)
+
+    def push_small(self, tag: str, blobs: list[tuple[bytes, str]], manifest: bytes, work_dir: Path) -> str:
+        """Upload in-memory blobs (bytes, media type), then the manifest; return its digest (a sidecar)."""
+        files = []
+        for data, media_type in blobs:
+            digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            path = work_dir / digest.replace(":", "-")
+            path.write_bytes(data)
+            files.append((path, media_type, digest, len(data)))
+        self._upload(files, tag)
+        return self.put_manifest(tag, manifest)
+
+    def _upload(self, blobs: Iterable[tuple[Path, str, str, int]], tag: str) -> None:
+        container = oras.container.Container(f"{self.repository.name}:{tag}", registry=self.repository.host)
+        container.registry = self.repository.host
+        container.namespace, _, container.repository = self.repository.name.rpartition("/")
+        container.namespace = container.namespace or None
+        for path, media_type, digest, size in blobs:
+            descriptor = {"mediaType": media_type, "digest": digest, "size": size}
+
+            def upload(path: str = str(path), descriptor: dict[str, Any] = descriptor) -> None:
+                if descriptor["size"] <= CHUNK_SIZE:
+                    # Fits one request: POST and PUT it. Asking first whether the registry has it
+                    # would cost as much as sending it (the tag is new, so it rarely has).
+                    response = self._client.put_upload(path, container, descriptor)
+                else:  # ask first, then PATCHes of at most 4 MiB, streamed from the file
+                    response = self._client.upload_blob(
+                        path, container, descriptor, do_chunked=True, chunk_size=CHUNK_SIZE
+                    )
+                _expect(response, (200, 201, 202), f"upload of blob {descriptor['digest']}")
+
+            self._policy.run(upload, f"Upload of blob {digest[:19]}")
+
+    def put_manifest(self, tag: str, manifest: bytes) -> str:
+        """PUT these exact manifest bytes under ``tag``; return their digest, checked against the registry's."""
+        digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+
+        def put() -> requests.Response:
+            response = self._transport.request("PUT", self._manifest_url(tag), data=manifest,
+                                               headers={"Content-Type": MANIFEST_MEDIA_TYPE})
+            _expect(response, (200, 201), f"upload of the manifest for tag {tag}")
+            return response
+
+        response = self._policy.run(put, f"Upload of the manifest for tag {tag}")
+        stored = response.headers.get("Docker-Content-Digest", digest)
+        if stored != digest:
+            raise RegistryRejectedError(
+                f"The registry stored the manifest as {stored}, but its bytes hash to {digest}.",
+                "The registry rewrote the manifest; Akua would not find the pushed digest. "
+                "Use an OCI-compliant registry.",
+            )
+        return stored
+
+
+def _expect(response: requests.Response, ok: tuple[int, ...], what: str) -> None:
+    if response.status_code in ok:
+        return
+    detail = ""
+    try:
+        errors = response.json().get("errors") or []
+        detail = "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, dict))
+    except (ValueError, AttributeError):
+        pass
+    raise RegistryRejectedError(
+        f"The registry refused the {what}: HTTP {response.status_code}"
+        + (f" ({detail})" if detail else "") + ".",
+        "Check that the repository exists or may be created by these credentials, "
+        "and that the registry accepts OCI artifacts.",
+    )

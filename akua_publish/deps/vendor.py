@@ -1,0 +1,143 @@
+"""Vendor a package's OCI and git dependencies into the artifact, as Akua's publish does, but failing closed.
+
+Akua's ``publish`` resolves every ``oci`` and ``git`` dependency and appends its
+files under ``.akua/vendor/<alias>/`` so the artifact renders offline; when any
+dependency fails it prints a warning and ships nothing vendored. Here every
+failure stops the run before the push: a dependency that cannot be fetched, an
+OCI dependency without an ``akua.lock`` pin or whose chart layer differs from
+it, a git tag or rev that does not exist or whose commit differs from the lock.
+``path``, ``replace`` and Helm-repository dependencies are not vendored (the
+first two live in the workspace, the last is dropped by Akua at publish too).
+A pre-vendored ``.akua/vendor/<alias>/`` (from ``akua vendor``) is used as it is
+when its tree digest is the one the lock records, so such a publish needs no
+access to the dependencies' registries at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from akua_publish.deps.git import GitSource
+from akua_publish.deps.tree import tree_digest, walk
+from akua_publish.errors import DependencyError, LockFileError
+from akua_publish.package.akua_lock import LockEntry, LockProblem, read_lock_entries
+from akua_publish.package.packing import VendoredFile
+
+LOCK_HINT = "Run `akua lock` (or `akua add`) and commit akua.lock."
+
+
+@dataclass(frozen=True)
+class VendoredDependency:
+    """What the summary says of one vendored dependency."""
+
+    alias: str
+    source: str
+    version: str
+    digest: str
+    files: int
+
+
+@dataclass(frozen=True)
+class Vendoring:
+    files: list[VendoredFile]
+    dependencies: list[VendoredDependency]
+
+
+class Fetcher(Protocol):
+    """The network side: an OCI chart into a folder (its layer's digest), a git commit's tree into a folder."""
+
+    def oci(self, alias: str, oci: str, version: str, pin: str, into: Path) -> tuple[Path, str]: ...
+
+    def git(self, source: GitSource, into: Path) -> str: ...
+
+
+def vendor(package_dir: Path, manifest: dict[str, Any], work_dir: Path, fetcher: Fetcher,
+           shown: str) -> Vendoring:
+    """Resolve every dependency of ``manifest`` (akua.toml, already validated); ``shown`` is the package path."""
+    specs: dict[str, dict[str, Any]] = manifest.get("dependencies", {})
+    vendored = [alias for alias in sorted(specs, key=lambda a: a.encode()) if is_vendored(specs[alias])]
+    for alias in sorted(specs, key=lambda a: a.encode()):
+        _check_local_paths(package_dir, alias, specs[alias])
+    if not vendored:
+        return Vendoring([], [])
+    lock = _lock(package_dir, shown)
+    files: list[VendoredFile] = []
+    done: list[VendoredDependency] = []
+    for alias in vendored:
+        spec, entry = specs[alias], lock.get(alias)
+        prevendored = package_dir / ".akua" / "vendor" / alias
+        executable: bool | None = None  # OCI and pre-vendored files keep their executable bit
+        if prevendored.is_dir():
+            root, digest = prevendored, _prevendored_digest(alias, prevendored, entry)
+            source, version = spec.get("oci") or spec["git"], "pre-vendored"
+        elif "oci" in spec:
+            if entry is None or not entry.digest.startswith("sha256:"):
+                raise DependencyError(
+                    f"The OCI dependency `{alias}` ({spec['oci']}) has no sha256 pin in akua.lock; an unpinned "
+                    "chart could change under the same tag, so it is not vendored.", LOCK_HINT, file="akua.lock")
+            root, digest = fetcher.oci(alias, spec["oci"], spec["version"], entry.digest, work_dir / "deps" / alias)
+            source, version = spec["oci"], spec["version"]
+        else:
+            git = GitSource(alias, spec["git"], spec.get("tag"), spec.get("rev"), entry.digest if entry else "")
+            commit = fetcher.git(git, work_dir / "deps" / alias)
+            root, digest, executable = work_dir / "deps" / alias, f"git:{commit}", False
+            source, version = spec["git"], spec.get("tag") or spec.get("rev", "")
+        entries = walk(root)
+        files += [VendoredFile(f".akua/vendor/{alias}/{rel}", path, _executable(path, executable))
+                  for rel, path in entries]
+        done.append(VendoredDependency(alias, source, version, digest, len(entries)))
+    return Vendoring(files, done)
+
+
+def is_vendored(spec: dict[str, Any]) -> bool:
+    """Akua vendors ``oci`` and ``git`` dependencies, and not when a ``replace`` points at a local fork."""
+    return ("oci" in spec or "git" in spec) and "replace" not in spec
+
+
+def _executable(path: Path, fixed: bool | None) -> bool:
+    return bool(path.stat().st_mode & 0o100) if fixed is None else fixed
+
+
+def _lock(package_dir: Path, shown: str) -> dict[str, LockEntry]:
+    return {entry.name: entry for entry in lock_entries(package_dir, shown)}
+
+
+def lock_entries(package_dir: Path, shown: str) -> list[LockEntry]:
+    """The package's akua.lock entries in file order ([] without a lock); an invalid lock stops the run."""
+    where = f"{shown.rstrip('/')}/akua.lock" if shown not in ("", ".") else "akua.lock"
+    try:
+        entries = read_lock_entries(package_dir / "akua.lock")
+    except LockProblem as exc:
+        raise LockFileError(
+            f"{where} is invalid: {exc}. Akua's CLI would silently ignore it and vendor unpinned charts; "
+            "akua-publish does not publish what the lock does not vouch for.", LOCK_HINT, file=where) from None
+    return entries or []
+
+
+def _prevendored_digest(alias: str, folder: Path, entry: LockEntry | None) -> str:
+    """A ``.akua/vendor/<alias>/`` tree is used as it is when the lock records its tree digest."""
+    found = tree_digest(folder)
+    expected = {entry.digest, entry.vendor_digest} - {""} if entry else set()
+    if found not in expected:
+        raise DependencyError(
+            f"The pre-vendored tree .akua/vendor/{alias}/ has tree digest {found}, but akua.lock records "
+            f"{' or '.join(sorted(expected)) or 'no entry for it'}.",
+            "Re-run `akua vendor` and commit both the tree and akua.lock, or delete the folder to fetch the "
+            "dependency.")
+    return found
+
+
+def _check_local_paths(package_dir: Path, alias: str, spec: dict[str, Any]) -> None:
+    """``path`` and ``replace`` dependencies must be folders inside the package, as Akua resolves them."""
+    declared = spec.get("path") or (spec.get("replace") or {}).get("path")
+    if not declared:
+        return
+    target = (package_dir / declared).resolve()
+    root = package_dir.resolve()
+    if Path(declared).is_absolute() or (target != root and root not in target.parents) or not target.is_dir():
+        raise DependencyError(
+            f"The dependency `{alias}` points at `{declared}`, which is not a folder inside the package "
+            "(Akua resolves it there, and fails otherwise).",
+            "Give a relative path to a folder inside the package directory.")

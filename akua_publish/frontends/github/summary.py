@@ -1,0 +1,167 @@
+"""The job summary of a successful run: what was published, its signature, its input contract and form.
+
+GitHub renders it as Markdown (cmark-gfm); the tests render it with the same
+library and check its tables, so a value with a ``|`` or a line break cannot
+break a row.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from akua_publish.contract.keywords import ABSENT
+from akua_publish.contract.policy import shown
+from akua_publish.pipeline import Outcome
+
+
+def success_summary(outcome: Outcome) -> str:
+    rows = [
+        ("Package", f"{outcome.package_name} (`{outcome.package_id}`)" if outcome.package_id
+         else f"{outcome.package_name} (not in Akua yet: a real run creates it)"),
+        ("Version", f"`{outcome.semver}` (tag `{outcome.tag}`)"),
+        ("Digest", f"`{outcome.digest}`"),
+        ("OCI ref", f"`{outcome.oci_ref}`"),
+        ("Version id", f"`{outcome.version_id}`" if outcome.version_id else "-"),
+        ("Input schema", outcome.schema_origin),
+        ("Status", f"**{outcome.status}**"),
+        ("Input contract", f"**{outcome.contract.status}**" + (f" against `{outcome.contract.baseline}`"
+                                                                if outcome.contract.baseline else "")
+         if outcome.contract.status else "not compared"),
+    ]
+    heading = {
+        "published": ":white_check_mark: Akua package version published",
+        "already-published": ":white_check_mark: Akua package version already published",
+        "imported": ":sparkles: Akua package created with its first version",
+        "dry-run": ":test_tube: Akua publish dry run: nothing pushed or registered",
+    }[outcome.status]
+    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
+    deps = "".join(f"| {d.alias} | `{d.source}` | `{d.version}` | `{d.digest}` | {d.files} |\n"
+                   for d in outcome.dependencies)
+    vendored = ("\n#### Vendored dependencies\n\n| alias | source | version | digest | files |\n"
+                "|---|---|---|---|---|\n" + deps) if deps else ""
+    created = (f"\nThe package did not exist in Akua: this run created it, {outcome.created_url}. Pin it in the "
+               f"workflow so later runs skip the look-up by name:\n\n```yaml\npackage-id: {outcome.package_id}\n```\n"
+               if outcome.status == "imported" else "")
+    return (f"### {heading}\n\n| | |\n|---|---|\n{table}\n{created}{vendored}{signature_summary(outcome)}"
+            f"{contract_summary(outcome)}{install_form(outcome.input_schema)}")
+
+
+def signature_summary(outcome: Outcome) -> str:
+    """The sidecars, the key's fingerprint, and commands that check them with the public key."""
+    signed = outcome.signatures
+    if signed is None:
+        return ""
+    image = outcome.oci_ref.removeprefix("oci://")
+    rows = [("Signature", f"`{signed.signature_tag}` (`{signed.signature_digest}`)"),
+            ("Provenance", f"`{signed.attestation_tag}`" if signed.attestation_tag else "not attested (attest: false)"),
+            ("Public key", f"ECDSA P-256 `{signed.fingerprint}`")]
+    commands = [f"cosign verify --key cosign.pub --insecure-ignore-tlog=true {image}"]
+    if signed.attestation_tag:
+        commands.append("cosign verify-attestation --key cosign.pub --insecure-ignore-tlog=true "
+                        f"--type slsaprovenance1 {image}")
+    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
+    return (f"\n#### Signed\n\n| | |\n|---|---|\n{table}\n\n"
+            "Akua checks the signature when a package that depends on this one sets "
+            "`[signing] cosign_public_key` to this public key. To check it yourself (keyed signatures "
+            "have no transparency-log entry, hence the flag):\n\n```sh\n" + "\n".join(commands) + "\n```\n\n"
+            f"<details><summary>cosign.pub</summary>\n\n```\n{signed.public_pem.strip()}\n```\n\n</details>\n")
+
+
+CLASS_MARKS = {"breaking": ":boom: breaking", "notable": ":warning: notable", "compatible": "compatible",
+               "cosmetic": "cosmetic"}
+
+
+def contract_summary(outcome: Outcome) -> str:
+    """The changes against the previous version, one row each, most severe first."""
+    contract = outcome.contract
+    if contract.status == "first":
+        return "\n#### Input contract\n\nThe first version: nothing to compare with.\n"
+    if not contract.baseline:
+        return ""
+    if contract.note:
+        return f"\n#### Input contract\n\nNot compared: {cell(contract.note)}.\n"
+    heading = f"\n#### Input contract: {contract.status} against {contract.baseline}\n\n"
+    if not contract.changes:
+        return heading + "No change to the inputs.\n"
+    rows = "".join(f"| {CLASS_MARKS[c.kind]} | `{cell(c.pointer)}` | {cell(c.rule)} | {value(c.old)} | "
+                   f"{value(c.new)} | {cell(c.why)} |\n" for c in contract.changes)
+    return heading + "| class | where | change | was | now | effect on installs |\n|---|---|---|---|---|---|\n" + rows
+
+
+def install_form(schema: dict[str, Any]) -> str:
+    """The inputs as Akua's install form shows them: by ``x-ui`` group and order, nested inputs indented."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict) or not properties:
+        return ""
+    groups: dict[str, list[str]] = {}
+    for name in ordered(properties):
+        ui = properties[name].get("x-ui") if isinstance(properties[name], dict) else None
+        group = ui.get("group") if isinstance(ui, dict) else None
+        groups.setdefault(group if isinstance(group, str) else "", []).append(name)
+    text = "\n#### Install form\n\nThe inputs an install of this version fills in, as Akua shows them.\n"
+    for group in sorted(groups, key=lambda g: (g != "", list(groups).index(g))):
+        rows: list[str] = []
+        for name in groups[group]:
+            rows += form_rows(name, properties[name], schema.get("required") or [], 0)
+        title = f"\n**{cell(group or 'General')}**\n" if len(groups) > 1 else ""
+        text += f"{title}\n| input | type | required | default | description |\n|---|---|---|---|---|\n" + "".join(rows)
+    return text
+
+
+def ordered(properties: dict[str, Any]) -> list[str]:
+    """By ``x-ui.order`` where given (those first), then by name."""
+
+    def key(name: str) -> tuple[int, float, str]:
+        ui = properties[name].get("x-ui") if isinstance(properties[name], dict) else None
+        order = ui.get("order") if isinstance(ui, dict) else None
+        if isinstance(order, int | float) and not isinstance(order, bool):
+            return (0, float(order), name)
+        return (1, 0.0, name)
+
+    return sorted(properties, key=key)
+
+
+def form_rows(name: str, schema: Any, required: list[Any], depth: int) -> list[str]:
+    schema = schema if isinstance(schema, dict) else {}
+    ui = schema.get("x-ui") if isinstance(schema.get("x-ui"), dict) else {}
+    label = ui.get("label") if isinstance(ui.get("label"), str) else ""
+    must = name in required and "default" not in schema
+    indent = "&nbsp;&nbsp;&nbsp;&nbsp;" * depth + ("↳ " if depth else "")
+    description = str(schema.get("description") or "").strip()
+    rows = [f"| {indent}`{cell(name)}`{' (' + cell(label) + ')' if label else ''} | {cell(type_of(schema))} | "
+            f"{'**yes**' if must else ''} | {value(schema.get('default', ABSENT))} | {cell(description)} |\n"]
+    nested = schema.get("properties")
+    if isinstance(nested, dict):
+        for child in ordered(nested):
+            rows += form_rows(child, nested[child], schema.get("required") or [], depth + 1)
+    return rows
+
+
+def type_of(schema: dict[str, Any]) -> str:
+    """A schema's type in words: ``list of string``, ``map of integer``, ``"a" | "b"``, ``any``."""
+    if "x-akua-kcl-type" in schema:
+        return str(schema["x-akua-kcl-type"])
+    if "const" in schema:
+        return json.dumps(schema["const"], ensure_ascii=False)
+    branches = schema.get("oneOf") or schema.get("anyOf")
+    if isinstance(branches, list):
+        return " | ".join(type_of(b) if isinstance(b, dict) else "any" for b in branches)
+    kind = schema.get("type")
+    if kind == "array":
+        items = schema.get("items")
+        return "list of " + type_of(items) if isinstance(items, dict) and items else "list"
+    if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
+        return "map of " + type_of(schema["additionalProperties"])
+    if isinstance(kind, list):
+        return " | ".join(str(k) for k in kind)
+    return str(kind) if kind else "any"
+
+
+def value(item: Any) -> str:
+    return "" if item is ABSENT else f"`{cell(shown(item, 60))}`"
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell: one line, pipes escaped."""
+    return " ".join(str(text).split()).replace("|", "\\|")

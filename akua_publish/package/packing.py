@@ -1,0 +1,292 @@
+"""Pack a package directory the way Akua's packer does, but reproducibly.
+
+Akua's packer copies file times, owners and modes into the tar headers, so two
+checkouts of one commit give two digests. Here every header is normalised
+(mtime 0, uid/gid 0, no owner names, mode 0644 or 0755, gzip mtime 0), so the
+same content always gives the same bytes and a re-run finds the same digest.
+The tarball streams to a file while it is hashed: memory does not grow with
+the package.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import re
+import stat
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from akua_publish.chunk_worker import ChunkWorker
+from akua_publish.errors import PackageError, PackingError, PrivateKeyError
+from akua_publish.package import akua_toml
+from akua_publish.package.tar_stream import TarWriter
+from akua_publish.wording import secret
+
+PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")  # PKCS#8, SEC1, RSA, OpenSSH, cosign
+KEY_MARKER_SPAN = 96  # bytes kept between reads, more than the longest marker (67), so a split one is found
+SKIPPED_NAMES = frozenset({"deploy", "rendered", "out", "target", "node_modules", "dist"})
+SKIPPED_FILES = frozenset({"inputs.yaml"})
+BATCH = 64 * 1024  # bytes handed to the gzip thread at a time (at most 16 wait: 1 MiB)
+COPY_BUFFER = 64 * 1024  # under malloc's 128 KiB mmap threshold: buffers are reused, not mapped and faulted in
+
+
+@dataclass(frozen=True)
+class PackedLayer:
+    path: Path | None  # None: only hashed (a dry run, or a version Akua has: the digest is all it takes)
+    digest: str
+    size: int
+    files: int
+
+
+def list_files(root: Path) -> list[str]:
+    """Root-relative POSIX paths of the files Akua packs from a workspace, in Akua's order: the walk
+    of ``collect_files``, less the files named ``inputs.yaml`` (per-consumer values)."""
+    return collect_files(root, keep_file=lambda name: name not in SKIPPED_FILES)
+
+
+def _every_file(_: str) -> bool:
+    return True
+
+
+def collect_files(root: Path, *, skip_names: bool = True, keep_file: Callable[[str], bool] = _every_file) -> list[str]:
+    """Akua's walker (``walk.rs``): root-relative POSIX paths of the regular files under ``root``.
+
+    With ``skip_names``, any entry, file or directory, named like a dot-name or one of
+    the build/output names is skipped with everything under it (without, as Akua's tree
+    digest walks, nothing is). Files go through ``keep_file``; symlinks and special files
+    are never followed or kept. The order is Akua's: path component by component
+    (``a/x`` before ``a-b`` and ``a.txt``), each component as bytes.
+    """
+    found: list[str] = []
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        try:
+            entries = list(os.scandir(root / rel_dir if rel_dir else root))
+        except OSError as exc:
+            raise PackageError(
+                f"The directory {rel_dir or '.'} of the package cannot be read: {exc.strerror}.",
+                "Check its permissions.",
+            ) from None
+        for entry in entries:
+            if skip_names and (entry.name.startswith(".") or entry.name in SKIPPED_NAMES):
+                continue
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(rel)
+            elif entry.is_file(follow_symlinks=False) and keep_file(entry.name):
+                found.append(rel)
+    return sorted(found, key=component_order)
+
+
+def component_order(rel: str) -> list[bytes]:
+    """Akua's order of paths: component by component, each as bytes (``a/x`` < ``a-b`` < ``a.txt``)."""
+    return [part.encode("utf-8", "surrogateescape") for part in rel.split("/")]
+
+
+@dataclass(frozen=True)
+class VendoredFile:
+    """One entry of ``.akua/vendor/``: its path in the tarball, where it is on disk, its mode."""
+
+    tar_path: str
+    source: Path
+    executable: bool
+
+
+def pack(root: Path, out_dir: Path | None, vendored: Sequence[VendoredFile] = ()) -> PackedLayer:
+    """Write the layer tarball under ``out_dir`` (or, without one, only hash it); its digest and size.
+
+    The archive's ``akua.toml`` is the file re-serialised as Akua packs it
+    (``akua_toml.packed``: no ``replace``, no comments, defaults written out).
+    ``vendored`` entries (resolved dependencies) follow all workspace entries, in
+    Akua's order of their tarball paths, with the same normalised headers.
+    """
+    manifest, signing_key = _packed_manifest(root)
+    files = list_files(root)
+    if signing_key in files:
+        raise key_in_package(signing_key, "is the signing key akua.toml names ([signing].cosign_private_key)")
+    extra = sorted(vendored, key=lambda entry: component_order(entry.tar_path))
+    target = out_dir / "package.tar.gz" if out_dir else None
+    sink = _LayerFile(target)
+    try:
+        with _Compressor(sink) as compressor:
+            tar = TarWriter(compressor)
+            for rel in files:
+                if rel == "akua.toml":
+                    tar.add(rel, len(manifest), False, io.BytesIO(manifest).read, COPY_BUFFER)
+                else:
+                    _add_file(tar, os.path.join(root, rel), rel)
+            for entry in extra:
+                _add_file(tar, str(entry.source), entry.tar_path, entry.executable)
+            tar.close()
+    finally:
+        sink.close()
+    return PackedLayer(
+        path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=len(files) + len(extra)
+    )
+
+
+def _packed_manifest(root: Path) -> tuple[bytes, str]:
+    """akua.toml as Akua packs it, and the package path of the signing key it names ("" for none)."""
+    try:
+        data, problems = akua_toml.parse((root / "akua.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8"
+        raise PackageError(f"akua.toml cannot be read: {reason}.", "Check the file.") from None
+    if problems:
+        raise PackageError("akua.toml is invalid: " + "; ".join(text for text, _ in problems) + ".",
+                           "Fix akua.toml (the run checks it before packing).")
+    key = str((data.get("signing") or {}).get("cosign_private_key") or "")
+    rel = os.path.normpath(key).replace(os.sep, "/") if key and not os.path.isabs(key) else ""
+    return akua_toml.packed(data), rel
+
+
+def _add_file(tar: TarWriter, path: str, rel: str, executable: bool | None = None) -> None:
+    """Add ``path`` as ``rel``; its mode from its executable bit unless ``executable`` says."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise PackageError(
+            f"{rel} in the package cannot be read: {exc.strerror}.",
+            "Make the file readable or remove it from the package.",
+        ) from None
+    try:
+        before = os.fstat(fd)
+        runs = bool(before.st_mode & stat.S_IXUSR) if executable is None else executable
+        tar.add(rel, before.st_size, runs, _ExactReader(fd, before.st_size, rel).read, COPY_BUFFER)
+        after = os.fstat(fd)
+        grew = os.read(fd, 1) != b""
+    finally:
+        os.close(fd)
+    if grew or _changed(before, after):
+        raise PackingError(
+            f"{rel} changed while it was being packed ({'it grew' if grew else 'its size or content changed'}); "
+            "the artifact would not match any state of the file, so nothing was pushed.",
+            "Make sure nothing writes to the package directory during the publish (a build step "
+            "still running, a log file inside the package), then re-run the job.",
+        )
+
+
+def _changed(before: os.stat_result, after: os.stat_result) -> bool:
+    """A write during the read shows in the size or the modification and change times."""
+    return (before.st_size, before.st_mtime_ns, before.st_ctime_ns) != (
+        after.st_size, after.st_mtime_ns, after.st_ctime_ns)
+
+
+class _ExactReader:
+    """Feeds the tar writer exactly ``size`` bytes; a file that shrank fails the packing, and so does one that
+    holds a PEM private key (the artifact is public: Akua's CLI would pack a `cosign.key` left there)."""
+
+    def __init__(self, fd: int, size: int, rel: str) -> None:
+        self._fd, self._left, self._rel = fd, size, rel
+        self._tail = b""
+
+    def read(self, n: int) -> bytes:
+        want = min(n, self._left)
+        data = os.read(self._fd, want)
+        while len(data) < want and (more := os.read(self._fd, want - len(data))):
+            data += more
+        if len(data) < want:
+            raise PackingError(
+                f"{self._rel} shrank while it was being packed; nothing was pushed.",
+                "Make sure nothing writes to the package directory during the publish, then re-run the job.",
+            )
+        # The data itself, and the seam with the read before (a marker split across the two): no copy
+        # of a whole read is made just to search it.
+        seam = self._tail + data[:KEY_MARKER_SPAN]
+        if PRIVATE_KEY.search(seam) or PRIVATE_KEY.search(data):
+            raise key_in_package(self._rel, "holds a PEM private key")
+        self._tail = seam[-KEY_MARKER_SPAN:] if len(data) <= KEY_MARKER_SPAN else data[-KEY_MARKER_SPAN:]
+        self._left -= len(data)
+        return data
+
+
+def key_in_package(rel: str, why: str) -> PrivateKeyError:
+    return PrivateKeyError(
+        f"{rel} {why}; packed, it would be published to everyone who can pull the artifact. Nothing was pushed.",
+        f"Keep signing keys out of the package directory: store the key as a secret and pass it as "
+        f"{secret('cosign-private-key')} (or, for Akua's CLI, write it outside the package); then remove the file "
+        "from the package.",
+    )
+
+
+class _Compressor:
+    """gzip in a second thread (``ChunkWorker``), fed in batches: tar | gzip, in one process."""
+
+    def __init__(self, sink: _LayerFile) -> None:
+        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6)
+        self._worker = ChunkWorker(self._gzip.write, "akua-gzip")
+        self._batch = bytearray()
+
+    def write(self, data: bytes) -> int:
+        """Small writes (headers, small files) are gathered into a batch; a big one goes as it is."""
+        if len(data) >= BATCH:
+            self._hand_over()
+            self._worker.put(data)
+        else:
+            self._batch += data
+            if len(self._batch) >= BATCH:
+                self._hand_over()
+        return len(data)
+
+    def _hand_over(self) -> None:
+        if self._batch:
+            self._worker.put(bytes(self._batch))
+            self._batch.clear()
+
+    def __enter__(self) -> _Compressor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._hand_over()
+        self._worker.close()
+        self._gzip.close()
+
+
+class _LayerFile:
+    """Where the layer goes (a file, or nowhere when only its digest is wanted): hashes and counts
+    what is written, and turns a failed write (a full disk) into an error that says where and what
+    to do. Unbuffered, so nothing is left to fail when it is closed; after a failure, later writes
+    (gzip's trailer, as the failed run unwinds) are dropped."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.sha = hashlib.sha256()
+        self.size = 0
+        self._path = path
+        self._failed = False
+        try:
+            self._raw = open(path or os.devnull, "wb", buffering=0)  # noqa: SIM115 (closed by close())
+        except OSError as exc:
+            raise self._unwritable(exc) from None
+
+    def write(self, data: bytes) -> int:
+        if self._failed:
+            return len(data)
+        self.sha.update(data)
+        self.size += len(data)
+        try:
+            left = memoryview(data)
+            while left:  # an unbuffered write may take only part of it (a disk about to fill up)
+                left = left[self._raw.write(left):]
+        except OSError as exc:
+            self._failed = True
+            raise self._unwritable(exc) from None
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing waits in a buffer (gzip asks)."""
+
+    def close(self) -> None:
+        self._raw.close()
+
+    def _unwritable(self, exc: OSError) -> PackingError:
+        return PackingError(
+            f"The packed layer cannot be written to {self._path}: {exc.strerror or exc}; nothing was pushed.",
+            "Free disk space where the layer is written (RUNNER_TEMP on a runner, else the temporary "
+            "directory, TMPDIR), or point that variable at a larger disk; the layer is about the size of "
+            "the package, compressed.",
+        )
