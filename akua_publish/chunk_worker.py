@@ -4,47 +4,18 @@ while a dependency is unpacked.
 zlib and hashlib let go of the GIL while they work on a big chunk, so the
 worker's part overlaps the main thread's (tar headers, unpacking) as the two
 processes of ``tar | gzip`` do. The queue holds a few chunks at most: memory
-stays bounded whatever the size. While a worker runs, the interpreter hands the
-GIL over every 0.2 ms instead of its 5 ms default: otherwise the worker, woken
-by each chunk, waits that long for the GIL, which costs more than the overlap
-gains.
+stays bounded whatever the size. The overlap pays when the GIL changes hands
+often: the front ends lower the interpreter's switch interval for their
+process (``frontends/process.py``); a library does not change it for its caller.
 """
 
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 from collections.abc import Callable
 
-SWITCH_INTERVAL = 0.0002  # seconds
 DEPTH = 16  # chunks waiting at most
-
-
-class _QuickHandover:
-    """The lowered interval, shared by the workers that run at once; the interpreter's own comes back
-    when the last of them ends, whatever order they end in."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._workers = 0
-        self._saved = sys.getswitchinterval()
-
-    def start(self) -> None:
-        with self._lock:
-            if not self._workers:
-                self._saved = sys.getswitchinterval()
-                sys.setswitchinterval(SWITCH_INTERVAL)
-            self._workers += 1
-
-    def end(self) -> None:
-        with self._lock:
-            self._workers -= 1
-            if not self._workers:
-                sys.setswitchinterval(self._saved)
-
-
-_HANDOVER = _QuickHandover()
 
 
 class ChunkWorker:
@@ -58,7 +29,6 @@ class ChunkWorker:
         self._consume = consume
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=DEPTH)
         self._failure: BaseException | None = None
-        _HANDOVER.start()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -80,6 +50,5 @@ class ChunkWorker:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
-            _HANDOVER.end()
         if self._failure is not None:
             raise self._failure

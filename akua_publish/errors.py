@@ -47,6 +47,16 @@ class RetryableError(PublishError):
         self.retry_after = retry_after
 
 
+class PushedNotRegisteredError(RetryableError):
+    """A service failed after the artifact was pushed: the cause's words, and that a re-run finishes the job."""
+
+    def __init__(self, cause: RetryableError, oci_ref: str) -> None:
+        super().__init__(cause.message, f"{cause.hint} The artifact is already in the registry ({oci_ref}); "
+                         "re-running the job will find it there and finish the registration.",
+                         retry_after=cause.retry_after)
+        self.title = cause.title
+
+
 class DeadlineError(RetryableError):
     title = "Deadline reached"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from akua_publish.errors import InputError
 
@@ -23,34 +22,6 @@ class Credentials:
     @property
     def anonymous(self) -> bool:
         return not self.password
-
-
-@dataclass(frozen=True)
-class RegistryLogin:
-    """What the inputs say about registry credentials, before the registry is known.
-
-    The job's GitHub token is a credential for GitHub's own container registry
-    only: sending it to Harbor, ECR or Docker Hub would hand a third party a
-    token that can write this repository's packages. So it is used only when
-    the registry is GHCR (``ghcr.io`` for github.com, ``containers.<host>``
-    for GitHub Enterprise) and ``registry-password`` is empty.
-    """
-
-    username: str
-    password: str = field(repr=False)
-    github_token: str = field(repr=False)
-    github_server: str
-
-    def github_registry(self) -> str:
-        host = (urlsplit(self.github_server).hostname or "github.com").lower()
-        return "ghcr.io" if host == "github.com" else f"containers.{host}"
-
-    def for_host(self, host: str) -> Credentials:
-        if self.password:
-            return Credentials(self.username, self.password)
-        if self.github_token and host.lower() == self.github_registry():
-            return Credentials(self.username, self.github_token)
-        return Credentials("", "")
 
 
 @dataclass(frozen=True)

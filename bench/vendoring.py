@@ -41,11 +41,12 @@ from pathlib import Path
 from akua_publish.deps.oci import NetworkFetcher
 from akua_publish.errors import DependencyError
 from akua_publish.clients.retry import RetryPolicy
-from akua_publish.deps.tree import Limits, walk
+from akua_publish.deps.tree import walk
+from akua_publish.options import UnpackLimits
 oci, digest, work, ratio = sys.argv[1], sys.argv[2], Path(sys.argv[3]), float(sys.argv[4])
 started = time.perf_counter()
 try:
-    root, _ = NetworkFetcher(RetryPolicy(), {}, work, limits=Limits(max_ratio=ratio)).oci(
+    root, _ = NetworkFetcher(RetryPolicy(), {}, work, limits=UnpackLimits(max_ratio=ratio)).oci(
         "big", oci, "1.0.0", digest, work / "vendored")
     walk(root)
     outcome = "vendored"

@@ -55,7 +55,7 @@ def release_copy(version: str, into: Path) -> Path:
     """A copy of the action whose release string is ``version``: what a user's re-run gets after
     ``@v1`` moved to another release."""
     copy_action(into, ("entrypoint.py",))
-    init = into / "akua_publish" / "__init__.py"
+    init = into / "akua_publish" / "about.py"
     text = init.read_text()
     init.write_text(re.sub(r'__version__ = "[^"]*"', f'__version__ = "{version}"', text))
     return into

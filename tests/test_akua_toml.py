@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from akua_publish.frontends.ci import github_token_credentials
+from akua_publish.options import RegistryOptions
 from akua_publish.package.akua_toml import kcl_ident, parse
-from akua_publish.reference import RegistryLogin
 from akua_publish.versioning import parse_tag_pattern, resolve_semver
 
 HEAD = '[package]\nname = "hello"\nversion = "0.3.0"\nedition = "akua.dev/v1alpha1"\n'
@@ -114,11 +115,11 @@ def test_tag_patterns(pattern: str, tag: str, version: str) -> None:
     ("https://ghe.acme.com", "ghcr.io", False),  # an Enterprise token is not for github.com
 ])
 def test_the_github_token_is_only_for_githubs_registry(server: str, host: str, gets_token: bool) -> None:
-    login = RegistryLogin("octocat", "", "ghs_secret", server)
-    credentials = login.for_host(host)
+    job_token = github_token_credentials("octocat", "ghs_secret", {"GITHUB_SERVER_URL": server} if server else {})
+    credentials = RegistryOptions("octocat", "", job_token).credentials_for(host)
     assert (credentials.password == "ghs_secret") is gets_token
     assert credentials.anonymous is not gets_token
-    explicit = RegistryLogin("robot", "pw", "ghs_secret", server).for_host(host)
+    explicit = RegistryOptions("robot", "pw", job_token).credentials_for(host)
     assert (explicit.username, explicit.password) == ("robot", "pw")
 
 

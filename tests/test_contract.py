@@ -11,6 +11,7 @@ from typing import Any
 import cmarkgfm
 import pytest
 
+from akua_publish.clients.akua_types import PackageVersion
 from akua_publish.contract.policy import baseline_version, may_break
 from conftest import EXAMPLE, Target, error_lines, parse_annotation
 
@@ -54,7 +55,7 @@ def test_a_breaking_patch_is_refused_before_the_push(publish, target: Target, wo
     assert props["title"] == "Breaking change to the input contract"
     assert "1.0.1 breaks the input contract of 1.0.0" in message and "/properties/legacy" in message
     assert "property-removed" in message and "KCL rejects" in message
-    assert "Publish it as 2.0.0" in message and "contract-check: warn" in message
+    assert "Publish it as 2.0.0" in message and "`contract-check` input to warn" in message
     assert target.tags() == [] and target.created() == []
 
 
@@ -74,7 +75,7 @@ def test_warn_publishes_a_breaking_patch_and_says_so(publish, target: Target, wo
     run = publish(inputs={"contract-check": "warn"}, env=at_version(workspace, "1.0.1"))
     assert run.returncode == 0 and run.outputs["contract"] == "breaking", run.log
     assert "::warning title=Breaking input change::1.0.1 breaks the input contract of 1.0.0" in run.stdout
-    assert "contract-check: warn publishes it anyway" in run.log
+    assert "`contract-check` input is warn: it is published anyway" in run.log
 
 
 def test_a_compatible_minor(publish, target: Target, workspace: Path) -> None:
@@ -196,8 +197,8 @@ def test_the_summary_renders_as_tables_on_github(publish, target: Target, worksp
 ], ids=["highest-below", "prerelease-below-release", "numeric-identifiers", "build-metadata-is-equal",
         "build-metadata-ignored", "junk-ignored", "none"])
 def test_the_baseline_is_the_highest_version_below(versions: list[str], semver: str, expected: str | None) -> None:
-    found = baseline_version([{"semver": v} for v in versions], semver)
-    assert (found or {}).get("semver") == expected
+    found = baseline_version([PackageVersion(f"ver_{i}", v, "sha256:x", "") for i, v in enumerate(versions)], semver)
+    assert (found.semver if found else None) == expected
 
 
 @pytest.mark.parametrize(("baseline", "semver", "allowed"), [

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from akua_publish.deps.tree import Limits, chart_root, unpack, walk
+from akua_publish.deps.tree import chart_root, unpack, walk
+from akua_publish.options import UnpackLimits
 from akua_publish.package.manifest import build_artifact, oci_annotations
 from akua_publish.package.packing import VendoredFile, pack
 from devtools.dependencies import CHART_FILES, chart_tarball
@@ -25,7 +26,7 @@ WRAPPER = ("sha256:1d0dbeea536e5d9009a43ac4c19b3985556f5d5c6f74327dca8a15e97c447
 def vendored_wrapper(work: Path) -> list[VendoredFile]:
     blob = work / "chart.tgz"
     blob.write_bytes(chart_tarball())
-    unpack(blob, work / "oci", gzipped=True, limits=Limits(), time_left=lambda: 60.0)
+    unpack(blob, work / "oci", gzipped=True, limits=UnpackLimits(), time_left=lambda: 60.0)
     files = [VendoredFile(f".akua/vendor/podinfo/{rel}", path, bool(path.stat().st_mode & 0o100))
              for rel, path in walk(chart_root(work / "oci", helm=True))]
     tree = {f"chart/{rel}": data for rel, (data, _) in CHART_FILES.items()} | {"values.yaml": b"replicaCount: 1\n"}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from akua_publish.frontends import settings as config
 from akua_publish.frontends.inputs import TABLE
+from akua_publish.options import DEFAULT_API_URL
 from devtools.action import ROOT
 
 BIN = Path(sys.executable).parent
@@ -81,7 +81,7 @@ def test_action_inputs_are_the_table_of_the_code() -> None:
     assert {name: spec.get("default") for name, spec in inputs.items()} == {
         entry.name: entry.default if entry.action_default is None else entry.action_default for entry in TABLE}
     assert not any(spec.get("required") for spec in inputs.values())
-    assert config.DEFAULT_API_URL in inputs["api-url"]["description"]
+    assert DEFAULT_API_URL in inputs["api-url"]["description"]
     for entry in TABLE:
         if entry.env:
             assert entry.env in inputs[entry.name]["description"] or entry.action_default, entry.name

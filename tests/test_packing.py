@@ -199,7 +199,7 @@ def test_a_layer_only_hashed_has_the_digest_of_the_file_and_writes_nothing(tmp_p
 
 def test_a_hashed_layer_is_packed_again_for_an_upload_only_to_the_same_digest(tmp_path: Path) -> None:
     """A version Akua has is packed without a file; if the registry lost it, it is packed again to be pushed."""
-    from akua_publish.release.steps import packed_as_file
+    from akua_publish.release.push import packed_as_file
 
     make_tree(tmp_path / "p")
     (tmp_path / "o").mkdir()

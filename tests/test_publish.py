@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from akua_publish import USER_AGENT
+from akua_publish.about import USER_AGENT
 from conftest import EXAMPLE, Target, error_lines, parse_annotation
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from akua_publish.errors import SigningKeyError
+from akua_publish.options import CiContext
 from akua_publish.package.akua_lock import read_lock_entries
 from akua_publish.signing.keys import load_signing_key
-from akua_publish.signing.provenance import BuildContext, statement
+from akua_publish.signing.provenance import statement
 from akua_publish.signing.sidecars import attestation_sidecar, signature_sidecar, simple_signing_payload
 from conftest import Target
 from devtools.action import ROOT
@@ -140,7 +141,7 @@ def test_sidecars_are_byte_identical_to_akuas_publish(oracle: Oracle, registry: 
         akuas_statement = base64.b64decode(json.loads(envelope)["payload"])
         builder = json.loads(akuas_statement)["predicate"]["runDetails"]["builder"]["id"]
         lock = read_lock_entries(package / "akua.lock") or []
-        mine = statement(reference, digest, published["tag"], lock=lock, context=BuildContext(), builder_id=builder)
+        mine = statement(reference, digest, published["tag"], lock=lock, context=CiContext(), builder_id=builder)
         assert mine == akuas_statement
         attestation = attestation_sidecar(key, digest, mine)
         assert (attestation.tag, attestation.layer, attestation.manifest) == (

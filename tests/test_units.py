@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from akua_publish.errors import InputError, VersionError
+from akua_publish.frontends.github.action import action_options
 from akua_publish.frontends.github.runner import Runner
-from akua_publish.frontends.settings import DEFAULT_API_URL, load_settings
+from akua_publish.options import DEFAULT_API_URL
 from akua_publish.reference import Credentials, is_loopback_host, parse_repository
 from akua_publish.schema.document import same_json
 from akua_publish.versioning import oci_tag, resolve_semver
@@ -77,7 +78,7 @@ def test_commands_escape_data_and_properties() -> None:
 
 def test_mask_every_line_of_a_multiline_secret() -> None:
     out = io.StringIO()
-    Runner({"GITHUB_ACTIONS": "true"}, out).mask("line-one\nline-two\n")
+    Runner({"GITHUB_ACTIONS": "true"}, out).secret("line-one\nline-two\n")
     assert set(out.getvalue().splitlines()) == {
         "::add-mask::line-one", "::add-mask::line-two", "::add-mask::line-one%0Aline-two",
     }
@@ -106,20 +107,20 @@ def test_json_equality_is_strict_about_types() -> None:
 def test_defaults_when_inputs_are_absent(tmp_path: Path) -> None:
     env = {"INPUT_PACKAGE-ID": "pkg_x", "AKUA_API_TOKEN": "t", "GITHUB_WORKSPACE": str(tmp_path),
            "GITHUB_ACTOR": "octocat", "GITHUB_TOKEN": "ghs_x", "INPUT_API-URL": ""}
-    settings = load_settings(Runner(env), tmp_path)
-    assert settings.api_url == DEFAULT_API_URL and settings.package_dir == tmp_path
-    assert settings.schema_file == tmp_path / "exported/inputs.schema.json"
-    assert settings.login.for_host("ghcr.io") == Credentials("octocat", "ghs_x")
-    assert settings.login.for_host("registry.example.com").anonymous
-    assert not settings.dry_run and settings.plain_http is None and settings.repository is None
-    assert settings.workspace == "" and "ghs_x" not in repr(settings) and "'t'" not in repr(settings)
+    options = action_options(Runner(env))
+    assert options.akua.api_url == DEFAULT_API_URL and options.package.path == tmp_path
+    assert options.package.schema_file == tmp_path / "exported/inputs.schema.json"
+    assert options.registry.credentials_for("ghcr.io") == Credentials("octocat", "ghs_x")
+    assert options.registry.credentials_for("registry.example.com").anonymous
+    assert not options.policy.dry_run and options.registry.plain_http is None and options.package.repository is None
+    assert options.akua.workspace == "" and "ghs_x" not in repr(options) and "'t'" not in repr(options)
 
 
 def test_environment_settings_of_akuas_tools(tmp_path: Path) -> None:
     env = {"INPUT_PACKAGE-ID": "pkg_x", "AKUA_API_TOKEN": "t", "AKUA_WORKSPACE_ID": "ws_a",
            "AKUA_API_BASE_URL": "https://eu.api.akua.dev/v1/"}
-    settings = load_settings(Runner(env), tmp_path)
-    assert settings.workspace == "ws_a" and settings.api_url == "https://eu.api.akua.dev/v1"
+    options = action_options(Runner({**env, "GITHUB_WORKSPACE": str(tmp_path)}))
+    assert options.akua.workspace == "ws_a" and options.akua.api_url == "https://eu.api.akua.dev/v1"
 
 
 def test_symlink_out_of_the_workspace_is_refused(tmp_path: Path) -> None:
@@ -128,7 +129,7 @@ def test_symlink_out_of_the_workspace_is_refused(tmp_path: Path) -> None:
     env = {"INPUT_PACKAGE-ID": "pkg_x", "AKUA_API_TOKEN": "t", "GITHUB_WORKSPACE": str(tmp_path / "ws"),
            "INPUT_PATH": "pkg"}
     with pytest.raises(InputError, match="outside the workspace"):
-        load_settings(Runner(env), tmp_path)
+        action_options(Runner(env))
 
 
 def test_schema_advice_follows_the_declared_dialect_and_local_refs() -> None:
@@ -186,12 +187,13 @@ def test_emulator_cli_takes_tokens_from_the_environment(tmp_path: Path) -> None:
 
 def test_a_bug_is_reported_plainly_with_its_own_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from akua_publish.errors import EXIT_INTERNAL
+    from akua_publish.frontends import run
     from akua_publish.frontends.github import action as entry
 
     def broken(*_: object) -> None:
         raise RuntimeError("unexpected state")
 
-    monkeypatch.setattr(entry, "publish", broken)
+    monkeypatch.setattr(run, "publish", broken)
     monkeypatch.chdir(tmp_path)
     env = {"INPUT_PACKAGE-ID": "pkg_x", "AKUA_API_TOKEN": "t", "GITHUB_WORKSPACE": str(tmp_path),
            "GITHUB_ACTIONS": "true"}
@@ -234,7 +236,7 @@ def test_outside_github_no_workflow_command_and_no_secret_is_written(tmp_path: P
 def test_plain_log_outside_github() -> None:
     out = io.StringIO()
     runner = Runner({}, out)
-    with runner.group("Pack"):
+    with runner.step("Pack"):
         runner.warning("slow", title="Retrying")
     runner.error("broken", title="Invalid akua.toml", file="pkg/akua.toml", line=3)
     assert out.getvalue() == "== Pack ==\nWarning: Retrying: slow\nError: Invalid akua.toml (pkg/akua.toml:3): broken\n"

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from akua_publish.deps.tree import Limits, OutOfTime, TooLarge, TreeProblem, chart_root, unpack
+from akua_publish.deps.tree import OutOfTime, TooLarge, TreeProblem, chart_root, unpack
+from akua_publish.options import UnpackLimits
 from devtools.dependencies import zeros_chart
 
-LIMITS = Limits()
+LIMITS = UnpackLimits()
 
 
-def unpack_bytes(data: bytes, target: Path, *, gzipped: bool = True, limits: Limits = LIMITS,
+def unpack_bytes(data: bytes, target: Path, *, gzipped: bool = True, limits: UnpackLimits = LIMITS,
                  time_left: float = 60.0) -> None:
     blob = target.parent / (target.name + ".blob")
     blob.parent.mkdir(parents=True, exist_ok=True)
@@ -111,9 +112,9 @@ def test_a_bomb_stops_at_its_first_header(tmp_path: Path) -> None:
 def test_the_size_limit_and_a_raised_ratio(tmp_path: Path) -> None:
     chart = zeros_chart(80 * 1024**2)
     with pytest.raises(TooLarge) as raised:
-        unpack_bytes(chart, tmp_path / "small", limits=Limits(max_bytes=64 * 1024**2))
+        unpack_bytes(chart, tmp_path / "small", limits=UnpackLimits(max_bytes=64 * 1024**2))
     assert raised.value.limit == "max-dependency-size"
-    unpack_bytes(chart, tmp_path / "raised", limits=Limits(max_ratio=1e6))
+    unpack_bytes(chart, tmp_path / "raised", limits=UnpackLimits(max_ratio=1e6))
     assert (tmp_path / "raised" / "bomb" / "files" / "zeros").stat().st_size == 80 * 1024**2
 
 
@@ -123,7 +124,7 @@ def test_a_huge_metadata_record_is_never_read(tmp_path: Path) -> None:
     header.type, header.size = tarfile.XHDTYPE, 100 * 1024**2
     raw = header.tobuf(tarfile.USTAR_FORMAT) + bytes(1024)
     with pytest.raises(TooLarge, match="larger than 16 MiB"):
-        unpack_bytes(gzip.compress(raw), tmp_path / "t", limits=Limits(max_ratio=1e9))
+        unpack_bytes(gzip.compress(raw), tmp_path / "t", limits=UnpackLimits(max_ratio=1e6))
 
 
 def test_too_many_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

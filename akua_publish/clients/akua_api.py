@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 import requests
 
-from akua_publish import USER_AGENT
+from akua_publish.about import USER_AGENT
+from akua_publish.clients.akua_types import Package, PackageVersion
 from akua_publish.clients.http import RETRY_STATUSES, TimeoutSession, connection_reason, retry_after, tls_problem
 from akua_publish.clients.retry import RetryPolicy
 from akua_publish.errors import (
@@ -61,31 +62,28 @@ class AkuaClient:
         if workspace:
             self._session.headers["akua-context"] = workspace
 
-    def get_package(self, package_id: str) -> dict[str, Any]:
+    def get_package(self, package_id: str) -> Package:
         response = self._call("GET", f"/packages/{quote(package_id)}")
         self._raise_for(response, package_id, "read the package")
-        return _json_object(response)
+        return Package.from_json(_json_object(response))
 
-    def create_version(self, package_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    def create_version(self, package_id: str, body: dict[str, Any]) -> PackageVersion | None:
         """POST the version once; None means Akua answered 409 (the semver exists)."""
         response = self._call("POST", f"/packages/{quote(package_id)}/versions", json=body)
         if response.status_code == 409:
             return None
         self._raise_for(response, package_id, "register the version")
-        return _json_object(response)
+        return PackageVersion.from_json(_json_object(response))
 
-    def find_version(self, package_id: str, semver: str) -> dict[str, Any] | None:
+    def find_version(self, package_id: str, semver: str) -> PackageVersion | None:
         """Page through the versions (the API has no filter) for ``semver``."""
-        for version in self.versions(package_id):
-            if version.get("semver") == semver:
-                return version
-        return None
+        return next((version for version in self.versions(package_id) if version.semver == semver), None)
 
-    def packages(self) -> Iterator[dict[str, Any]]:
+    def packages(self) -> Iterator[Package]:
         """Every package the token sees in the workspace, page by page."""
-        yield from self._pages("/packages", "", "list the packages")
+        yield from map(Package.from_json, self._pages("/packages", "", "list the packages"))
 
-    def import_package(self, body: dict[str, Any], idempotency_key: str) -> dict[str, Any] | None:
+    def import_package(self, body: dict[str, Any], idempotency_key: str) -> Package | None:
         """POST /packages:import (retried with the same key, so a retry cannot create a second package);
         None means Akua answered 409 (a package of that name exists)."""
         response = self._call("POST", "/packages:import", json=body, headers={"idempotency-key": idempotency_key})
@@ -99,7 +97,7 @@ class AkuaClient:
                 "pkg_... id, or use a token that may create packages.",
             )
         self._raise_for(response, "", "import the package")
-        return _json_object(response)
+        return Package.from_json(_json_object(response))
 
     def version_inputs(self, package_id: str, version_id: str) -> Any:
         """A version's ``input_schema`` on its own (for a list entry that omits it)."""
@@ -107,9 +105,10 @@ class AkuaClient:
         self._raise_for(response, package_id, "read a version's input schema")
         return _json_object(response)
 
-    def versions(self, package_id: str) -> Iterator[dict[str, Any]]:
+    def versions(self, package_id: str) -> Iterator[PackageVersion]:
         """Every version of the package, newest first, page by page."""
-        yield from self._pages(f"/packages/{quote(package_id)}/versions", package_id, "list the versions")
+        yield from map(PackageVersion.from_json,
+                       self._pages(f"/packages/{quote(package_id)}/versions", package_id, "list the versions"))
 
     def _pages(self, path: str, package_id: str, action: str) -> Iterator[dict[str, Any]]:
         cursor = ""

@@ -8,7 +8,7 @@ tries the whole operation again, so a request is tried at most ``max-attempts``
 times in all, never that number squared.
 
 TLS is always verified. A private CA comes from ``REQUESTS_CA_BUNDLE`` or
-``SSL_CERT_FILE`` (``Settings.ca_bundle``); ``requests`` alone would ignore
+``SSL_CERT_FILE`` (``Options.ca_bundle``); ``requests`` alone would ignore
 the latter and trust only certifi's bundle.
 """
 

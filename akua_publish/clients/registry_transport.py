@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from akua_publish import USER_AGENT
+from akua_publish.about import USER_AGENT
 from akua_publish.clients.http import RETRY_STATUSES, TimeoutSession, connection_reason, retry_after, tls_problem
 from akua_publish.clients.retry import RetryPolicy
 from akua_publish.errors import (

@@ -26,19 +26,18 @@ from collections.abc import Callable
 from typing import Any
 
 from akua_publish.contract.keywords import (
-    ABSENT,
     BREAKING,
     CLASSES,
     COMPATIBLE,
     COSMETIC_WORDS,
     UNIONS,
-    Change,
     annotation_changes,
     bound_changes,
     default_changes,
     type_changes,
     value_changes,
 )
+from akua_publish.result import ABSENT, Change
 from akua_publish.schema.document import same_json
 
 KNOWN_DIALECTS = {

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from akua_publish.result import ABSENT
 from akua_publish.schema.document import same_json
 
 BREAKING, COMPATIBLE, NOTABLE, COSMETIC = "breaking", "compatible", "notable", "cosmetic"
 CLASSES = (BREAKING, NOTABLE, COMPATIBLE, COSMETIC)  # most severe first
-ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "(none)"})()
 UNIONS = ("oneOf", "anyOf")
 COSMETIC_WORDS = ("description", "title", "x-ui", "examples", "$comment", "deprecated", "readOnly", "writeOnly")
 # Bounds: (keyword, whether a higher value is tighter)
@@ -27,16 +26,6 @@ _BOUNDS = (("minimum", True), ("exclusiveMinimum", True), ("minLength", True), (
 _JUDGED = {"type", "properties", "required", "additionalProperties", "items", "oneOf", "anyOf", "enum", "const",
            "pattern", "default", "x-akua-kcl-type", "multipleOf", "uniqueItems", "$ref", "$defs", "definitions",
            "$schema", "$id", "format", *COSMETIC_WORDS, *(k for k, _ in _BOUNDS)}
-
-
-@dataclass(frozen=True)
-class Change:
-    pointer: str  # where, in the new schema (in the old one for what was removed)
-    kind: str
-    rule: str
-    why: str
-    old: Any = field(default=ABSENT)
-    new: Any = field(default=ABSENT)
 
 
 Add = Callable[..., object]  # (where, class, rule id, why, *the old and the new value)

@@ -12,35 +12,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
+from akua_publish.clients.akua_types import PackageVersion
 from akua_publish.contract.diff import UnknownDialect, compare, verdict
-from akua_publish.contract.keywords import ABSENT, BREAKING, Change
+from akua_publish.contract.keywords import BREAKING
 from akua_publish.errors import ContractBreakError
+from akua_publish.options import CheckMode
+from akua_publish.result import ABSENT, Change, Contract, ContractStatus
 from akua_publish.versioning import is_prerelease, precedence
+from akua_publish.wording import setting
 
 
-@dataclass(frozen=True)
-class Contract:
-    """What the check found: ``status`` is the ``contract`` output."""
-
-    status: str  # first, unchanged, compatible, breaking; "" when not checked
-    baseline: str = ""  # the semver compared with
-    changes: list[Change] = field(default_factory=list)
-    note: str = ""  # why nothing was compared, when a comparison was meant to happen
-
-
-def baseline_version(versions: Iterable[dict[str, Any]], semver: str) -> dict[str, Any] | None:
+def baseline_version(versions: Iterable[PackageVersion], semver: str) -> PackageVersion | None:
     """The highest version below ``semver`` by precedence (None: this is the first)."""
     mine, below = precedence(semver), []
     for version in versions:
-        other = version.get("semver")
         try:
-            rank = precedence(other) if isinstance(other, str) else None
+            rank = precedence(version.semver)
         except ValueError:  # not a semver: Akua's own data would not hold one, so it is not a baseline
             continue
-        if rank is not None and rank < mine:
+        if rank < mine:
             below.append((rank, version))
     return max(below, key=lambda pair: pair[0])[1] if below else None
 
@@ -55,27 +47,28 @@ def may_break(baseline: str, semver: str) -> bool:
     return is_prerelease(semver) and is_prerelease(baseline) and new[:3] == old[:3]
 
 
-def judge(baseline: dict[str, Any] | None, baseline_schema: Any, schema: dict[str, Any], semver: str,
-          check: str) -> Contract:
+def judge(baseline: PackageVersion | None, baseline_schema: Any, schema: dict[str, Any], semver: str,
+          check: CheckMode) -> Contract:
     """Compare and apply the policy; raise ``ContractBreakError`` in strict mode on an unannounced break."""
     if baseline is None:
-        return Contract("first")
-    old_semver = str(baseline.get("semver"))
+        return Contract(ContractStatus.FIRST)
+    old_semver = baseline.semver
     if baseline_schema == {}:
-        return Contract("", old_semver, note=f"{old_semver} records no input schema")
+        return Contract(ContractStatus.NOT_CHECKED, old_semver, note=f"{old_semver} records no input schema")
     try:
-        changes = compare(baseline_schema, schema)
+        changes = tuple(compare(baseline_schema, schema))
     except UnknownDialect as exc:
-        return Contract("", old_semver, note=f"the input_schema of {old_semver} cannot be compared: {exc}")
-    status = verdict(changes)
+        return Contract(ContractStatus.NOT_CHECKED, old_semver,
+                        note=f"the input_schema of {old_semver} cannot be compared: {exc}")
+    status = ContractStatus(verdict(list(changes)))
     breaking = [c for c in changes if c.kind == BREAKING]
-    if breaking and check == "strict" and not may_break(old_semver, semver):
+    if breaking and check == CheckMode.STRICT and not may_break(old_semver, semver):
         raise ContractBreakError(
             f"{semver} breaks the input contract of {old_semver}, but only a "
             f"{'minor' if precedence(semver)[0] == 0 else 'major'} version may: "
             + "; ".join(describe(c) for c in breaking) + ". Nothing was pushed.",
             f"Publish it as {next_breaking(old_semver)} (or later), or restore what installs rely on, or set "
-            "contract-check: warn to publish anyway (upgraded installs may fail).",
+            f"{setting('contract-check')} to warn to publish anyway (upgraded installs may fail).",
         )
     return Contract(status, old_semver, changes)
 

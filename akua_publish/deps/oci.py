@@ -12,6 +12,7 @@ Every failure names the dependency; an unreachable source is worth a re-run
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,7 +23,7 @@ from akua_publish.chunk_worker import ChunkWorker
 from akua_publish.clients.registry_transport import RegistryTransport
 from akua_publish.clients.retry import RetryPolicy
 from akua_publish.deps.git import CREDENTIALS_HINT, GitSource, fetch_tree
-from akua_publish.deps.tree import CHUNK, Limits, OutOfTime, TooLarge, TreeProblem, chart_root, unpack
+from akua_publish.deps.tree import CHUNK, OutOfTime, TooLarge, TreeProblem, chart_root, unpack
 from akua_publish.errors import (
     DependencyError,
     DependencyUnavailableError,
@@ -30,6 +31,7 @@ from akua_publish.errors import (
     RetryableError,
     UnpackDeadlineError,
 )
+from akua_publish.options import UnpackLimits
 from akua_publish.reference import Credentials, Repository, is_loopback_host
 from akua_publish.wording import setting
 
@@ -44,13 +46,13 @@ MAX_BLOB = 1024**3  # Akua refuses a chart layer over 1 GiB before downloading i
 
 
 class NetworkFetcher:
-    def __init__(self, policy: RetryPolicy, credentials: dict[str, Credentials], scratch: Path,
-                 ca_bundle: str = "", limits: Limits | None = None) -> None:
+    def __init__(self, policy: RetryPolicy, credentials: Mapping[str, Credentials], scratch: Path,
+                 ca_bundle: str = "", limits: UnpackLimits | None = None) -> None:
         self._policy = policy
         self._credentials = credentials
         self._scratch = scratch  # downloaded blobs and git objects, apart from the trees that are vendored
         self._ca_bundle = ca_bundle
-        self._limits = limits or Limits()
+        self._limits = limits or UnpackLimits()
 
     def _for(self, host: str) -> Credentials:
         return self._credentials.get(host.lower(), Credentials("", ""))

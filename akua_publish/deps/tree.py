@@ -15,10 +15,10 @@ import stat
 import tarfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, cast
 
+from akua_publish.options import UnpackLimits
 from akua_publish.package.packing import collect_files
 
 CHUNK = 1024 * 1024
@@ -27,15 +27,6 @@ AKUA_MARKERS = ("kcl.mod", "package.k")
 MAX_METADATA_READ = 16 * 1024 * 1024  # a tar header, pax record or long name is a few hundred bytes
 RATIO_FLOOR = 64 * 1024 * 1024  # below this much unpacked, no expansion ratio is suspicious
 MAX_ENTRIES = 50_000  # a Helm chart has hundreds of files; tarfile keeps each entry's header (~350 bytes)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How far a dependency's archive may unpack: its uncompressed tar stream, in bytes, and that size
-    against the compressed blob's (checked once past ``RATIO_FLOOR``)."""
-
-    max_bytes: int = 2 * 1024**3  # Akua's own cap on a dependency's decompressed size
-    max_ratio: float = 100.0
 
 
 class TreeProblem(ValueError):
@@ -75,7 +66,7 @@ def walk(root: Path) -> list[tuple[str, Path]]:
     return [(rel, root / rel) for rel in collect_files(root)]
 
 
-def unpack(blob: Path, target: Path, *, gzipped: bool, limits: Limits, time_left: Callable[[], float]) -> None:
+def unpack(blob: Path, target: Path, *, gzipped: bool, limits: UnpackLimits, time_left: Callable[[], float]) -> None:
     """Extract a (checked) tar blob as Akua's ``tar`` crate does: ``..`` entries skipped, leading ``/`` and ``.``
     dropped, later entries overwrite earlier ones, permission bits kept, links and devices not recreated.
 
@@ -123,7 +114,7 @@ def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path, guard:
 class _Guard(io.RawIOBase):
     """The decompressed tar stream as tarfile reads it, held to the limits and the deadline."""
 
-    def __init__(self, stream: BinaryIO, compressed: int, limits: Limits, time_left: Callable[[], float]) -> None:
+    def __init__(self, stream: BinaryIO, compressed: int, limits: UnpackLimits, time_left: Callable[[], float]) -> None:
         self._stream, self._compressed, self._limits, self._time_left = stream, compressed, limits, time_left
         self.position = 0
 

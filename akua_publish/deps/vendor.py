@@ -24,25 +24,15 @@ from akua_publish.deps.tree import tree_digest, walk
 from akua_publish.errors import DependencyError, LockFileError
 from akua_publish.package.akua_lock import LockEntry, LockProblem, read_lock_entries
 from akua_publish.package.packing import VendoredFile
+from akua_publish.result import VendoredDependency
 
 LOCK_HINT = "Run `akua lock` (or `akua add`) and commit akua.lock."
 
 
 @dataclass(frozen=True)
-class VendoredDependency:
-    """What the summary says of one vendored dependency."""
-
-    alias: str
-    source: str
-    version: str
-    digest: str
-    files: int
-
-
-@dataclass(frozen=True)
 class Vendoring:
-    files: list[VendoredFile]
-    dependencies: list[VendoredDependency]
+    files: tuple[VendoredFile, ...]  # every vendored file, as it is packed
+    dependencies: tuple[VendoredDependency, ...]
 
 
 class Fetcher(Protocol):
@@ -61,7 +51,7 @@ def vendor(package_dir: Path, manifest: dict[str, Any], work_dir: Path, fetcher:
     for alias in sorted(specs, key=lambda a: a.encode()):
         _check_local_paths(package_dir, alias, specs[alias])
     if not vendored:
-        return Vendoring([], [])
+        return Vendoring((), ())
     lock = _lock(package_dir, shown)
     files: list[VendoredFile] = []
     done: list[VendoredDependency] = []
@@ -88,7 +78,7 @@ def vendor(package_dir: Path, manifest: dict[str, Any], work_dir: Path, fetcher:
         files += [VendoredFile(f".akua/vendor/{alias}/{rel}", path, _executable(path, executable))
                   for rel, path in entries]
         done.append(VendoredDependency(alias, source, version, digest, len(entries)))
-    return Vendoring(files, done)
+    return Vendoring(tuple(files), tuple(done))
 
 
 def is_vendored(spec: dict[str, Any]) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from akua_publish.errors import AkuaTomlError, PackageError, VersionError
+from akua_publish.options import shown_in
 from akua_publish.package import akua_toml
 from akua_publish.wording import setting
 
@@ -34,7 +35,7 @@ def load_package(root: Path, shown: str) -> PackageInfo:
         )
     manifest = _require_file(root, "akua.toml", shown)
     _require_file(root, "package.k", shown)
-    where = join_shown(shown, "akua.toml")
+    where = shown_in(shown, "akua.toml")
     data, problems = akua_toml.parse(_read_text(manifest, where))
     if problems:
         raise AkuaTomlError(
@@ -49,7 +50,7 @@ def load_package(root: Path, shown: str) -> PackageInfo:
 def check_version_matches(package: PackageInfo, semver: str, shown: str) -> None:
     """Akua compares the version with ``akua.toml`` inside the artifact: catch it here."""
     if package.version != semver:
-        where = join_shown(shown, "akua.toml")
+        where = shown_in(shown, "akua.toml")
         raise VersionError(
             f"The version to publish is {semver}, but {where} says "
             f"[package].version = {package.version!r}.",
@@ -63,9 +64,9 @@ def _require_file(root: Path, name: str, shown: str) -> Path:
     path = root / name
     if path.is_symlink() or not path.is_file():
         raise PackageError(
-            f"{join_shown(shown, name)} is missing (or is not a regular file).",
+            f"{shown_in(shown, name)} is missing (or is not a regular file).",
             f"An Akua package needs {name} at its root; check {setting('path')}.",
-            file=join_shown(shown, name),
+            file=shown_in(shown, name),
         )
     return path
 
@@ -83,8 +84,3 @@ def _read_text(path: Path, where: str) -> str:
             "Check the file's permissions.",
             file=where,
         ) from None
-
-
-def join_shown(shown: str, name: str) -> str:
-    """``name`` inside the package directory, as messages show it (relative to the workspace)."""
-    return name if shown in ("", ".") else f"{shown.rstrip('/')}/{name}"

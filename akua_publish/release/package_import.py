@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from akua_publish.clients.akua_types import Package
 from akua_publish.errors import PackageLookupError, RequestBodyError
 from akua_publish.reference import Repository
 from akua_publish.schema.spec import first_problem
@@ -24,31 +25,26 @@ KEY_PREFIX = "akua-publish-"
 KEY_LENGTH = 64  # the spec's limit for the idempotency-key header
 
 
-def choose_package(packages: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+def choose_package(packages: list[Package], name: str) -> Package | None:
     """The one OCI-backed package named ``name``; None when there is none; an error when it is ambiguous."""
-    named = [p for p in packages if p.get("name") == name]
+    named = [p for p in packages if p.name == name]
     if not named:
         return None
-    ids = ", ".join(str(p.get("id")) for p in named)
+    ids = ", ".join(p.id for p in named)
     if len(named) > 1:
         raise PackageLookupError(
             f"{len(named)} Akua packages are named {name}: {ids}; akua-publish cannot tell which to publish to. "
             "Nothing was pushed.",
             f"Set {setting('package-id')} to the one to publish to.",
         )
-    if (named[0].get("source") or {}).get("kind") != "oci":
+    if not named[0].oci_backed:
         raise PackageLookupError(
             f"The Akua package named {name} ({ids}) is not OCI-backed: versions of it are not published from a "
             "registry. Nothing was pushed.",
-            f"Publish under another name ({setting('package-name')}), or set {setting('package-id')} to an OCI-backed "
-            "package.",
+            f"Publish under another name ({setting('package-name')}), or set {setting('package-id')} to an "
+            "OCI-backed package.",
         )
     return named[0]
-
-
-def default_repository(github_registry: str, owner: str, name: str) -> str:
-    """Where a first publish goes on GitHub: the registry the job's own token can push to."""
-    return f"{github_registry}/{owner}/{name}".lower() if owner else ""
 
 
 def import_body(name: str, repository: Repository, version: dict[str, Any], display_image_url: str) -> dict[str, Any]:
@@ -71,7 +67,7 @@ def check_import_body(body: dict[str, Any]) -> None:
     raise RequestBodyError(
         f"The import request would be rejected by Akua: {origin.get(where, where)}{shown}: {message}.",
         "Akua allows names of 1 to 120 characters: shorten it, or publish to an existing package with "
-        "`package-id`." if where == "/name" else "Fix the value named above.",
+        f"{setting('package-id')}." if where == "/name" else "Fix the value named above.",
     )
 
 

@@ -7,6 +7,7 @@ schema rejects would otherwise leave a pushed artifact with no version.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from akua_publish.errors import InputError, RequestBodyError
@@ -40,11 +41,11 @@ def parse_compatibility(text: str, origin: str) -> dict[str, Any] | None:
 
 
 def build_body(
-    semver: str, ref: str, input_schema: dict[str, Any], compatibility: dict[str, Any] | None
+    semver: str, ref: str, input_schema: dict[str, Any], compatibility: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"semver": semver, "ref": ref, "input_schema": input_schema}
     if compatibility is not None:
-        body["compatibility"] = compatibility
+        body["compatibility"] = dict(compatibility)
     return body
 
 

@@ -13,10 +13,10 @@ same bytes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from akua_publish import __version__
+from akua_publish.about import __version__
+from akua_publish.options import CiContext
 from akua_publish.package.akua_lock import LockEntry
 from akua_publish.package.manifest import compact_json
 
@@ -24,36 +24,14 @@ BUILD_TYPE = "https://akua.dev/slsa/publish/v1"  # Akua's own: the statement mea
 BUILDER_ID = f"urn:akua-publish:{__version__}"
 
 
-@dataclass(frozen=True)
-class BuildContext:
-    """Where the build ran, from the runner's environment; empty fields are left out."""
-
-    server_url: str = ""
-    repository: str = ""  # owner/name
-    commit: str = ""
-    ref: str = ""
-    workflow_ref: str = ""
-    event: str = ""
-    run_id: str = ""
-
-    @property
-    def run_url(self) -> str:
-        if not (self.server_url and self.repository and self.run_id):
-            return ""
-        return f"{self.server_url.rstrip('/')}/{self.repository}/actions/runs/{self.run_id}"
-
-    def internal_parameters(self) -> dict[str, str]:
-        found = {
-            "repository": f"{self.server_url.rstrip('/')}/{self.repository}" if self.repository else "",
-            "commit": self.commit,
-            "ref": self.ref,
-            "workflow": self.workflow_ref,
-            "event": self.event,
-        }
-        return {key: value for key, value in found.items() if value}
+def internal_parameters(context: CiContext) -> dict[str, str]:
+    """Where the build ran, the fields Akua leaves open; empty ones are left out."""
+    found = {"repository": context.repository_url, "commit": context.commit, "ref": context.ref,
+             "workflow": context.workflow_ref, "event": context.event}
+    return {key: value for key, value in found.items() if value}
 
 
-def statement(reference: str, digest: str, tag: str, *, lock: Iterable[LockEntry], context: BuildContext,
+def statement(reference: str, digest: str, tag: str, *, lock: Iterable[LockEntry], context: CiContext,
               builder_id: str = BUILDER_ID) -> bytes:
     """The in-toto statement, compact, fields in Akua's order, the open ones after Akua's."""
     algorithm, _, hex_part = digest.partition(":")
@@ -61,7 +39,7 @@ def statement(reference: str, digest: str, tag: str, *, lock: Iterable[LockEntry
         "buildType": BUILD_TYPE,
         "externalParameters": {"ociRef": f"oci://{reference}", "tag": tag},
     }
-    internal = context.internal_parameters()
+    internal = internal_parameters(context)
     if internal:
         definition["internalParameters"] = internal
     dependencies = [_dependency(entry) for entry in lock]

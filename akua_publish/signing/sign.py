@@ -11,17 +11,16 @@ copied from another digest, a broken document) is replaced, and the log says so.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from akua_publish.errors import NoSigningKeyError
-from akua_publish.frontends.github.runner import Runner
-from akua_publish.frontends.settings import Settings
+from akua_publish.options import CiContext, PackageOptions, SigningOptions, SignMode, shown_in
 from akua_publish.package.akua_lock import LockEntry
-from akua_publish.package.loader import join_shown
 from akua_publish.package.packing import key_in_package, list_files
-from akua_publish.signing.provenance import BuildContext, statement
+from akua_publish.reporter import Reporter
+from akua_publish.result import Signatures
+from akua_publish.signing.provenance import statement
 from akua_publish.wording import secret, setting
 
 # cryptography (under sidecars and signing_keys) is loaded only when there is a key to use: a run
@@ -35,52 +34,41 @@ KEY_SECRET_HINT = (f"Pass the key from a secret as {secret('cosign-private-key')
                    f"{secret('cosign-password')} if it is encrypted")
 
 
-@dataclass(frozen=True)
-class Signatures:
-    """What was signed, for the outputs and the summary."""
-
-    signature_tag: str
-    signature_digest: str
-    attestation_tag: str  # "" with attest: false
-    fingerprint: str
-    public_pem: str
-
-
-def signing_key(settings: Settings, manifest: dict[str, Any], runner: Runner) -> SigningKey | None:
+def signing_key(signing: SigningOptions, package: PackageOptions, manifest: dict[str, Any],
+                reporter: Reporter) -> SigningKey | None:
     """The key to sign with (None: publish unsigned), checked before anything is pushed."""
-    signing = settings.signing
     named = str((manifest.get("signing") or {}).get("cosign_private_key") or "")
-    if signing.mode == "false":
-        runner.info("Signing is off (sign: false): no .sig or .att is pushed.")
+    if signing.mode == SignMode.NEVER:
+        reporter.info("Signing is off (sign: false): no .sig or .att is pushed.")
         return None
     if signing.key:
         from akua_publish.signing.keys import load_signing_key
 
         key = load_signing_key(signing.key, signing.passphrase, setting("cosign-private-key"))
     elif named:
-        key = _key_file(settings, named, runner)
-    elif signing.mode == "true":
+        key = _key_file(package, named, signing.passphrase, reporter)
+    elif signing.mode == SignMode.ALWAYS:
         raise NoSigningKeyError(
             f"{setting('sign')} is true, but there is no signing key: {setting('cosign-private-key')} is empty and "
             "akua.toml names none ([signing].cosign_private_key).",
             KEY_SECRET_HINT + f", or set {setting('sign')} to auto to publish unsigned when no key is given.",
         )
     else:
-        runner.info(f"No signing key ({setting('cosign-private-key')}, or [signing].cosign_private_key in akua.toml): "
-                    "the version is published unsigned.")
+        reporter.info(f"No signing key ({setting('cosign-private-key')}, or [signing].cosign_private_key in "
+                      "akua.toml): the version is published unsigned.")
         return None
-    runner.info(f"Signing key: ECDSA P-256 {key.fingerprint}, from {key.origin}.")
+    reporter.info(f"Signing key: ECDSA P-256 {key.fingerprint}, from {key.origin}.")
     return key
 
 
-def _key_file(settings: Settings, named: str, runner: Runner) -> SigningKey:
+def _key_file(package: PackageOptions, named: str, passphrase: str, reporter: Reporter) -> SigningKey:
     """The key file akua.toml names, relative to the package as Akua reads it, if it is in the workspace."""
-    shown = join_shown(settings.package_shown, named)
-    toml_shown = join_shown(settings.package_shown, "akua.toml")
-    path = (settings.package_dir / named).resolve()
-    root = settings.signing.root
-    inside = path.relative_to(settings.package_dir).as_posix() if settings.package_dir in path.parents else ""
-    if inside and inside in list_files(settings.package_dir):  # whatever the file holds, it must not be packed
+    shown = shown_in(package.shown, named)
+    toml_shown = shown_in(package.shown, "akua.toml")
+    path = (package.path / named).resolve()
+    root = package.workspace
+    inside = path.relative_to(package.path).as_posix() if package.path in path.parents else ""
+    if inside and inside in list_files(package.path):  # whatever the file holds, it must not be packed
         raise key_in_package(inside, "is the signing key akua.toml names ([signing].cosign_private_key)")
     if root not in path.parents or not path.is_file():
         raise NoSigningKeyError(
@@ -91,14 +79,14 @@ def _key_file(settings: Settings, named: str, runner: Runner) -> SigningKey:
             file=toml_shown,
         )
     text = path.read_text(encoding="utf-8", errors="replace")
-    runner.mask(text)
+    reporter.secret(text)
     from akua_publish.signing.keys import load_signing_key
 
-    return load_signing_key(text, settings.signing.passphrase, f"{shown}, named by akua.toml")
+    return load_signing_key(text, passphrase, f"{shown}, named by akua.toml")
 
 
 def planned_sidecars(key: SigningKey, reference: str, digest: str, tag: str, *, lock: Iterable[LockEntry],
-                     build: BuildContext, attest: bool) -> list[Sidecar]:
+                     build: CiContext, attest: bool) -> list[Sidecar]:
     """The ``.sig`` and, unless attest is off, the ``.att`` for this digest (deterministic bytes)."""
     from akua_publish.signing.sidecars import attestation_sidecar, signature_sidecar
 
@@ -109,7 +97,7 @@ def planned_sidecars(key: SigningKey, reference: str, digest: str, tag: str, *, 
 
 
 def publish_sidecars(registry: RegistryClient, key: SigningKey, sidecars: list[Sidecar], digest: str, *,
-                     work_dir: Path, runner: Runner) -> Signatures:
+                     work_dir: Path, reporter: Reporter) -> Signatures:
     from akua_publish.signing.sidecars import (
         ENVELOPE_MEDIA_TYPE,
         SIGNATURE_MEDIA_TYPE,
@@ -126,7 +114,7 @@ def publish_sidecars(registry: RegistryClient, key: SigningKey, sidecars: list[S
     for sidecar in sidecars:
         kind = sidecar.tag.rpartition(".")[2]
         media_type, problem_of = checks[kind]
-        held = _place(registry, sidecar, media_type, problem_of, work_dir=work_dir, runner=runner)
+        held = _place(registry, sidecar, media_type, problem_of, work_dir=work_dir, reporter=reporter)
         placed[kind] = (sidecar.tag, held)
     signature_tag, signature_digest = placed["sig"]
     return Signatures(signature_tag, signature_digest, placed.get("att", ("", ""))[0], key.fingerprint,
@@ -134,7 +122,7 @@ def publish_sidecars(registry: RegistryClient, key: SigningKey, sidecars: list[S
 
 
 def _place(registry: RegistryClient, sidecar: Sidecar, media_type: str,
-           problem_of: Callable[[dict[str, Any], bytes], str], *, work_dir: Path, runner: Runner) -> str:
+           problem_of: Callable[[dict[str, Any], bytes], str], *, work_dir: Path, reporter: Reporter) -> str:
     """Make ``sidecar.tag`` hold this sidecar, or an equivalent one; return the digest it holds."""
     from akua_publish.signing.sidecars import SIDECAR_CONFIG, SIDECAR_CONFIG_MEDIA_TYPE, SIGNATURE_MEDIA_TYPE
 
@@ -142,19 +130,19 @@ def _place(registry: RegistryClient, sidecar: Sidecar, media_type: str,
     current = registry.manifest(sidecar.tag)
     if current is not None:
         if current.raw == sidecar.manifest:
-            runner.info(f"The {what} {sidecar.tag} is already in the registry ({current.digest}): nothing to upload.")
+            reporter.info(f"The {what} {sidecar.tag} is already in the registry ({current.digest}): nothing to upload.")
             return current.digest
         problem = _problem(registry, current, media_type, problem_of)
         if not problem:
-            runner.info(f"{sidecar.tag} already holds a valid {what} of this digest by this key ({current.digest}): "
+            reporter.info(f"{sidecar.tag} already holds a valid {what} of this digest by this key ({current.digest}): "
                         "kept.")
             return current.digest
-        runner.warning(f"{sidecar.tag} held a {what} that does not verify for this artifact with this key "
+        reporter.warning(f"{sidecar.tag} held a {what} that does not verify for this artifact with this key "
                        f"({problem}); replacing it.", title="Signature sidecar replaced")
     pushed = registry.push_small(sidecar.tag, [(sidecar.layer, media_type),
                                                (SIDECAR_CONFIG, SIDECAR_CONFIG_MEDIA_TYPE)],
                                  sidecar.manifest, work_dir)
-    runner.info(f"Pushed the {what} {sidecar.tag} ({pushed}).")
+    reporter.info(f"Pushed the {what} {sidecar.tag} ({pushed}).")
     return pushed
 
 

@@ -1,28 +1,33 @@
 """The command line: ``akua-publish`` (or ``python -m akua_publish``) for GitLab CI, Jenkins and laptops.
 
-Each flag is an input of the action (the same table, ``inputs.TABLE``), with the
-same environment fallbacks, defaults, checks and exit codes: the flags become
-the ``INPUT_*`` variables the action reads, and the run is the action's own,
-but for its words (flags, not inputs) and its paths (any the user can read).
-Each secret also comes from its environment variable or a ``--<name>-file``;
-given as a flag, it works with a warning. Off a GitHub runner the log is plain
-text. ``--json`` prints the outputs as one JSON object on stdout, the log going
-to stderr.
+Each flag is an input of the action (the same table, ``frontends/inputs.py``), with
+the same environment fallbacks, defaults, checks and exit codes; the flags are
+turned into the options directly. Its words are its own (flags and environment
+variables, not inputs) and so are its paths (any the user can read). Each secret
+also comes from its environment variable or a ``--<name>-file``; given as a flag,
+it works with a warning. The log is plain text; ``--json`` prints the outputs as
+one JSON object on stdout, the log going to stderr; ``--debug`` prints the causes
+behind a failure.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn
 
 from akua_publish.frontends.inputs import TABLE
+from akua_publish.frontends.log import PlainLog
+from akua_publish.frontends.process import begin, finish
+from akua_publish.frontends.vocabulary import cli_words
 from akua_publish.package import akua_toml
+
+if TYPE_CHECKING:
+    from akua_publish.options import Options
 
 SECRETS = tuple(entry for entry in TABLE if entry.secret)
 EPILOG = """\
@@ -65,41 +70,52 @@ def build_parser() -> argparse.ArgumentParser:
                         help="publish the version akua.toml declares (no tag needed)")
     parser.add_argument("--json", action="store_true",
                         help="print the outputs as one JSON object on stdout (the log goes to stderr)")
+    parser.add_argument("--debug", action="store_true", help="print the causes behind a failure")
     return parser
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    env = {name: value for name, value in environ.items() if not name.startswith("INPUT_")}
-    out = sys.stderr if args.json else sys.stdout
+    # The library loads only once the flags are read: --help stays fast.
+    from akua_publish.frontends.ci import github_context, github_token_credentials
+    from akua_publish.frontends.rendering import outputs
+    from akua_publish.frontends.run import run
+    from akua_publish.frontends.settings import build_options, secret_texts, value_of
+
+    log = PlainLog(sys.stderr if args.json else sys.stdout, cli_words)
+    given: dict[str, str] = {}
     for entry in TABLE:
         value = getattr(args, entry.name)
         if entry.secret:
-            value = _secret(parser, entry.name, value, getattr(args, f"{entry.name}-file"), out)
+            value = _secret(parser, entry.name, value, getattr(args, f"{entry.name}-file"), log)
         if value is not None:
-            env["INPUT_" + entry.name.upper()] = value
+            given[entry.name] = value
     if args.version_from_package:
-        toml = Path(env.get("GITHUB_WORKSPACE") or ".", args.path or ".", "akua.toml")
+        toml = Path(args.path or ".", "akua.toml")
         version, why = _declared_version(toml)
         if not version:
-            print(f"Error: --version-from-package: {toml} gives no version: {why}. Fix: give --version, "
-                  "or point --path at the package.", file=out)
+            log.error(f"--version-from-package: {toml} gives no version: {why}.",
+                      title="Version cannot be derived", file=str(toml))
             return 1
-        env["INPUT_VERSION"] = version
-    from akua_publish.frontends.github.action import (
-        main as run,  # the heavy imports only once the flags are read (--help stays fast)
-    )
+        given["version"] = version
+    text = value_of(lambda name: given.get(name, ""), environ)
+    for secret in secret_texts(lambda name: given.get(name, ""), environ):
+        log.secret(secret)
 
-    outputs: dict[str, str] = {}
-    code = run(env, out, report=outputs.update, command_line=True)
-    if args.json and code == 0:
-        print(json.dumps(outputs, indent=2))
-    return code
+    def options() -> Options:
+        return build_options(
+            text, environ, root=Path.cwd(), confined=False, ci=github_context(environ),
+            host_credentials=github_token_credentials(text("registry-username"), text("github-token"), environ))
+
+    ran = run(log, options, debug=args.debug)
+    if ran.result is not None and args.json:
+        print(json.dumps(outputs(ran.result), indent=2))
+    return ran.code
 
 
 def _secret(parser: argparse.ArgumentParser, name: str, flag: str | None, file: Path | None,
-            out: TextIO) -> str | None:
+            log: PlainLog) -> str | None:
     """A secret from ``--<name>-file`` or, with a warning, from the flag itself; None leaves it to the
     environment variable."""
     if flag is not None and file is not None:
@@ -113,8 +129,9 @@ def _secret(parser: argparse.ArgumentParser, name: str, flag: str | None, file: 
         return text.removesuffix("\n").removesuffix("\r")
     if flag:
         env = next(entry.env for entry in SECRETS if entry.name == name)
-        print(f"Warning: --{name} on the command line can be read by every user of this machine (the process "
-              f"list, shell history); pass it as ${env} or --{name}-file instead.", file=out)
+        log.secret(flag)
+        log.warning(f"--{name} on the command line can be read by every user of this machine (the process list, "
+                    f"shell history); pass it as ${env} or --{name}-file instead.")
     return flag
 
 
@@ -133,17 +150,6 @@ def _declared_version(toml: Path) -> tuple[str, str]:
 
 
 def run() -> NoReturn:
-    """The console script: the command line, then the process ends as ``finish`` ends it."""
+    """The console script (and ``python -m akua_publish``): the command line in a process of its own."""
+    begin()
     finish(main())
-
-
-def finish(code: int) -> NoReturn:
-    """End the process with ``code``, sparing the interpreter its last garbage collections.
-
-    Everything still alive lives until the process ends, yet at exit the collector
-    walks every object the imports made (requests, oras, kcl_lib, jsonschema) only
-    to free them: about 0.1 s, a tenth of a small package's whole run. Frozen, they
-    are out of its reach; atexit handlers and the flushing of output run as usual.
-    """
-    gc.freeze()
-    sys.exit(code)

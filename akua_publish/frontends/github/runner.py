@@ -1,11 +1,9 @@
-"""The GitHub Actions runner adapter: inputs, outputs, log commands, job summary.
+"""The GitHub Actions runner: inputs, workflow commands, step outputs, job summary.
 
-Everything the runner reads from or writes to goes through here, so the rest
-of the code runs the same on GitHub, under act, and from any other CI or a
-shell. Workflow commands (``::add-mask::``, ``::error::``, ``::group::``...) are
-written only when ``GITHUB_ACTIONS=true``: elsewhere nothing consumes them, and
-an ``::add-mask::<secret>`` line would print the secret it is meant to hide.
-There the log is plain text (``Error: ...``, ``Warning: ...``, ``== title ==``).
+Workflow commands (``::add-mask::``, ``::error::``, ``::group::``...) are written
+only when ``GITHUB_ACTIONS=true``: elsewhere nothing consumes them, and an
+``::add-mask::<secret>`` line would print the secret it is meant to hide. There
+the log is the plain text of ``PlainLog``, in the Action's words.
 """
 
 from __future__ import annotations
@@ -18,7 +16,8 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from akua_publish.errors import RunnerFileError
-from akua_publish.wording import Vocabulary, action_words, render
+from akua_publish.frontends.log import PlainLog
+from akua_publish.frontends.vocabulary import action_words
 
 
 def _escape_data(text: str) -> str:
@@ -29,70 +28,56 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-class Runner:
-    def __init__(self, environ: Mapping[str, str], out: TextIO = sys.stdout,
-                 vocabulary: Vocabulary = action_words) -> None:
-        self._env = environ
-        self._out = out
-        self._words = vocabulary  # every text written names the settings as this front end does
+class Runner(PlainLog):
+    def __init__(self, environ: Mapping[str, str], out: TextIO = sys.stdout) -> None:
+        super().__init__(out, action_words)
+        self.environ = environ
         self.on_github = environ.get("GITHUB_ACTIONS", "").strip().lower() == "true"
 
     def env(self, name: str) -> str:
-        return self._env.get(name, "").strip()
+        return self.environ.get(name, "").strip()
 
     def input(self, name: str) -> str:
         """An input as the runner passes it: ``INPUT_<NAME>``, hyphens kept or underscored."""
         key = "INPUT_" + name.upper().replace(" ", "_")
         for candidate in (key, key.replace("-", "_")):
-            if candidate in self._env:
-                return self._env[candidate].strip()
+            if candidate in self.environ:
+                return self.environ[candidate].strip()
         return ""
-
-    def _write(self, line: str) -> None:
-        self._out.write(line + "\n")
-        self._out.flush()
-
-    def _say(self, text: str) -> str:
-        return render(text, self._words)
 
     def _command(self, name: str, message: str, **props: str) -> None:
         shown = ",".join(f"{k}={_escape_property(v)}" for k, v in props.items() if v)
-        self._write(f"::{name}{' ' + shown if shown else ''}::{_escape_data(message)}")
+        self.write(f"::{name}{' ' + shown if shown else ''}::{_escape_data(message)}")
 
-    def mask(self, secret: str) -> None:
-        """On GitHub, ask the runner to hide a secret, line by line; elsewhere write nothing."""
-        if not self.on_github:
-            return
-        for line in {secret.strip(), *secret.splitlines()}:
-            if line.strip():
-                self._command("add-mask", line.strip())
-
-    def info(self, message: str) -> None:
-        self._write(self._say(message))
+    def secret(self, value: str) -> None:
+        """On GitHub, ask the runner to hide a secret, line by line; everywhere, keep it out of every line."""
+        if self.on_github:
+            for line in {value.strip(), *value.splitlines()}:
+                if line.strip():
+                    self._out.write(f"::add-mask::{_escape_data(line.strip())}\n")
+            self._out.flush()
+        super().secret(value)
 
     def warning(self, message: str, title: str = "") -> None:
-        message, title = self._say(message), self._say(title)
-        if self.on_github:
-            self._command("warning", message, title=title)
-        else:
-            self._write(f"Warning: {title + ': ' if title else ''}{message}")
+        if not self.on_github:
+            super().warning(message, title)
+            return
+        self._command("warning", self.say(message), title=self.say(title))
 
     def error(self, message: str, title: str = "", file: str = "", line: int | None = None) -> None:
-        message, title = self._say(message), self._say(title)
-        if self.on_github:
-            self._command("error", message, title=title, file=file, line=str(line) if line and file else "")
+        if not self.on_github:
+            super().error(message, title, file, line)
             return
-        where = f" ({file}{f':{line}' if line else ''})" if file else ""
-        self._write(f"Error: {title + where + ': ' if title else ''}{message}")
+        self._command("error", self.say(message), title=self.say(title), file=file,
+                      line=str(line) if line and file else "")
 
     @contextmanager
-    def group(self, title: str) -> Iterator[None]:
-        title = self._say(title)
+    def step(self, title: str) -> Iterator[None]:
         if not self.on_github:
-            self._write(f"== {title} ==")
-            yield
+            with super().step(title):
+                yield
             return
-        self._command("group", title)
+        self._command("group", self.say(title))
         try:
             yield
         finally:
@@ -115,7 +100,7 @@ class Runner:
         if not path:
             return
         try:
-            self._append(path, render(markdown, self._words).rstrip("\n") + "\n", "GITHUB_STEP_SUMMARY")
+            self._append(path, self.redacted(self.say(markdown)).rstrip("\n") + "\n", "GITHUB_STEP_SUMMARY")
         except RunnerFileError as exc:
             self.warning(f"{exc.message} The job summary is missing; the log above has everything it "
                          "would have shown.", title=exc.title)
@@ -130,4 +115,4 @@ class Runner:
                 f"{name} ({path}) cannot be written: {exc.strerror}.",
                 "The runner sets this file; check that the job's file system is writable, or unset "
                 f"{name} when running outside GitHub Actions.",
-            ) from None
+            ) from exc

@@ -10,49 +10,48 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from akua_publish.contract.keywords import ABSENT
 from akua_publish.contract.policy import shown
-from akua_publish.pipeline import Outcome
+from akua_publish.result import ABSENT, PublishResult
 
 
-def success_summary(outcome: Outcome) -> str:
+def success_summary(result: PublishResult) -> str:
     rows = [
-        ("Package", f"{outcome.package_name} (`{outcome.package_id}`)" if outcome.package_id
-         else f"{outcome.package_name} (not in Akua yet: a real run creates it)"),
-        ("Version", f"`{outcome.semver}` (tag `{outcome.tag}`)"),
-        ("Digest", f"`{outcome.digest}`"),
-        ("OCI ref", f"`{outcome.oci_ref}`"),
-        ("Version id", f"`{outcome.version_id}`" if outcome.version_id else "-"),
-        ("Input schema", outcome.schema_origin),
-        ("Status", f"**{outcome.status}**"),
-        ("Input contract", f"**{outcome.contract.status}**" + (f" against `{outcome.contract.baseline}`"
-                                                                if outcome.contract.baseline else "")
-         if outcome.contract.status else "not compared"),
+        ("Package", f"{result.package_name} (`{result.package_id}`)" if result.package_id
+         else f"{result.package_name} (not in Akua yet: a real run creates it)"),
+        ("Version", f"`{result.semver}` (tag `{result.tag}`)"),
+        ("Digest", f"`{result.digest}`"),
+        ("OCI ref", f"`{result.oci_ref}`"),
+        ("Version id", f"`{result.version_id}`" if result.version_id else "-"),
+        ("Input schema", result.schema_origin),
+        ("Status", f"**{result.status}**"),
+        ("Input contract", f"**{result.contract.status}**" + (f" against `{result.contract.baseline}`"
+                                                                if result.contract.baseline else "")
+         if result.contract.status else "not compared"),
     ]
     heading = {
         "published": ":white_check_mark: Akua package version published",
         "already-published": ":white_check_mark: Akua package version already published",
         "imported": ":sparkles: Akua package created with its first version",
         "dry-run": ":test_tube: Akua publish dry run: nothing pushed or registered",
-    }[outcome.status]
+    }[str(result.status)]
     table = "\n".join(f"| {name} | {value} |" for name, value in rows)
     deps = "".join(f"| {d.alias} | `{d.source}` | `{d.version}` | `{d.digest}` | {d.files} |\n"
-                   for d in outcome.dependencies)
+                   for d in result.dependencies)
     vendored = ("\n#### Vendored dependencies\n\n| alias | source | version | digest | files |\n"
                 "|---|---|---|---|---|\n" + deps) if deps else ""
-    created = (f"\nThe package did not exist in Akua: this run created it, {outcome.created_url}. Pin it in the "
-               f"workflow so later runs skip the look-up by name:\n\n```yaml\npackage-id: {outcome.package_id}\n```\n"
-               if outcome.status == "imported" else "")
-    return (f"### {heading}\n\n| | |\n|---|---|\n{table}\n{created}{vendored}{signature_summary(outcome)}"
-            f"{contract_summary(outcome)}{install_form(outcome.input_schema)}")
+    created = (f"\nThe package did not exist in Akua: this run created it, {result.created_url}. Pin it in the "
+               f"workflow so later runs skip the look-up by name:\n\n```yaml\npackage-id: {result.package_id}\n```\n"
+               if result.status == "imported" else "")
+    return (f"### {heading}\n\n| | |\n|---|---|\n{table}\n{created}{vendored}{signature_summary(result)}"
+            f"{contract_summary(result)}{install_form(result.input_schema)}")
 
 
-def signature_summary(outcome: Outcome) -> str:
+def signature_summary(result: PublishResult) -> str:
     """The sidecars, the key's fingerprint, and commands that check them with the public key."""
-    signed = outcome.signatures
+    signed = result.signatures
     if signed is None:
         return ""
-    image = outcome.oci_ref.removeprefix("oci://")
+    image = result.oci_ref.removeprefix("oci://")
     rows = [("Signature", f"`{signed.signature_tag}` (`{signed.signature_digest}`)"),
             ("Provenance", f"`{signed.attestation_tag}`" if signed.attestation_tag else "not attested (attest: false)"),
             ("Public key", f"ECDSA P-256 `{signed.fingerprint}`")]
@@ -72,9 +71,9 @@ CLASS_MARKS = {"breaking": ":boom: breaking", "notable": ":warning: notable", "c
                "cosmetic": "cosmetic"}
 
 
-def contract_summary(outcome: Outcome) -> str:
+def contract_summary(result: PublishResult) -> str:
     """The changes against the previous version, one row each, most severe first."""
-    contract = outcome.contract
+    contract = result.contract
     if contract.status == "first":
         return "\n#### Input contract\n\nThe first version: nothing to compare with.\n"
     if not contract.baseline:

@@ -1,0 +1,59 @@
+"""Akua's answers, typed where they enter (``openapi-packages.json``'s ``Package`` and ``PackageVersion``).
+
+Only the fields the publish reads are kept. Reading is lenient, as a client of an
+API that adds fields should be: a missing string is empty; a version listed without
+its ``input_schema`` (some lists leave it out) says so, so that it is asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from akua_publish.result import ABSENT
+
+
+@dataclass(frozen=True)
+class PackageSource:
+    kind: str  # oci or hosted
+    oci_ref: str = ""  # oci://host/name, for an OCI-backed package
+
+
+@dataclass(frozen=True)
+class Package:
+    id: str
+    name: str
+    html_url: str
+    source: PackageSource
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Package:
+        found = value.get("source")
+        source: dict[str, Any] = found if isinstance(found, dict) else {}
+        return cls(id=_text(value, "id"), name=_text(value, "name"), html_url=_text(value, "html_url"),
+                   source=PackageSource(kind=_text(source, "kind"), oci_ref=_text(source, "oci_ref")))
+
+    @property
+    def oci_backed(self) -> bool:
+        return self.source.kind == "oci"
+
+
+@dataclass(frozen=True)
+class PackageVersion:
+    id: str
+    semver: str
+    ref: str  # the manifest digest Akua records
+    published_at: str  # Unix seconds, as text ("" when absent)
+    input_schema: Any = ABSENT  # ABSENT when the answer left it out
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> PackageVersion:
+        published = value.get("published_at")
+        return cls(id=_text(value, "id"), semver=_text(value, "semver"), ref=_text(value, "ref"),
+                   published_at="" if published is None else str(published),
+                   input_schema=value.get("input_schema", ABSENT))
+
+
+def _text(value: dict[str, Any], key: str) -> str:
+    found = value.get(key)
+    return found if isinstance(found, str) else ""

@@ -1,0 +1,45 @@
+"""What a GitHub Actions run says about itself, for either front end (the command line runs in
+workflows too): the CI context of the options, and the job's token as a credential for GitHub's
+own registry only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from akua_publish.options import CiContext
+from akua_publish.reference import Credentials
+
+
+def github_context(environ: Mapping[str, str]) -> CiContext:
+    """The run as the runner's variables describe it (empty off GitHub)."""
+
+    def env(name: str) -> str:
+        return environ.get(name, "").strip()
+
+    server, repository, run_id = env("GITHUB_SERVER_URL") or "https://github.com", env("GITHUB_REPOSITORY"), \
+        env("GITHUB_RUN_ID")
+    owner = env("GITHUB_REPOSITORY_OWNER")
+    return CiContext(
+        ref=env("GITHUB_REF"), commit=env("GITHUB_SHA"),
+        repository_url=f"{server.rstrip('/')}/{repository}" if repository else "",
+        workflow_ref=env("GITHUB_WORKFLOW_REF"), event=env("GITHUB_EVENT_NAME"),
+        run_url=f"{server.rstrip('/')}/{repository}/actions/runs/{run_id}" if repository and run_id else "",
+        registry_namespace=f"{github_registry(server)}/{owner}" if owner else "",
+    )
+
+
+def github_registry(server_url: str) -> str:
+    """GitHub's own container registry: ``ghcr.io`` for github.com, ``containers.<host>`` on GHES."""
+    host = (urlsplit(server_url).hostname or "github.com").lower()
+    return "ghcr.io" if host == "github.com" else f"containers.{host}"
+
+
+def github_token_credentials(username: str, token: str, environ: Mapping[str, str]) -> dict[str, Credentials]:
+    """The job's token, for GitHub's own registry only: sent to Harbor, ECR or Docker Hub it would hand a
+    third party a token that can write this repository's packages."""
+    if not token:
+        return {}
+    server = environ.get("GITHUB_SERVER_URL", "").strip() or "https://github.com"
+    return {github_registry(server): Credentials(username, token)}

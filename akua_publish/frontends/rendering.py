@@ -1,0 +1,46 @@
+"""What both front ends show of a run: the outputs of a result, the annotations of a failure, and,
+when asked for, the whole chain of causes behind a failure."""
+
+from __future__ import annotations
+
+import traceback
+
+from akua_publish.errors import ProblemsError, PublishError
+from akua_publish.result import PublishResult
+
+
+def outputs(result: PublishResult) -> dict[str, str]:
+    """The step outputs (action.yml) and the command line's ``--json``."""
+    signed = result.signatures
+    return {
+        "package-id": result.package_id,
+        "semver": result.semver,
+        "prerelease": "true" if result.prerelease else "false",
+        "tag": result.tag,
+        "digest": result.digest,
+        "oci-ref": result.oci_ref,
+        "version-id": result.version_id,
+        "published-at": result.published_at,
+        "status": str(result.status),
+        "signature-tag": signed.signature_tag if signed else "",
+        "attestation-tag": signed.attestation_tag if signed else "",
+        "signature-digest": signed.signature_digest if signed else "",
+        "contract": str(result.contract.status),
+    }
+
+
+def problems(exc: PublishError) -> list[tuple[str, int | None]]:
+    """One (text, line) per problem: a file may have several (akua.toml, package.k)."""
+    if isinstance(exc, ProblemsError):
+        return [(f"{exc.intro}: {text}.", line) for text, line in exc.problems]
+    return [(exc.message, exc.line)]
+
+
+def failure_summary(exc: PublishError) -> str:
+    return (f"### :x: Akua publish failed: {exc.title}\n\n{exc.message}\n\n"
+            + (f"**How to fix:** {exc.hint}\n" if exc.hint else ""))
+
+
+def cause_chain(exc: BaseException) -> str:
+    """Every exception behind ``exc``, causes first, as Python prints them (for debug logs)."""
+    return "".join(traceback.format_exception(exc)).rstrip("\n")

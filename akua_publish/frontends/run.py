@@ -1,0 +1,43 @@
+"""A run as both front ends make it: build the options, mask their secrets, publish, and turn a failure
+into annotations and an exit code (never a traceback, but under debug logging)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from akua_publish.errors import EXIT_INTERNAL, EXIT_OK, PublishError
+from akua_publish.frontends.log import PlainLog
+from akua_publish.frontends.rendering import cause_chain, problems
+from akua_publish.options import Options
+from akua_publish.pipeline import publish
+from akua_publish.result import PublishResult
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    result: PublishResult | None = None
+    error: PublishError | None = None
+
+
+def run(log: PlainLog, build: Callable[[], Options], *, debug: bool) -> Ran:
+    try:
+        options = build()
+        for secret in options.secrets():
+            log.secret(secret)
+        return Ran(EXIT_OK, result=publish(options, log))
+    except PublishError as exc:
+        file = exc.file or ""
+        for text, line in problems(exc):
+            log.error(text + (f" Fix: {exc.hint}" if exc.hint else ""), title=exc.title, file=file, line=line)
+        if debug:
+            log.write(cause_chain(exc))
+        return Ran(exc.exit_code, error=exc)
+    except Exception as exc:  # a bug: say so plainly, keep the details for debug logs
+        log.error(f"Internal error in akua-publish: {type(exc).__name__}: {exc}. Nothing further was done. "
+                  "Please report this with the log (re-run with debug logging for details).",
+                  title="akua-publish internal error")
+        if debug:
+            log.write(cause_chain(exc))
+        return Ran(EXIT_INTERNAL)

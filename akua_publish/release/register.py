@@ -1,0 +1,80 @@
+"""The registration: the one POST that records the version (or the import that creates the package with it).
+
+Akua takes no idempotency key on versions, so after a retried POST whose first
+attempt was committed, a 409 with the same digest is this run's own version; with
+another digest it is a conflict. The import carries a key, and its 409 means
+another run created the package a moment ago: the version is registered on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from akua_publish.clients.akua_types import PackageVersion
+from akua_publish.errors import AkuaAuthError, AkuaRejectedError, VersionConflictError
+from akua_publish.reference import Repository
+from akua_publish.release.destination import choose_repository
+from akua_publish.release.package_import import choose_package, idempotency_key, import_body
+from akua_publish.reporter import Reporter
+from akua_publish.result import PublishResult, Status
+from akua_publish.schema.version_body import build_body
+from akua_publish.wording import setting
+
+if TYPE_CHECKING:
+    from akua_publish.clients.akua_api import AkuaClient
+
+
+def already_published(result: PublishResult, version: PackageVersion, reporter: Reporter) -> PublishResult:
+    reporter.info(f"Version {result.semver} is already-published as {version.id}.")
+    return replace(result, status=Status.ALREADY_PUBLISHED, version_id=version.id, published_at=version.published_at)
+
+
+def register(akua: AkuaClient, compatibility: Mapping[str, Any] | None, result: PublishResult,
+             reporter: Reporter) -> PublishResult:
+    """POST the version (retried by the policy); a 409 is resolved by looking the semver up."""
+    body = build_body(result.semver, result.digest, result.input_schema, compatibility)
+    version = akua.create_version(result.package_id, body)
+    if version is not None:
+        reporter.info(f"Version {result.semver} is published as {version.id}.")
+        return replace(result, status=Status.PUBLISHED, version_id=version.id, published_at=version.published_at)
+    reporter.info(f"Akua already has {result.semver}; looking it up.")
+    version = akua.find_version(result.package_id, result.semver)
+    if version is None:
+        raise AkuaRejectedError(f"Akua answered 409 Conflict for {result.semver}, but lists no such version.",
+                                "Re-run the job; if it persists, contact Akua support with the package id.")
+    if version.ref != result.digest:
+        raise VersionConflictError(
+            f"Akua already has {result.semver} with ref {version.ref}, but this build is {result.digest}.",
+            "Versions are immutable: publish the change as a new version (bump akua.toml and tag again).")
+    return already_published(result, version, reporter)
+
+
+def import_version(akua: AkuaClient, result: PublishResult, *, repository: Repository, workspace: str,
+                   display_image_url: str, compatibility: Mapping[str, Any] | None,
+                   reporter: Reporter) -> PublishResult:
+    """Create the package with this first version (pushed to ``repository``); a 409 means another run
+    created it a moment ago."""
+    name = result.package_name
+    version = build_body(result.semver, result.digest, result.input_schema, compatibility)
+    key = idempotency_key(workspace, name, repository, result.semver, result.digest)
+    try:
+        package = akua.import_package(import_body(name, repository, version, display_image_url), key)
+    except AkuaAuthError as exc:
+        raise AkuaAuthError(f"{exc.message} The artifact is in the registry ({result.oci_ref}) but not registered "
+                            "in Akua.", exc.hint) from exc
+    if package is None:
+        reporter.info(f"Akua already has a package named {name}: it was created by another run a moment ago; "
+                      "registering the version on it.")
+        found = choose_package(list(akua.packages()), name)
+        if found is None:
+            raise AkuaRejectedError(f"Akua answered 409 Conflict to the import of {name}, but lists no such package.",
+                                    "Re-run the job; if it persists, contact Akua support.")
+        choose_repository(found, repository)
+        return register(akua, compatibility, replace(result, package_id=found.id), reporter)
+    reporter.info(f"Created the Akua package {name} ({package.id}, {package.html_url}) with its first version "
+                  f"{result.semver}. Pin it: set {setting('package-id')} to {package.id}.")
+    recorded = akua.find_version(package.id, result.semver)
+    return replace(result, package_id=package.id, status=Status.IMPORTED, created_url=package.html_url,
+                   version_id=recorded.id if recorded else "", published_at=recorded.published_at if recorded else "")
