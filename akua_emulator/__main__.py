@@ -35,7 +35,8 @@ def main() -> int:
                                        {"kind": "oci", "oci_ref": package["oci_ref"]}, package.get("id"))
         if package.get("cosign_public_key"):
             store.signature_keys[package_id] = package["cosign_public_key"]
-    server = Emulator(store, port=args.port, error_envelope=args.error_envelope)
+    server = Emulator(store, port=args.port, error_envelope=args.error_envelope,
+                      log=lambda message: print(message, file=sys.stderr, flush=True))
     print(f"Akua API emulator listening on {server.base_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from akua_publish.schema.spec import pointer, spec, validator
+from .spec import json_pointer, schema_validator, spec
 
 BASE_PATH = "/v1"
 
@@ -71,7 +71,7 @@ class RequestValidator:
     def _validate(self, schema: dict[str, Any], value: Any) -> Any:
         key = id(schema)
         if key not in self._validators:
-            self._validators[key] = validator(schema)
+            self._validators[key] = schema_validator(schema)
         return self._validators[key].iter_errors(value)
 
     def route(self, method: str, raw_path: str) -> tuple[Operation, dict[str, str]]:
@@ -119,7 +119,7 @@ class RequestValidator:
             error = best_match(self._validate(op.body_schema, call.body))
             if error is not None:
                 where = ["body", *(str(p) for p in error.absolute_path)]
-                raise ApiError(422, f"{pointer(error.absolute_path)}: {error.message}", where)
+                raise ApiError(422, f"{json_pointer(error.absolute_path)}: {error.message}", where)
         return call
 
 

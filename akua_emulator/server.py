@@ -11,10 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .core import AkuaCore
 from .faults import FaultPlan
 from .openapi import ApiError, Call, RequestValidator
 from .store import Grant, Store
-from .verify import Inspector, verify_artifact
+from .verify import verify_artifact
 
 ERROR_CODES = {401: 7001, 403: 7003, 404: 7002, 405: 7005, 409: 7009, 422: 7022}
 SIMPLE_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -24,11 +25,17 @@ SIMPLE_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "m
 class Emulator(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0,
-                 error_envelope: str = "spec", inspector: Inspector | None = None) -> None:
-        """``inspector``: Akua's own reader of published artifacts (see ``verify``), when available."""
+    def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, *,
+                 error_envelope: str = "spec", core: AkuaCore | None = None,
+                 log: Callable[[str], None] = print) -> None:
+        """``core``: Akua's own core (see ``core``), the judge of every artifact, when available; ``log``
+        says how artifacts are verified, and what could not be."""
         self.store = store
-        self.inspector = inspector
+        self.core = core
+        self.log = log
+        log("Akua API emulator: artifacts are verified with Akua's own core (its reader and its packer)." if core
+            else "Akua API emulator: Akua's core is not available; artifacts are verified with the emulator's own "
+                 "small checks (manifest, layer, akua.toml, vendored folders), and input schemas are not checked.")
         self.error_envelope = error_envelope
         self.faults = FaultPlan()  # switches to fail requests as a real outage would
         self.validator = RequestValidator()
@@ -95,7 +102,7 @@ class Emulator(ThreadingHTTPServer):
                 raise ApiError(409, f"Version {body['semver']} already exists", ["body", "semver"])
             verify_artifact(package["source"]["oci_ref"], body["semver"], body["ref"],
                             body["input_schema"], self.store.registry_connections,
-                            tls=self.store.registry_tls, inspector=self.inspector,
+                            tls=self.store.registry_tls, core=self.core, log=self.log,
                             signature_key=self.store.signature_keys.get(package["id"], ""))
             version = self.store.record_version(
                 package["id"], body["semver"], body["ref"], body["input_schema"]
@@ -116,7 +123,7 @@ class Emulator(ThreadingHTTPServer):
             version = body["version"]
             verify_artifact(body["oci_ref"], version["semver"], version["ref"],
                             version["input_schema"], self.store.registry_connections,
-                            tls=self.store.registry_tls, inspector=self.inspector)
+                            tls=self.store.registry_tls, core=self.core, log=self.log)
             package_id = self.store.add_package(
                 workspace, body["name"], {"kind": "oci", "oci_ref": body["oci_ref"]},
                 semver=version["semver"], ref=version["ref"], input_schema=version["input_schema"],

@@ -6,40 +6,37 @@ manifest by digest (OCI image manifest only), the first Akua content layer
 root. The semver must match ``akua.toml`` and ``input_schema`` must equal the
 schema the artifact exports.
 
-With an ``inspector`` (the tests pass Akua's own ``inspectOciPackage``, run from
-Akua's core), the metadata and the schema come from Akua's reader itself, so
-the emulator can catch what the action's own exporter would miss; without one
-(the demo), the action's exporter stands in for Akua's.
+Nothing here is the action's code. With Akua's core (the tests), its reader
+gives the metadata, ``akua.toml``'s verdict and the schema, and its packer the
+vendored files, so the emulator can refuse what the action's own code would
+accept. Without it (the demo) the emulator checks what it can itself: the
+manifest, the layer, ``akua.toml``'s package table and the vendored folders; it
+cannot export a schema, and says so.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import re
 import tarfile
 import tempfile
+import tomllib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from akua_publish.errors import KclExportError
-from akua_publish.package import akua_toml
-from akua_publish.package.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
-from akua_publish.reference import parse_repository
-from akua_publish.schema.document import same_json
-from akua_publish.schema.kcl_export import export_input_schema
-
+from .core import AkuaCore
 from .offline import VENDOR, check_vendored
 from .openapi import ApiError
 from .signatures import check_signature
 
-# (oci_ref, manifest digest, registry credentials or None) -> Akua's inspection of the artifact:
-# at least ``manifest_digest``, ``package_version`` and ``input_schema``. Raises when Akua's reader refuses.
-Inspector = Callable[[str, str, tuple[str, str] | None], dict[str, Any]]
+MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
+CONFIG_MEDIA_TYPE = "application/vnd.akua.package.config.v1+json"
+CONTENT_MEDIA_TYPE = "application/vnd.akua.package.content.v1.tar+gzip"
 
 
 def _fail(message: str, *path: str) -> ApiError:
@@ -48,29 +45,27 @@ def _fail(message: str, *path: str) -> ApiError:
 
 def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
                     connections: dict[str, tuple[str, str]], *, tls: dict[str, str] | None = None,
-                    inspector: Inspector | None = None, signature_key: str = "") -> None:
+                    core: AkuaCore | None = None, signature_key: str = "",
+                    log: Callable[[str], None] = print) -> None:
     """``tls`` maps registry hosts served over HTTPS (loopback ones included) to the CA file to trust;
     ``signature_key``, a public key PEM, makes a valid cosign signature by it a condition."""
-    try:
-        repo = parse_repository(oci_ref, "oci_ref")
-    except Exception:
-        raise _fail(f"Package source {oci_ref} is not an OCI repository") from None
+    host, _, name = oci_ref.removeprefix("oci://").partition("/")
+    if not oci_ref.startswith("oci://") or not host or not name:
+        raise _fail(f"Package source {oci_ref} is not an OCI repository")
     tls = tls or {}
-    scheme = "http" if repo.is_loopback and repo.host not in tls else "https"
-    base = f"{scheme}://{repo.host}/v2/{repo.name}"
-    session = _RegistrySession(connections.get(repo.host), repo.name)
-    if repo.host in tls:
-        session.verify = tls[repo.host]
+    scheme = "http" if _loopback(host) and host not in tls else "https"
+    base = f"{scheme}://{host}/v2/{name}"
+    session = _RegistrySession(connections.get(host), name)
+    if host in tls:
+        session.verify = tls[host]
     try:
         manifest_response = session.get(
             f"{base}/manifests/{ref}", headers={"Accept": MANIFEST_MEDIA_TYPE}, timeout=30
         )
     except requests.RequestException as exc:
-        raise _fail(f"Cannot reach registry {repo.host}: {type(exc).__name__}", "body", "ref") from None
+        raise _fail(f"Cannot reach registry {host}: {type(exc).__name__}", "body", "ref") from exc
     if manifest_response.status_code in (401, 403):
-        raise _fail(
-            f"Registry {repo.host} requires credentials: add a registry connection", "body", "ref"
-        )
+        raise _fail(f"Registry {host} requires credentials: add a registry connection", "body", "ref")
     if manifest_response.status_code != 200:
         raise _fail(
             f"Artifact {ref} not found in {oci_ref} (registry answered "
@@ -101,38 +96,33 @@ def verify_artifact(oci_ref: str, semver: str, ref: str, input_schema: Any,
         raise _fail("package.k is missing from the archive root", "body", "ref")
     if "akua.toml" not in files:
         raise _fail("akua.toml is missing from the archive root", "body", "ref")
-    try:
-        manifest, problems = akua_toml.parse(files["akua.toml"].decode("utf-8"))
-    except UnicodeDecodeError:
-        raise _fail("akua.toml in the artifact is not UTF-8", "body", "ref") from None
-    if problems:
-        raise _fail("akua.toml in the artifact is invalid: " + "; ".join(p for p, _ in problems), "body", "ref")
-    declared = manifest["package"]["version"]
-    if declared != semver:
-        raise _fail(f"semver {semver} does not match akua.toml version {declared}", "body", "semver")
-    check_vendored(manifest, files, connections)
-    if inspector is None or repo.host in tls:  # Akua's reader speaks plain HTTP to loopback hosts
-        exported = _exported_schema(files["package.k"])
-    else:
-        exported = _inspected_schema(inspector, oci_ref, ref, semver, connections.get(repo.host))
-    if not same_json(exported, input_schema):
-        raise _fail(
-            "input_schema differs from the schema exported from the artifact's package.k",
-            "body", "input_schema",
-        )
+    judge = core if core is not None and host not in tls else None  # Akua's reader: plain HTTP to loopback
+    if judge is None:
+        if core is not None:
+            log(f"Akua's core cannot read {host} (HTTPS on loopback): the emulator's own checks, no schema check.")
+        check_vendored(_akua_toml(files["akua.toml"], semver), files, connections, None, log)
+        return  # the schema cannot be exported without Akua's core
+    exported = _inspected_schema(judge, oci_ref, ref, semver, connections.get(host))  # akua.toml: Akua's verdict
+    check_vendored(files["akua.toml"].decode("utf-8"), files, connections, judge, log)
+    if not _same_json(exported, input_schema):
+        raise _fail("input_schema differs from the schema exported from the artifact's package.k",
+                    "body", "input_schema")
 
 
-def _inspected_schema(inspector: Inspector, oci_ref: str, ref: str, semver: str,
+def _inspected_schema(core: AkuaCore, oci_ref: str, ref: str, semver: str,
                       credentials: tuple[str, str] | None) -> Any:
     """Akua's own reader on the published artifact: its metadata must agree, its schema is the judge."""
     try:
-        seen = inspector(oci_ref, ref, credentials)
+        seen = core.inspect_published(oci_ref, ref, credentials)
     except Exception as exc:
         if re.search(r"registry returned 5\d\d", str(exc)):  # the registry failing under it: an outage
-            raise ApiError(503, f"Akua's reader could not read the registry: {exc}; try again") from None
-        raise _fail(f"Akua's reader refused the artifact: {exc}", "body", "ref") from None
+            raise ApiError(503, f"Akua's reader could not read the registry: {exc}; try again") from exc
+        raise _fail(f"Akua's reader refused the artifact: {exc}", "body", "ref") from exc
     if seen.get("manifest_digest") != ref:
         raise _fail(f"Akua's reader found {seen.get('manifest_digest')} at {ref}", "body", "ref")
+    if seen.get("package_version") is None:
+        raise _fail("Akua's reader finds no package version in the artifact: its akua.toml is not a manifest Akua "
+                    "reads", "body", "ref")
     if seen.get("package_version") != semver:
         raise _fail(f"semver {semver} does not match the artifact's version {seen.get('package_version')}",
                     "body", "semver")
@@ -201,13 +191,34 @@ def _read_members(blob: Any) -> dict[str, bytes]:
     return found
 
 
-def _exported_schema(package_k: bytes) -> Any:
-    """What Akua exports from the artifact's package.k (the same exporter the action uses)."""
-    with tempfile.TemporaryDirectory(prefix="akua-emulator-") as work:
-        path = Path(work, "package.k")
-        path.write_bytes(package_k)
-        try:
-            return export_input_schema(path, "package.k")
-        except KclExportError as exc:
-            raise _fail(f"Cannot export the input schema from package.k: {exc.message}",
-                        "body", "input_schema") from None
+def _akua_toml(raw: bytes, semver: str) -> str:
+    """akua.toml of the artifact, as far as the emulator checks it itself: TOML, a [package] with a name, a
+    version equal to the semver and an akua.dev/ edition (Akua's core, when there, checks all of it)."""
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+        package = tomllib.loads(text).get("package")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise _fail(f"akua.toml in the artifact cannot be read: {exc}", "body", "ref") from exc
+    fields = ("name", "version", "edition")
+    if not isinstance(package, dict) or not all(isinstance(package.get(field), str) for field in fields):
+        raise _fail("akua.toml in the artifact has no [package] name, version and edition", "body", "ref")
+    if not package["edition"].startswith("akua.dev/"):
+        raise _fail(f"akua.toml in the artifact has edition {package['edition']}", "body", "ref")
+    if package["version"] != semver:
+        raise _fail(f"semver {semver} does not match akua.toml version {package['version']}", "body", "semver")
+    return text
+
+
+def _loopback(host: str) -> bool:
+    name = host[1:host.find("]")] if host.startswith("[") else host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """Equal as JSON values: key order aside, but ``true`` is not ``1``."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)

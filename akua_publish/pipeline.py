@@ -21,9 +21,9 @@ from akua_publish.errors import PushedNotRegisteredError, RetryableError, Versio
 from akua_publish.options import Options
 from akua_publish.package.akua_lock import LockEntry
 from akua_publish.package.loader import PackageInfo, check_version_matches, load_package
+from akua_publish.package.version import oci_tag, resolve_semver
 from akua_publish.reporter import Reporter
 from akua_publish.result import PublishResult, Status
-from akua_publish.versioning import oci_tag, resolve_semver
 
 if TYPE_CHECKING:
     from akua_publish.signing.keys import SigningKey

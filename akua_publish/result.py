@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from akua_publish.versioning import is_prerelease
-
 
 class Status(StrEnum):
     PUBLISHED = "published"
@@ -98,5 +96,9 @@ class PublishResult:
 
     @property
     def prerelease(self) -> bool:
-        """A SemVer prerelease (build metadata alone is none)."""
         return is_prerelease(self.semver)
+
+
+def is_prerelease(semver: str) -> bool:
+    """A SemVer prerelease (``1.2.0-rc.1``; build metadata alone, ``1.2.0+7``, is not one)."""
+    return "-" in semver.partition("+")[0]

@@ -25,6 +25,7 @@ import subprocess
 import tarfile
 import tempfile
 import threading
+import tomllib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,43 @@ class Oracle:
             argument["auth"] = {host: {"username": credentials[0], "password": credentials[1]}}
         answer: dict[str, Any] = self.call("inspectOciPackage", argument)
         return answer
+
+    def vendored(self, akua_toml: str, akua_lock: str, alias: str,
+                 connections: dict[str, tuple[str, str]]) -> dict[str, bytes] | None:
+        """The files Akua's packer vendors under ``.akua/vendor/<alias>/`` for that one dependency, pinned by
+        ``akua_lock`` and read with ``connections`` (registry host -> user, password); None when Akua cannot
+        resolve it from inside its root (a ``file://`` URL of the host, say)."""
+        spec = tomllib.loads(akua_toml)["dependencies"][alias]
+        fields = ", ".join(f"{key} = {json.dumps(spec[key])}" for key in ("oci", "git", "version", "tag", "rev")
+                           if key in spec)
+        work = self.workdir()
+        try:
+            (work / "ws").mkdir()
+            (work / "ws" / "akua.toml").write_text('[package]\nname = "probe"\nversion = "0.0.1"\n'
+                                                   'edition = "akua.dev/v1alpha1"\n\n[dependencies]\n'
+                                                   f"{json.dumps(alias)} = {{ {fields} }}\n")
+            (work / "ws" / "akua.lock").write_text(akua_lock)
+            (work / "ws" / "package.k").write_text("schema Input:\n    name: str = \"x\"\n")
+            (work / "config" / "akua").mkdir(parents=True)
+            (work / "config" / "akua" / "auth.toml").write_text("".join(
+                f'[registries.{json.dumps(host)}]\nusername = {json.dumps(user)}\npassword = {json.dumps(password)}\n\n'
+                for host, (user, password) in connections.items()))
+            before = self.stderr.stat().st_size if self.stderr.exists() else 0
+            try:
+                code, _ = self.execute(["pack", "--json", "--workspace", self.inside(work / "ws"), "--out",
+                                        self.inside(work / "akua.tgz")],
+                                       env={"XDG_CONFIG_HOME": self.inside(work / "config")})
+            except OracleError:  # Akua's git client aborts on some servers (dulwich's smart HTTP among them)
+                return None
+            warned = b"dep resolution failed" in self.stderr.read_bytes()[before:]
+            if code != 0 or warned:
+                return None
+            prefix = f".akua/vendor/{alias}/"
+            with tarfile.open(work / "akua.tgz") as archive:
+                return {m.name: archive.extractfile(m).read() for m in archive  # type: ignore[union-attr]
+                        if m.isfile() and m.name.startswith(prefix)}
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     def execute(self, args: list[str], cwd: str = "/", env: dict[str, str] | None = None) -> tuple[int, bytes]:
         """An ``akuapkg`` CLI verb: its exit code and the bytes it printed."""

@@ -20,6 +20,7 @@ from devtools.registry import LocalRegistry
 EXAMPLE = ROOT / "examples" / "hello"
 IMAGE = "akua-publish-test:image"
 LEAKS: list[tuple[str, str]] = []  # (where, what) of every secret found where it must not be; read by bench/
+EMULATOR_LOG: list[str] = []  # what the emulator says of its checks
 WORKSPACE_ID = "ws_tests"
 OTHER_WORKSPACE = "ws_other"
 
@@ -70,7 +71,7 @@ def akua(oracle: Oracle) -> Iterator[Akua]:
     read_only = "sk_akua_ro_" + secrets.token_hex(16)
     store.grants[token] = Grant((WORKSPACE_ID,))
     store.grants[read_only] = Grant((WORKSPACE_ID,), write=False)
-    server = Emulator(store, inspector=oracle.inspect_published).start()
+    server = Emulator(store, core=oracle, log=EMULATOR_LOG.append).start()
     yield Akua(server, store, token, read_only, [token, read_only])
     server.shutdown()
 

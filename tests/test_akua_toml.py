@@ -7,7 +7,7 @@ import pytest
 from akua_publish.frontends.ci import github_token_credentials
 from akua_publish.options import RegistryOptions
 from akua_publish.package.akua_toml import kcl_ident, parse
-from akua_publish.versioning import parse_tag_pattern, resolve_semver
+from akua_publish.package.version import parse_tag_pattern, resolve_semver
 
 HEAD = '[package]\nname = "hello"\nversion = "0.3.0"\nedition = "akua.dev/v1alpha1"\n'
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from akua_emulator.faults import Fault
-from akua_publish.package.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
+from akua_publish.oci import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
 from akua_publish.package.packing import pack
 from conftest import Target, error_lines, parse_annotation
 from devtools.action import release_copy

@@ -11,9 +11,9 @@ from akua_publish.errors import InputError, VersionError
 from akua_publish.frontends.github.action import action_options
 from akua_publish.frontends.github.runner import Runner
 from akua_publish.options import DEFAULT_API_URL
+from akua_publish.package.version import oci_tag, resolve_semver
 from akua_publish.reference import Credentials, is_loopback_host, parse_repository
 from akua_publish.schema.document import same_json
-from akua_publish.versioning import oci_tag, resolve_semver
 from devtools.action import parse_outputs
 
 

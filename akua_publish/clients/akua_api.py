@@ -131,11 +131,11 @@ class AkuaClient:
     def _attempt(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         try:
             response = self._session.request(method, self._base + path, **kwargs)
-        except requests.Timeout:
+        except requests.Timeout as exc:
             raise AkuaUnavailableError(
                 f"The Akua API at {self._base} did not answer {method} {path} in time.",
                 f"Check Akua's status and re-run the job (or raise {setting('timeout')}).",
-            ) from None
+            ) from exc
         except requests.RequestException as exc:
             problem = tls_problem(exc)
             if problem is not None:
@@ -144,11 +144,11 @@ class AkuaClient:
                     f"Check {setting('api-url')}. For an API behind a private CA, point REQUESTS_CA_BUNDLE or "
                     "SSL_CERT_FILE at the CA's PEM file (for the action, a file under the "
                     "workspace: /github/workspace/...).",
-                ) from None
+                ) from exc
             raise AkuaUnavailableError(
                 f"Cannot reach the Akua API at {self._base}: {connection_reason(exc)}.",
                 f"Check {setting('api-url')} (default https://api.akua.dev/v1) and re-run the job.",
-            ) from None
+            ) from exc
         if response.status_code in RETRY_STATUSES:
             raise AkuaUnavailableError(
                 f"Akua answered HTTP {response.status_code} to {method} {path}: "

@@ -31,8 +31,7 @@ import requests
 from akua_publish.clients.registry_transport import RegistryTransport
 from akua_publish.clients.retry import RetryPolicy
 from akua_publish.errors import PublishError, RegistryRejectedError
-from akua_publish.package.manifest import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, Artifact
-from akua_publish.package.packing import PackedLayer
+from akua_publish.oci import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, Artifact, PackedLayer
 from akua_publish.reference import Credentials, Repository
 
 CHUNK_SIZE = 4 * 1024 * 1024  # GHCR refuses chunks over 4 MiB

@@ -148,7 +148,7 @@ class RegistryTransport:
         try:
             answer = self._session.get(realm, params=query, auth=auth, allow_redirects=False)
         except requests.RequestException as exc:
-            raise self._failure(exc, "the token service") from None
+            raise self._failure(exc, "the token service") from exc
         if answer.status_code in (401, 403):
             raise auth_error(self.host, 401, "GET", "", self._credentials.anonymous)
         if answer.status_code in RETRY_STATUSES:
@@ -229,7 +229,7 @@ class RegistryTransport:
         try:
             return self._session.request(method, url, **kwargs)
         except requests.RequestException as exc:
-            raise self._failure(exc, f"{method}") from None
+            raise self._failure(exc, f"{method}") from exc
 
     def _failure(self, exc: requests.RequestException, what: str) -> Exception:
         """The error for a request that got no answer: TLS and protocol problems are never retried."""

@@ -65,7 +65,7 @@ def compare(old: Any, new: Any) -> list[Change]:
             validator_for(schema, default=Draft202012Validator).check_schema(schema)
         except SchemaError as exc:
             where = "/" + "/".join(str(part) for part in exc.path)
-            raise UnknownDialect(f"it is not a valid JSON Schema ({exc.message} at {where})") from None
+            raise UnknownDialect(f"it is not a valid JSON Schema ({exc.message} at {where})") from exc
     changes: dict[tuple[str, str], Change] = {}  # one per place and rule (alternatives can repeat one)
     _Walk(old, new, lambda c: changes.setdefault((c.pointer, c.rule), c)).schema(old, new, "", set())
     return sorted(changes.values(), key=lambda c: CLASSES.index(c.kind))

@@ -19,8 +19,8 @@ from akua_publish.contract.diff import UnknownDialect, compare, verdict
 from akua_publish.contract.keywords import BREAKING
 from akua_publish.errors import ContractBreakError
 from akua_publish.options import CheckMode
-from akua_publish.result import ABSENT, Change, Contract, ContractStatus
-from akua_publish.versioning import is_prerelease, precedence
+from akua_publish.package.version import precedence
+from akua_publish.result import ABSENT, Change, Contract, ContractStatus, is_prerelease
 from akua_publish.wording import setting
 
 

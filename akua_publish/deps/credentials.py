@@ -54,6 +54,7 @@ def dependency_credentials(text: str) -> dict[str, Credentials]:
 
 def _parse(text: str) -> Any:
     """JSON when the text is a JSON object (its errors are the clearer), else YAML."""
+    # The parsers' errors quote the text around the mistake, which may be a password: the causes are dropped.
     if text.lstrip().startswith("{"):
         try:
             return json.loads(text)

@@ -120,16 +120,16 @@ def _fetch(source: GitSource, parts: Any, repo: Any, *, policy: RetryPolicy, cre
         client, path = get_transport_and_path(source.url, username=credentials.username or None,
                                               password=credentials.password or None, pool_manager=pool)
         return {name: sha for name, sha in client.fetch(path, repo, determine_wants=wants).refs.items() if sha}
-    except HTTPUnauthorized:
+    except HTTPUnauthorized as exc:
         raise DependencyError(f"The git server of {source.what} asks for credentials"
                               + (" and refused the ones given." if credentials.password else ", and none were given."),
-                              CREDENTIALS_HINT) from None
-    except HTTPProxyUnauthorized:
+                              CREDENTIALS_HINT) from exc
+    except HTTPProxyUnauthorized as exc:
         raise DependencyError(f"The proxy in front of the git server of {source.what} asks for credentials.",
-                              "Put them in the proxy URL (https_proxy), or allow the git host through.") from None
-    except NotGitRepository:
+                              "Put them in the proxy URL (https_proxy), or allow the git host through.") from exc
+    except NotGitRepository as exc:
         raise DependencyError(f"The git dependency {source.what}: no git repository is there.",
-                              "Check the `git` URL in akua.toml. " + CREDENTIALS_HINT) from None
+                              "Check the `git` URL in akua.toml. " + CREDENTIALS_HINT) from exc
     except (HangupException, ConnectionError) as exc:
         raise _unavailable(source, type(exc).__name__) from exc
     except GitProtocolError as exc:
@@ -199,9 +199,9 @@ def _commit(source: GitSource, repo: Any, refs: dict[bytes, bytes]) -> Any:
         if not FULL_SHA.fullmatch(source.rev or ""):
             raise KeyError(source.rev)
         return repo[(source.rev or "").encode()]
-    except KeyError:
+    except KeyError as exc:
         raise DependencyError(f"The git dependency {source.what}: `rev` must be a full 40-hex commit of the "
-                              "repository, and this one is not.", "Pin a full commit id, or use `tag`.") from None
+                              "repository, and this one is not.", "Pin a full commit id, or use `tag`.") from exc
 
 
 def _checkout_plan(store: Any, tree_id: bytes, source: GitSource) -> list[tuple[str, bytes]]:
@@ -240,10 +240,10 @@ def _tree_entries(store: Any, sha: bytes, source: GitSource) -> list[tuple[bytes
         if kind != Tree.type_num:
             raise ValueError(kind)
         return list(parse_tree(raw, 20))  # ids come back in hex
-    except (KeyError, ValueError, ObjectFormatException):
+    except (KeyError, ValueError, ObjectFormatException) as exc:
         raise DependencyError(f"The git server of {source.what} sent an incomplete or malformed commit ({sha.decode()} "
                               "is not the tree its parent names).",
-                              "Re-run the job; if it persists, check the repository upstream (`git fsck`).") from None
+                              "Re-run the job; if it persists, check the repository upstream (`git fsck`).") from exc
 
 
 def _write(store: Any, files: list[tuple[str, bytes]], into: Path, source: GitSource) -> None:

@@ -85,7 +85,7 @@ class NetworkFetcher:
         except DependencyError:
             raise
         except PublishError as exc:
-            raise _wrapped(exc, what) from None
+            raise _wrapped(exc, what) from exc
         if found != layer:
             raise DependencyError(f"The chart layer of {what} hashes to {found}, not to its descriptor's {layer}.",
                                   "The registry served corrupt content; re-run the job, or report it to its operator.")
@@ -93,16 +93,16 @@ class NetworkFetcher:
             unpack(blob, into, gzipped=helm is not None, limits=self._limits, time_left=self._policy.time_left)
             return chart_root(into, helm=helm is True), found
         except TooLarge as exc:
-            raise _too_large(what, exc) from None
+            raise _too_large(what, exc) from exc
         except OutOfTime as exc:
             raise UnpackDeadlineError(
                 f"The run's deadline ({self._policy.deadline:g} s) passed while the dependency {what} was being "
                 f"unpacked ({_mib(exc.unpacked)} so far); nothing was pushed.",
                 f"Raise {setting('deadline')} if the chart really is that large; a chart that unpacks to gigabytes "
-                "is more likely a decompression bomb.") from None
+                "is more likely a decompression bomb.") from exc
         except TreeProblem as exc:
             raise DependencyError(f"The dependency {what} cannot be vendored: {exc}.",
-                                  "Check that the dependency is a Helm chart or an Akua package.") from None
+                                  "Check that the dependency is a Helm chart or an Akua package.") from exc
         finally:
             blob.unlink(missing_ok=True)
 
@@ -122,9 +122,9 @@ def _chart_layer(response: requests.Response, what: str) -> tuple[str, int, bool
     try:
         manifest = response.json()
         layers = [layer for layer in manifest["layers"] if isinstance(layer, dict)]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError) as exc:
         raise DependencyError(f"The dependency {what} is not an OCI image manifest with layers.",
-                              "Point `oci` at a Helm chart or an Akua package (not an image index).") from None
+                              "Point `oci` at a Helm chart or an Akua package (not an image index).") from exc
     annotations = manifest.get("annotations") or {}
     choices: list[tuple[str, bool | None]] = [(HELM_LAYER, True), (AKUA_LAYER, False)]
     if any(key in annotations for key in KCL_ANNOTATIONS):
@@ -171,9 +171,9 @@ def _download(transport: RegistryTransport, path: str, blob: Path, declared: int
                                           "The registry served corrupt content; report it to its operator.")
                 worker.put(chunk)
                 out.write(chunk)
-    except (requests.RequestException, urllib3.exceptions.HTTPError):
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         raise DependencyUnavailableError(f"The download of {path} from {transport.host} broke off.",
-                                         "Re-run the job.") from None
+                                         "Re-run the job.") from exc
     finally:
         response.close()
         worker.close()

@@ -89,7 +89,7 @@ def unpack(blob: Path, target: Path, *, gzipped: bool, limits: UnpackLimits, tim
                     guard.expect(member.size if member.isfile() else 0)
                     _extract(tar, member, target, guard)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        raise TreeProblem(f"its archive cannot be unpacked ({exc})") from None
+        raise TreeProblem(f"its archive cannot be unpacked ({exc})") from exc
 
 
 def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path, guard: _Guard) -> None:

@@ -102,7 +102,7 @@ def lock_entries(package_dir: Path, shown: str) -> list[LockEntry]:
     except LockProblem as exc:
         raise LockFileError(
             f"{where} is invalid: {exc}. Akua's CLI would silently ignore it and vendor unpinned charts; "
-            "akua-publish does not publish what the lock does not vouch for.", LOCK_HINT, file=where) from None
+            "akua-publish does not publish what the lock does not vouch for.", LOCK_HINT, file=where) from exc
     return entries or []
 
 

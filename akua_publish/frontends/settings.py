@@ -33,9 +33,9 @@ from akua_publish.options import (
     SignMode,
     UnpackLimits,
 )
+from akua_publish.package.version import parse_tag_pattern
 from akua_publish.reference import Credentials, parse_repository
 from akua_publish.schema.version_body import parse_compatibility
-from akua_publish.versioning import parse_tag_pattern
 from akua_publish.wording import setting
 
 MAX_COMPATIBILITY_BYTES = 64 * 1024
@@ -170,10 +170,10 @@ def _choice(text: Text, name: str, kind: type[Mode]) -> Mode:
     given, choices = text(name), [c for c in INPUTS[name].choices if c]
     try:
         return kind(given.lower() or default(name))
-    except ValueError:
+    except ValueError as exc:
         raise InputError(f"{setting(name)} is `{given}`.",
                          f"Set {setting(name)} to {', '.join(choices[:-1])} or {choices[-1]} (the default is "
-                         f"{default(name)}).") from None
+                         f"{default(name)}).") from exc
 
 
 def _anywhere(_: Path, base: Path, rel: str, __: str) -> Path:

@@ -37,7 +37,7 @@ def read_lock_entries(path: Path) -> list[LockEntry] | None:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise LockProblem(f"it cannot be read ({exc})") from None
+        raise LockProblem(f"it cannot be read ({exc})") from exc
     return parse_lock_entries(text)
 
 
@@ -51,7 +51,7 @@ def parse_lock_entries(text: str) -> list[LockEntry]:
     try:
         data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
-        raise LockProblem(f"it cannot be read as TOML ({exc})") from None
+        raise LockProblem(f"it cannot be read as TOML ({exc})") from exc
     if data.get("version") != 1:
         raise LockProblem(f"`version` is {data.get('version')!r}, not 1")
     packages = data.get("package", [])

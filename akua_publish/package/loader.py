@@ -74,13 +74,13 @@ def _require_file(root: Path, name: str, shown: str) -> Path:
 def _read_text(path: Path, where: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         raise PackageError(
             f"{where} is not valid UTF-8.", "Save the file as UTF-8.", file=where
-        ) from None
+        ) from exc
     except OSError as exc:
         raise PackageError(
             f"{where} cannot be read: {exc.strerror}.",
             "Check the file's permissions.",
             file=where,
-        ) from None
+        ) from exc

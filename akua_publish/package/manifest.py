@@ -10,37 +10,21 @@ digest across patch and minor releases of the action.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from akua_publish.package.packing import PackedLayer
+from akua_publish.oci import (
+    CONFIG_MEDIA_TYPE,
+    CONTENT_MEDIA_TYPE,
+    MANIFEST_MEDIA_TYPE,
+    Artifact,
+    PackedLayer,
+    sha256_digest,
+)
 
-MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
-CONFIG_MEDIA_TYPE = "application/vnd.akua.package.config.v1+json"
-CONTENT_MEDIA_TYPE = "application/vnd.akua.package.content.v1.tar+gzip"
 # The config's `akuaVersion`: bumped only when the same package would pack to other bytes
 # (packing rules, manifest shape), never with a release of akua-publish that keeps them.
 ARTIFACT_FORMAT = "akua-publish/1"
-
-
-@dataclass(frozen=True)
-class Artifact:
-    config: bytes
-    manifest: bytes
-
-    @property
-    def config_digest(self) -> str:
-        return sha256_digest(self.config)
-
-    @property
-    def digest(self) -> str:
-        return sha256_digest(self.manifest)
-
-
-def sha256_digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def build_artifact(layer: PackedLayer, annotations: dict[str, str]) -> Artifact:
@@ -81,9 +65,3 @@ def oci_annotations(semver: str, source_url: str, revision: str) -> dict[str, st
 
 def _canonical(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":"), sort_keys=True).encode("utf-8")
-
-
-def compact_json(value: object) -> bytes:
-    """JSON as serde_json writes it: fields in the order given, no whitespace, non-ASCII kept as UTF-8
-    (the sidecars and the provenance statement match Akua's bytes this way)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from akua_publish.chunk_worker import ChunkWorker
 from akua_publish.errors import PackageError, PackingError, PrivateKeyError
+from akua_publish.oci import PackedLayer
 from akua_publish.package import akua_toml
 from akua_publish.package.tar_stream import TarWriter
 from akua_publish.wording import secret
@@ -32,14 +33,6 @@ SKIPPED_NAMES = frozenset({"deploy", "rendered", "out", "target", "node_modules"
 SKIPPED_FILES = frozenset({"inputs.yaml"})
 BATCH = 64 * 1024  # bytes handed to the gzip thread at a time (at most 16 wait: 1 MiB)
 COPY_BUFFER = 64 * 1024  # under malloc's 128 KiB mmap threshold: buffers are reused, not mapped and faulted in
-
-
-@dataclass(frozen=True)
-class PackedLayer:
-    path: Path | None  # None: only hashed (a dry run, or a version Akua has: the digest is all it takes)
-    digest: str
-    size: int
-    files: int
 
 
 def list_files(root: Path) -> list[str]:
@@ -71,7 +64,7 @@ def collect_files(root: Path, *, skip_names: bool = True, keep_file: Callable[[s
             raise PackageError(
                 f"The directory {rel_dir or '.'} of the package cannot be read: {exc.strerror}.",
                 "Check its permissions.",
-            ) from None
+            ) from exc
         for entry in entries:
             if skip_names and (entry.name.startswith(".") or entry.name in SKIPPED_NAMES):
                 continue
@@ -136,7 +129,7 @@ def _packed_manifest(root: Path) -> tuple[bytes, str]:
         data, problems = akua_toml.parse((root / "akua.toml").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8"
-        raise PackageError(f"akua.toml cannot be read: {reason}.", "Check the file.") from None
+        raise PackageError(f"akua.toml cannot be read: {reason}.", "Check the file.") from exc
     if problems:
         raise PackageError("akua.toml is invalid: " + "; ".join(text for text, _ in problems) + ".",
                            "Fix akua.toml (the run checks it before packing).")
@@ -153,7 +146,7 @@ def _add_file(tar: TarWriter, path: str, rel: str, executable: bool | None = Non
         raise PackageError(
             f"{rel} in the package cannot be read: {exc.strerror}.",
             "Make the file readable or remove it from the package.",
-        ) from None
+        ) from exc
     try:
         before = os.fstat(fd)
         runs = bool(before.st_mode & stat.S_IXUSR) if executable is None else executable
@@ -261,7 +254,7 @@ class _LayerFile:
         try:
             self._raw = open(path or os.devnull, "wb", buffering=0)  # noqa: SIM115 (closed by close())
         except OSError as exc:
-            raise self._unwritable(exc) from None
+            raise self._unwritable(exc) from exc
 
     def write(self, data: bytes) -> int:
         if self._failed:
@@ -274,7 +267,7 @@ class _LayerFile:
                 left = left[self._raw.write(left):]
         except OSError as exc:
             self._failed = True
-            raise self._unwritable(exc) from None
+            raise self._unwritable(exc) from exc
         return len(data)
 
     def flush(self) -> None:

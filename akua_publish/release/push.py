@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 
 from akua_publish.clients.akua_types import PackageVersion
 from akua_publish.errors import PackingError, TagConflictError, VersionConflictError
-from akua_publish.package.manifest import Artifact, content_layer_digest
-from akua_publish.package.packing import PackedLayer, VendoredFile, pack
+from akua_publish.oci import Artifact, PackedLayer
+from akua_publish.package.manifest import content_layer_digest
+from akua_publish.package.packing import VendoredFile, pack
+from akua_publish.package.version import oci_tag
 from akua_publish.reporter import Reporter
-from akua_publish.versioning import oci_tag
 
 if TYPE_CHECKING:  # oras and requests load with the client, in the push step
     from akua_publish.clients.registry import RegistryClient

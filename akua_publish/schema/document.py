@@ -46,12 +46,12 @@ def load_schema(path: Path, shown: str) -> dict[str, Any]:
                 file=shown,
             )
         text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise SchemaError(f"{shown} is not valid UTF-8.", EXPORT_HINT, file=shown) from None
+    except UnicodeDecodeError as exc:
+        raise SchemaError(f"{shown} is not valid UTF-8.", EXPORT_HINT, file=shown) from exc
     except OSError as exc:
         raise SchemaError(
             f"{shown} cannot be read: {exc.strerror}.", "Check its permissions.", file=shown
-        ) from None
+        ) from exc
     try:
         schema = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -59,7 +59,7 @@ def load_schema(path: Path, shown: str) -> dict[str, Any]:
             f"{shown} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
             EXPORT_HINT,
             file=shown,
-        ) from None
+        ) from exc
     if not isinstance(schema, dict):  # Akua's API takes only an object as input_schema
         raise SchemaError(
             f"{shown} holds a JSON {type(schema).__name__}, not an object: "

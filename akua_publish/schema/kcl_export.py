@@ -41,7 +41,7 @@ def export_input_schema(path: Path, shown: str) -> dict[str, Any]:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8"
-        raise KclExportError(f"{shown} cannot be read: {reason}.", _HINT, file=shown) from None
+        raise KclExportError(f"{shown} cannot be read: {reason}.", _HINT, file=shown) from exc
     client = api.API()
     args = api.GetSchemaTypeMappingArgs(schema_name="Input")
     args.exec_args.k_filename_list.append(str(path))
@@ -51,7 +51,7 @@ def export_input_schema(path: Path, shown: str) -> dict[str, Any]:
         mapping = client.get_schema_type_mapping(args).schema_type_mapping
         parsed = client.parse_program(api.ParseProgramArgs(paths=[str(path)], sources=[source]))
     except Exception as exc:
-        raise KclExportError(f"KCL cannot compile {shown}: {_first_line(exc)}.", _HINT, file=shown) from None
+        raise KclExportError(f"KCL cannot compile {shown}: {_first_line(exc)}.", _HINT, file=shown) from exc
     if "Input" not in mapping:
         raise KclExportError(
             f"{shown} declares no `schema Input`: Akua takes the package's input contract from it.",

@@ -31,7 +31,7 @@ def parse_compatibility(text: str, origin: str) -> dict[str, Any] | None:
         raise InputError(
             f"{origin} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
             f"Pass a JSON object, e.g. {COMPAT_EXAMPLE}",
-        ) from None
+        ) from exc
     if not isinstance(value, dict):
         raise InputError(
             f"{origin} is a JSON {type(value).__name__}, not an object.",

@@ -74,9 +74,9 @@ def load_signing_key(text: str, passphrase: str, origin: str) -> SigningKey:
     label, body = blocks[0].groups()
     try:
         der = base64.b64decode("".join(line for line in body.split("\n") if ":" not in line), validate=True)
-    except binascii.Error:
+    except binascii.Error as exc:
         raise SigningKeyError(f"The signing key ({origin}) is a `{label}` PEM block whose body is not base64.",
-                              "Re-copy the key file into the secret unchanged.") from None
+                              "Re-copy the key file into the secret unchanged.") from exc
     key = _private_key(label, der, blocks[0].group(0), passphrase, origin)
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
         name = "RSA" if isinstance(key, rsa.RSAPrivateKey) else type(key).__name__.replace("PrivateKey", "")
@@ -109,19 +109,19 @@ def _private_key(label: str, der: bytes, block: str, passphrase: str, origin: st
             return serialization.load_der_private_key(der, passphrase.encode() if needs_passphrase else None)
         # SEC1 (OpenSSL's ecparam, encrypted in PEM headers), or another algorithm's own label (RSA, ...)
         return serialization.load_pem_private_key(block.encode(), passphrase.encode() if needs_passphrase else None)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         if needs_passphrase:
             raise SigningKeyError(
                 f"The signing key ({origin}) cannot be decrypted with the passphrase given.",
                 "Check the passphrase secret (cosign-password or AKUA_COSIGN_PASSPHRASE). Keys encrypted "
                 "with PBES2 (PBKDF2 or scrypt, AES-CBC), as `openssl pkcs8 -topk8 -v2 aes-256-cbc` writes, "
                 "are read.",
-            ) from None
+            ) from exc
         if label in ("PRIVATE KEY", "EC PRIVATE KEY"):
             raise SigningKeyError(f"The signing key ({origin}) is a `{label}` block that does not parse as a key.",
-                                  "Re-copy the key file into the secret unchanged.") from None
+                                  "Re-copy the key file into the secret unchanged.") from exc
         raise SigningKeyError(f"The signing key ({origin}) is a `{label}` PEM block, not a key akua-publish signs "
-                              "with.", GENERATE_HINT + ".") from None
+                              "with.", GENERATE_HINT + ".") from exc
 
 
 def _open_cosign_key(body: bytes, passphrase: str, origin: str) -> bytes:
@@ -139,7 +139,7 @@ def _open_cosign_key(body: bytes, passphrase: str, origin: str) -> bytes:
             raise ValueError(f"scrypt parameters N={n}, r={r}, p={p}")
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise SigningKeyError(f"The signing key ({origin}) is a cosign key file that does not parse ({exc}).",
-                              "Re-copy cosign.key into the secret unchanged.") from None
+                              "Re-copy cosign.key into the secret unchanged.") from exc
     from nacl.exceptions import CryptoError
     from nacl.secret import SecretBox
 
@@ -147,13 +147,13 @@ def _open_cosign_key(body: bytes, passphrase: str, origin: str) -> bytes:
                              maxmem=_MAX_SCRYPT_MEMORY + (1 << 20))
     try:
         return SecretBox(box_key).decrypt(box, nonce)
-    except (CryptoError, ValueError, TypeError):
+    except (CryptoError, ValueError, TypeError) as exc:
         raise SigningKeyError(
             f"The signing key ({origin}) cannot be decrypted with the "
             + ("passphrase given." if passphrase else "empty passphrase: no passphrase was given."),
             "Pass the password given to `cosign generate-key-pair` from a secret as "
             f"{secret('cosign-password')}.",
-        ) from None
+        ) from exc
 
 
 def load_public_key(pem: str) -> ec.EllipticCurvePublicKey:

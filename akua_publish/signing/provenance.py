@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from akua_publish.about import __version__
+from akua_publish.oci import compact_json
 from akua_publish.options import CiContext
 from akua_publish.package.akua_lock import LockEntry
-from akua_publish.package.manifest import compact_json
 
 BUILD_TYPE = "https://akua.dev/slsa/publish/v1"  # Akua's own: the statement means what Akua's means
 BUILDER_ID = f"urn:akua-publish:{__version__}"

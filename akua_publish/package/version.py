@@ -32,7 +32,7 @@ def parse_tag_pattern(text: str) -> re.Pattern[str] | None:
         pattern = re.compile(text)
     except re.error as exc:
         raise InputError(f"{setting('tag-pattern')} is `{text}`, which is not a regular expression: {exc}.",
-                         PATTERN_HINT) from None
+                         PATTERN_HINT) from exc
     if "version" not in pattern.groupindex or pattern.groups != 1:
         raise InputError(
             f"{setting('tag-pattern')} is `{text}`; it must have exactly one group, named `version`"
@@ -96,8 +96,3 @@ def precedence(semver: str) -> tuple[int, int, int, tuple[tuple[int, int | str],
         return major, minor, patch, ((2, ""),)  # sorts after every prerelease identifier list
     identifiers = tuple((0, int(p)) if p.isdigit() else (1, p) for p in prerelease.split("."))
     return major, minor, patch, identifiers
-
-
-def is_prerelease(semver: str) -> bool:
-    """A SemVer prerelease (``1.2.0-rc.1``; build metadata alone, ``1.2.0+7``, is not one)."""
-    return "-" in semver.partition("+")[0]

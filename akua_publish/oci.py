@@ -1,0 +1,48 @@
+"""The OCI artifact Akua expects, as plain types: its media types, the packed layer, the artifact (its config and
+manifest bytes, digests of exactly those bytes), and JSON written as serde_json writes it.
+
+A base module: the packer builds these, the registry client pushes them, neither knows the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
+CONFIG_MEDIA_TYPE = "application/vnd.akua.package.config.v1+json"
+CONTENT_MEDIA_TYPE = "application/vnd.akua.package.content.v1.tar+gzip"
+
+
+@dataclass(frozen=True)
+class PackedLayer:
+    path: Path | None  # None: only hashed (a dry run, or a version Akua has: the digest is all it takes)
+    digest: str
+    size: int
+    files: int
+
+
+@dataclass(frozen=True)
+class Artifact:
+    config: bytes
+    manifest: bytes
+
+    @property
+    def config_digest(self) -> str:
+        return sha256_digest(self.config)
+
+    @property
+    def digest(self) -> str:
+        return sha256_digest(self.manifest)
+
+
+def sha256_digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def compact_json(value: object) -> bytes:
+    """JSON as serde_json writes it: fields in the order given, no whitespace, non-ASCII kept as UTF-8
+    (the sidecars and the provenance statement match Akua's bytes this way)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
