@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, end-to-end against a real registry and the emulator,
+# The whole test suite, every tier: tests/unit (anywhere), tests/integration (a real registry, the emulator,
+# Akua's own core), tests/e2e (the image and act), and the linters (ruff, mypy, hadolint, actionlint).
 # the real image under act on a tag push (the tests start the Docker engine and make
 # the base image when it is missing), and the linters (ruff, hadolint, actionlint).
 # Extra arguments go to pytest.

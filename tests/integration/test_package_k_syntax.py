@@ -18,7 +18,7 @@ from akua_publish.schema.kcl_export import export_input_schema, syntax_errors
 from conftest import Target, error_lines, parse_annotation
 from devtools.oracle import Oracle, OracleError
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).parents[1] / "corpus"
 BROKEN = sorted((CORPUS / "broken_package_k").glob("*.k"))
 EVERY = BROKEN + sorted((CORPUS / "package_k").glob("*.k"))
 

@@ -16,7 +16,7 @@ from akua_publish.package.manifest import build_artifact, oci_annotations
 from akua_publish.package.packing import VendoredFile, pack
 from devtools.dependencies import CHART_FILES, chart_tarball
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HELLO = ("sha256:3ff4d2141dbef3a74178f002e0db2c1d575766dff3cc410477edf0a08116886c",  # layer, manifest
          "sha256:5c14259798895e8021e319b189737f5f6d57b4b26e0b4b66a295d7e2d8c8397a")
 WRAPPER = ("sha256:1d0dbeea536e5d9009a43ac4c19b3985556f5d5c6f74327dca8a15e97c447977",

@@ -88,7 +88,7 @@ def manifest_defaults(root: Path) -> None:
 
 
 def the_example(root: Path) -> None:
-    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "hello", root, symlinks=True)
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "hello", root, symlinks=True)
 
 
 WORKSPACES: dict[str, Callable[[Path], None]] = {

@@ -8,6 +8,7 @@ import io
 import json
 import secrets
 import tarfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -223,13 +224,35 @@ def test_import_registers_a_package_with_its_first_version(akua: Akua, registry:
     assert call(akua, "POST", "/packages:import", json=bad).status_code == 422
 
 
-def test_bundled_spec_is_akuas(akua: Akua) -> None:
-    from pathlib import Path
+def test_emulator_cli_takes_tokens_from_the_environment(tmp_path: Path) -> None:
+    import json
+    import os
+    import secrets
+    import subprocess
+    import sys
 
-    shared = Path(__file__).resolve().parents[2] / "shared" / "akua" / "openapi-packages.json"
-    if not shared.exists():
-        pytest.skip("the shared spec is not beside this checkout")
-    assert json.loads(shared.read_text()) == spec()
+    import requests
+
+    from devtools.registry import free_port
+
+    token = "sk_akua_cli_" + secrets.token_hex(8)
+    config = tmp_path / "packages.json"
+    config.write_text(json.dumps({"packages": [{"id": "pkg_cli", "name": "x", "workspace_id": "ws_cli",
+                                                "oci_ref": "oci://127.0.0.1:1/x"}]}))
+    port = free_port()
+    env = dict(os.environ, AKUA_EMULATOR_TOKENS=json.dumps({token: {"workspaces": ["ws_cli"]}}),
+               PYTHONPATH=str(Path(__file__).parents[2]))
+    server = subprocess.Popen([sys.executable, "-m", "akua_emulator", "--config", str(config), "--port", str(port)],
+                              env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert "listening on http://127.0.0.1" in server.stdout.readline()
+        answer = requests.get(f"http://127.0.0.1:{port}/v1/packages/pkg_cli",
+                              headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["source"]["oci_ref"] == "oci://127.0.0.1:1/x"
+        assert token not in config.read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_an_artifact_that_would_not_render_offline_is_refused(akua: Akua, target: Target) -> None:

@@ -18,8 +18,8 @@ from akua_publish.schema.document import load_schema, same_json, schema_diff
 from akua_publish.schema.kcl_export import export_input_schema
 from devtools.oracle import Oracle, OracleError
 
-CORPUS = sorted((Path(__file__).parent / "corpus" / "package_k").glob("*.k"))
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "hello"
+CORPUS = sorted((Path(__file__).parents[1] / "corpus" / "package_k").glob("*.k"))
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hello"
 
 
 def test_the_corpus_is_large_enough() -> None:
