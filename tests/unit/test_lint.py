@@ -85,10 +85,3 @@ def test_action_inputs_are_the_table_of_the_code() -> None:
     for entry in TABLE:
         if entry.env:
             assert entry.env in inputs[entry.name]["description"] or entry.action_default, entry.name
-
-
-def test_readme_documents_every_input_and_output() -> None:
-    readme = (ROOT / "README.md").read_text()
-    action = _action()
-    for name in [*action["inputs"], *action["outputs"]]:
-        assert f"`{name}`" in readme, name
