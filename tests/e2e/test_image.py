@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
+from conftest import Target, secret_parts
 from devtools.action import ROOT, copy_action
 from devtools.docker_env import docker
 from devtools.lock import normalise, pins
@@ -92,3 +96,31 @@ def test_code_only_change_reuses_the_dependency_layer(image: str, tmp_path: Path
     code_step = next(s for s in steps if s.startswith("COPY akua_publish/"))
     assert "Using cache" in pip_step, rebuilt
     assert "Using cache" not in code_step, rebuilt
+
+
+def gitlab_job() -> dict:
+    """The GitLab CI job docs/cli.md shows."""
+    page = (ROOT / "docs" / "cli.md").read_text()
+    [block] = [b for b in re.findall(r"```yaml\n(.*?)```", page, re.DOTALL) if b.startswith("# .gitlab-ci.yml")]
+    return yaml.safe_load(block)["publish-akua"]
+
+
+def test_the_documented_gitlab_job_runs_in_the_image(workspace: Path, target: Target, image: str) -> None:
+    """The job's script, run as GitLab would: a shell in the image (entrypoint cleared), CI variables set."""
+    job = gitlab_job()
+    assert job["image"]["entrypoint"] == [""]
+    package = workspace / "examples" / "hello"
+    package.parent.mkdir(parents=True)
+    (workspace / "pkg").rename(package)
+    env = {"CI_COMMIT_TAG": "v0.3.0", "AKUA_PACKAGE_ID": target.package_id, "AKUA_API_TOKEN": target.akua.token,
+           "AKUA_API_BASE_URL": target.akua.server.base_url}
+    command = ["docker", "run", "--rm", "--network", "host", "-v", f"{workspace}:/builds/project",
+               "-w", "/builds/project", "--entrypoint", "sh"]
+    for name in env:
+        command += ["-e", name]
+    done = subprocess.run([*command, image, "-c", "set -e\n" + "\n".join(job["script"])],
+                          env={**os.environ, **env}, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    outputs = json.loads((workspace / "akua-outputs.json").read_text())
+    assert outputs["status"] == "published" and [v["ref"] for v in target.created()] == [outputs["digest"]]
+    assert not [s for s in secret_parts([target.akua.token]) if s in done.stdout + done.stderr]

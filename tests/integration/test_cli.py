@@ -13,11 +13,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
 
 from akua_publish.frontends.cli.command import _declared_version
 from akua_publish.frontends.inputs import TABLE
-from conftest import Target, secret_parts
+from conftest import Target
 from devtools.action import ROOT, WITHOUT_DAC_OVERRIDE, run_cli
 from devtools.lock import pins as lock_pins
 from devtools.registry import free_port
@@ -174,34 +173,6 @@ def test_the_process_ends_with_its_code_and_output_and_without_the_last_collecti
     done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True, timeout=60, check=False)
     assert (done.returncode, done.stdout) == (3, "buffered, frozen: True\n"), done.stderr
-
-
-def gitlab_job() -> dict:
-    """The GitLab CI job the README shows."""
-    readme = (ROOT / "README.md").read_text()
-    [block] = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL) if b.startswith("# .gitlab-ci.yml")]
-    return yaml.safe_load(block)["publish-akua"]
-
-
-def test_the_readme_gitlab_job_runs_in_the_image(workspace: Path, target: Target, built_image: str) -> None:
-    """The job's script, run as GitLab would: a shell in the image (entrypoint cleared), CI variables set."""
-    job = gitlab_job()
-    assert job["image"]["entrypoint"] == [""]
-    shutil_copy = workspace / "examples" / "hello"
-    shutil_copy.parent.mkdir(parents=True)
-    (workspace / "pkg").rename(shutil_copy)
-    env = {"CI_COMMIT_TAG": "v0.3.0", "AKUA_PACKAGE_ID": target.package_id, "AKUA_API_TOKEN": target.akua.token,
-           "AKUA_API_BASE_URL": target.akua.server.base_url}
-    command = ["docker", "run", "--rm", "--network", "host", "-v", f"{workspace}:/builds/project",
-               "-w", "/builds/project", "--entrypoint", "sh"]
-    for name in env:
-        command += ["-e", name]
-    done = subprocess.run([*command, built_image, "-c", "set -e\n" + "\n".join(job["script"])],
-                          env={**os.environ, **env}, capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    outputs = json.loads((workspace / "akua-outputs.json").read_text())
-    assert outputs["status"] == "published" and [v["ref"] for v in target.created()] == [outputs["digest"]]
-    assert not [s for s in secret_parts([target.akua.token]) if s in done.stdout + done.stderr]
 
 
 SECRET_ENTRIES = [entry for entry in TABLE if entry.secret]
