@@ -21,7 +21,8 @@ class Fault:
     (handle the request, then close without an answer, as a server that
     committed and crashed); ``cut`` (read half the body, then close: a dropped
     upload); ``stall`` (say nothing for ``seconds``, then close); ``before`` (run
-    ``before``, then handle the request: another client acting just in time).
+    ``before``, then handle the request: another client acting just in time); the registry's
+    fault proxy also has ``corrupt`` (a bit of the answer flipped).
     """
 
     method: str

@@ -1,4 +1,4 @@
-"""The Akua API emulator's HTTP server: the package operations of the spec."""
+"""The Akua API emulator's HTTP server: the package operations of the spec, and the registry connections."""
 
 from __future__ import annotations
 
@@ -91,6 +91,22 @@ class Emulator(ThreadingHTTPServer):
     def op_getVersionInputs(self, call: Call, grant: Grant, workspace: str) -> tuple[int, Any]:
         return 200, self._version(call, workspace)["input_schema"]
 
+    def op_listCredentials(self, call: Call, grant: Grant, workspace: str) -> tuple[int, Any]:
+        if not grant.list_connections:
+            raise ApiError(403, "This token may not read the workspace's registry connections")
+        return 200, _page(self.store.connections_json(workspace), call.query)
+
+    def op_createCredential(self, call: Call, grant: Grant, workspace: str) -> tuple[int, Any]:
+        _require_write(grant)
+        body = call.body
+        credentials = body["credentials"]
+        if body["type"] != "basic" or not credentials.get("username") or not credentials.get("password"):
+            raise ApiError(422, "The emulator keeps basic connections only: credentials.username and .password",
+                           ["body", "credentials"])
+        self.store.add_connection(workspace, body["registry_url"], (credentials["username"], credentials["password"]),
+                                  name=body["name"])
+        return 201, None
+
     def op_createVersion(self, call: Call, grant: Grant, workspace: str) -> tuple[int, Any]:
         _require_write(grant)
         package = self._package(call, workspace)
@@ -101,7 +117,7 @@ class Emulator(ThreadingHTTPServer):
             if any(v["semver"] == body["semver"] for v in self.store.versions[package["id"]]):
                 raise ApiError(409, f"Version {body['semver']} already exists", ["body", "semver"])
             verify_artifact(package["source"]["oci_ref"], body["semver"], body["ref"],
-                            body["input_schema"], self.store.registry_connections,
+                            body["input_schema"], self.store.reader_credentials(workspace),
                             tls=self.store.registry_tls, core=self.core, log=self.log,
                             signature_key=self.store.signature_keys.get(package["id"], ""))
             version = self.store.record_version(
@@ -122,7 +138,7 @@ class Emulator(ThreadingHTTPServer):
                 raise ApiError(409, f"Package {body['name']} already exists", ["body", "name"])
             version = body["version"]
             verify_artifact(body["oci_ref"], version["semver"], version["ref"],
-                            version["input_schema"], self.store.registry_connections,
+                            version["input_schema"], self.store.reader_credentials(workspace),
                             tls=self.store.registry_tls, core=self.core, log=self.log)
             package_id = self.store.add_package(
                 workspace, body["name"], {"kind": "oci", "oci_ref": body["oci_ref"]},
@@ -156,6 +172,9 @@ def _page(items: list[Any], query: dict[str, Any]) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     server: Emulator
     protocol_version = "HTTP/1.1"
+    # The head and the body go out as two writes: with Nagle's algorithm the body would wait for the
+    # client's delayed ACK (40 ms a request on Linux), time no real API spends.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read results
         pass
@@ -192,11 +211,12 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.action == "commit-drop":
             self.close_connection = True
             return
-        data = json.dumps(payload).encode()
+        data = b"" if payload is None else json.dumps(payload).encode()  # None: the spec's answer has no body
         self.send_response(status)
         for name, value in extra.items():
             self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
+        if payload is not None:
+            self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

@@ -1,4 +1,4 @@
-"""The emulator's state: tokens, workspaces, packages and their versions.
+"""The emulator's state: tokens, workspaces, packages and their versions, registry connections.
 
 Shaped as the spec's ``Package`` and ``PackageVersion`` objects, so answers are
 built from it without translation. Thread-safe: the server is threaded.
@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 SEED_SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}
 
@@ -21,6 +22,12 @@ class Grant:
 
     workspaces: tuple[str, ...]
     write: bool = True
+    list_connections: bool = True  # may read the workspace's registry connections
+
+
+def connection_host(registry_url: str) -> str:
+    """``ghcr.io``, ``https://ghcr.io/acme`` -> ``ghcr.io``."""
+    return urlsplit(registry_url if "://" in registry_url else f"//{registry_url}").netloc.lower()
 
 
 def new_id(prefix: str) -> str:
@@ -34,8 +41,9 @@ class Store:
     versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     imports: dict[tuple[str, str], str] = field(default_factory=dict)
     compatibility: dict[str, Any] = field(default_factory=dict)  # by version id
-    # The workspace's registry connections: registry host -> (user, password) Akua reads with.
-    registry_connections: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The workspaces' registry connections, as the spec's RegistryCredential, with the workspace and the
+    # credentials (never answered) beside: Akua reads a registry with an active one for its host.
+    connections: list[dict[str, Any]] = field(default_factory=list)
     # Registries Akua reaches over HTTPS with a CA of their own: host -> CA bundle (PEM file).
     registry_tls: dict[str, str] = field(default_factory=dict)
     # Packages that accept only versions signed by a key: package id -> public key PEM (cosign.pub).
@@ -95,6 +103,30 @@ class Store:
             self.versions[package_id].append(version)
             self.packages[package_id]["latest_version_id"] = version["id"]
         return version
+
+    def add_connection(self, workspace_id: str, registry_url: str, credentials: tuple[str, str], *,
+                       active: bool = True, name: str = "", kind: str = "basic") -> dict[str, Any]:
+        connection = {"id": new_id("rcon_"), "name": name or registry_url, "registry_url": registry_url,
+                      "type": kind, "is_active": active, "created_at": int(time.time()), "last_used_at": None,
+                      "workspace_id": workspace_id, "credentials": credentials}
+        with self.lock:
+            self.connections.append(connection)
+        return connection
+
+    def connections_json(self, workspace_id: str) -> list[dict[str, Any]]:
+        """The workspace's connections as the API answers them: no workspace, no credentials."""
+        hidden = ("workspace_id", "credentials")
+        return [{k: v for k, v in c.items() if k not in hidden} for c in self.connections
+                if c["workspace_id"] == workspace_id]
+
+    def reader_credentials(self, workspace_id: str) -> dict[str, tuple[str, str]]:
+        """Registry host -> the credentials Akua reads it with: the workspace's active connections."""
+        found: dict[str, tuple[str, str]] = {}
+        with self.lock:
+            for connection in self.connections:
+                if connection["workspace_id"] == workspace_id and connection["is_active"]:
+                    found.setdefault(connection_host(connection["registry_url"]), connection["credentials"])
+        return found
 
     def package_json(self, package_id: str) -> dict[str, Any]:
         return dict(self.packages[package_id])

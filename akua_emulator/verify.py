@@ -130,7 +130,8 @@ def _inspected_schema(core: AkuaCore, oci_ref: str, ref: str, semver: str,
 
 
 class _RegistrySession(requests.Session):
-    """Reads with the workspace's registry connection: HTTP Basic, or a bearer token got with it."""
+    """Reads with the workspace's registry connection: HTTP Basic, or a bearer token got with it; without
+    one, anonymously (a token service's anonymous token, as for a public GHCR package)."""
 
     def __init__(self, credentials: tuple[str, str] | None, name: str) -> None:
         super().__init__()
@@ -150,9 +151,11 @@ class _RegistrySession(requests.Session):
         kwargs.setdefault("verify", self.verify)  # else REQUESTS_CA_BUNDLE of the environment would win
         response = super().get(url, **kwargs)
         challenge = response.headers.get("WWW-Authenticate", "")
-        if response.status_code != 401 or not self._credentials:
+        if response.status_code != 401:
             return response
         if challenge.lower().startswith("basic"):
+            if not self._credentials:
+                return response
             self.auth = self._credentials
         elif challenge.lower().startswith("bearer"):
             params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))

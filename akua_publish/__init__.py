@@ -34,12 +34,13 @@ from akua_publish.options import (
     UnpackLimits,
 )
 from akua_publish.pipeline import publish
+from akua_publish.progress import Meter, Reading, no_progress
 from akua_publish.reporter import LogReporter, Reporter
 from akua_publish.result import Contract, ContractStatus, PublishResult, Signatures, Status, VendoredDependency
 
 __all__ = [
     "AkuaOptions", "CheckMode", "CiContext", "Contract", "ContractStatus", "DependencyOptions", "LimitOptions",
-    "LogReporter", "Options", "PackageOptions", "PolicyOptions", "PublishError", "PublishResult", "RegistryOptions",
-    "Reporter", "RetryableError", "SignMode", "Signatures", "SigningOptions", "Status", "UnpackLimits",
-    "VendoredDependency", "__version__", "publish",
+    "LogReporter", "Meter", "Options", "PackageOptions", "PolicyOptions", "PublishError", "PublishResult",
+    "Reading", "RegistryOptions", "Reporter", "RetryableError", "SignMode", "Signatures", "SigningOptions",
+    "Status", "UnpackLimits", "VendoredDependency", "__version__", "no_progress", "publish",
 ]

@@ -175,6 +175,12 @@ class AkuaRejectedError(PublishError):
     title = "Akua rejected the version"
 
 
+class UnreadableArtifactError(PublishError):
+    """Pushed, but neither public nor covered by an active registry connection: Akua would refuse it."""
+
+    title = "Akua cannot read the artifact"
+
+
 class AkuaUnavailableError(RetryableError):
     title = "Akua API unavailable"
 
@@ -205,6 +211,12 @@ class RegistryAuthError(PublishError):
 
 class RegistryRejectedError(PublishError):
     title = "Registry rejected the upload"
+
+
+class RegistryContentError(PublishError):
+    """The registry served a blob whose bytes do not hash to its digest."""
+
+    title = "Registry served corrupt content"
 
 
 class RegistryUnavailableError(RetryableError):

@@ -14,14 +14,28 @@ from pathlib import Path
 MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_MEDIA_TYPE = "application/vnd.akua.package.config.v1+json"
 CONTENT_MEDIA_TYPE = "application/vnd.akua.package.content.v1.tar+gzip"
+# On the content layer's descriptor: the sha256 of the layer's uncompressed tar. The same content
+# compressed by another zlib (or level) has another layer digest but this same value, so a re-run
+# finds what it would publish by hashing the tar alone, without compressing it.
+CONTENT_DIGEST_ANNOTATION = "dev.akua-publish.content.digest"
+
+
+@dataclass(frozen=True)
+class PackedContent:
+    """The layer's uncompressed tar, hashed only: what a re-run compares with what the registry holds."""
+
+    digest: str  # sha256 of the tar stream
+    size: int  # bytes of the tar stream
+    files: int
 
 
 @dataclass(frozen=True)
 class PackedLayer:
-    path: Path | None  # None: only hashed (a dry run, or a version Akua has: the digest is all it takes)
-    digest: str
+    path: Path | None  # None: only hashed (a dry run: the digest is all it takes)
+    digest: str  # of the compressed layer
     size: int
     files: int
+    content: PackedContent  # the uncompressed tar it holds
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,7 @@ class PolicyOptions:
 
     schema_check: CheckMode = CheckMode.STRICT
     contract_check: CheckMode = CheckMode.STRICT
+    readability_check: CheckMode = CheckMode.STRICT  # whether Akua will be able to read what is pushed
     dry_run: bool = False
 
 
@@ -196,6 +197,8 @@ class CiContext:
     event: str = ""
     run_url: str = ""  # the run, as a link (the provenance's invocation id)
     registry_namespace: str = ""  # e.g. ghcr.io/acme: where a first publish goes without a repository
+    owner: str = ""  # the account the repository belongs to, e.g. acme
+    owner_kind: str = ""  # User or Organization (GitHub's words), "" when not known
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from akua_publish.clients.retry import RetryPolicy
 from akua_publish.errors import PushedNotRegisteredError, RetryableError, VersionConflictError
-from akua_publish.options import Options
+from akua_publish.oci import Artifact, PackedContent, PackedLayer
+from akua_publish.options import CheckMode, Options
 from akua_publish.package.akua_lock import LockEntry
 from akua_publish.package.loader import PackageInfo, check_version_matches, load_package
 from akua_publish.package.version import oci_tag, resolve_semver
@@ -26,6 +28,9 @@ from akua_publish.reporter import Reporter
 from akua_publish.result import PublishResult, Status
 
 if TYPE_CHECKING:
+    from akua_publish.clients.akua_types import PackageVersion
+    from akua_publish.package.packing import VendoredFile
+    from akua_publish.reference import Repository
     from akua_publish.signing.keys import SigningKey
 
 
@@ -58,11 +63,15 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
     with reporter.step("Find the package in Akua"):
         from akua_publish.clients.akua_api import AkuaClient
         from akua_publish.release.destination import destination
+        from akua_publish.release.readability import check_connections
 
         akua = AkuaClient(options.akua.api_url, options.akua.token, options.akua.workspace, policy, options.ca_bundle)
         found = destination(options.package, options.ci, akua, checked.name, checked.semver,
                             dry_run=options.policy.dry_run, reporter=reporter)
         repository, registered = found.repository, found.registered
+        # Whether Akua will read what is pushed matters only for a version it is to register.
+        watch = options.policy.readability_check is not CheckMode.OFF and registered is None
+        connections = check_connections(akua, repository, reporter) if watch else None
 
     with reporter.step("Compare the input contract with the previous version"):
         from akua_publish.contract.check import input_contract
@@ -75,7 +84,7 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
         from akua_publish.deps.vendor import vendor
 
         fetcher = NetworkFetcher(policy, options.dependencies.credentials, work, options.ca_bundle,
-                                 options.dependencies.limits)
+                                 options.dependencies.limits, progress=reporter.progress)
         vendoring = vendor(options.package.path, checked.package.manifest, work, fetcher, options.package.shown)
         for dependency in vendoring.dependencies:
             reporter.info(f"Vendored {dependency.alias}: {dependency.source} {dependency.version} "
@@ -83,84 +92,129 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
         if not vendoring.dependencies:
             reporter.info("No OCI or git dependencies to vendor.")
 
-    with reporter.step("Pack"):
-        from akua_publish.package.manifest import build_artifact, oci_annotations
-        from akua_publish.package.packing import pack
-
-        # A file only when it may be uploaded: a dry run, or a version Akua already has, needs the
-        # digest alone (a re-run of a big package neither fills the disk nor waits to delete it).
-        keep = not options.policy.dry_run and not registered
-        started = time.monotonic()
-        layer = pack(options.package.path, work if keep else None, vendoring.files)
-        artifact = build_artifact(layer, oci_annotations(checked.semver, options.ci.repository_url,
-                                                         options.ci.commit))
-        reporter.info(f"Packed {layer.files} files in {time.monotonic() - started:.2f} s: layer {layer.digest} "
-                      f"({layer.size} bytes).")
-        reporter.info(f"Manifest digest: {artifact.digest}")
-
     tag = oci_tag(checked.semver)
     result = PublishResult(
         status=Status.DRY_RUN, package_id=found.package_id, package_name=checked.name, semver=checked.semver,
-        tag=tag, digest=artifact.digest, oci_ref=repository.oci_ref(artifact.digest),
-        schema_origin=checked.schema_origin, input_schema=checked.schema, dependencies=vendoring.dependencies,
-        contract=contract)
-    from akua_publish.signing.sign import planned_sidecars
-
-    # Signed now, so that a key that cannot sign fails before the push.
-    sidecars = planned_sidecars(checked.key, str(repository), artifact.digest, tag, lock=checked.lock,
-                                build=options.ci, attest=options.signing.attest) if checked.key else []
+        tag=tag, digest="", oci_ref="", schema_origin=checked.schema_origin, input_schema=checked.schema,
+        dependencies=vendoring.dependencies, contract=contract)
     if options.policy.dry_run:
-        if sidecars:
-            reporter.info("A real run signs the artifact: " + ", ".join(s.tag for s in sidecars) + ".")
-        if registered and registered.ref != artifact.digest:
-            reporter.warning(f"Akua already has {checked.semver} as {registered.ref}, not {artifact.digest}: unless "
-                             "the registry holds the same content under that digest, a real run fails.",
-                             title=VersionConflictError.title)
-        reporter.info("Dry run: nothing was pushed to the registry and nothing was registered in Akua.")
-        return result
+        with reporter.step("Pack"):
+            layer, artifact = _pack(options, checked, vendoring.files, None, reporter)
+        result = replace(result, digest=artifact.digest, oci_ref=repository.oci_ref(artifact.digest))
+        return _dry_run(options, checked, result, repository=repository, registered=registered, reporter=reporter)
 
-    with reporter.step(f"Push to oci://{repository}:{tag}"):
+    with reporter.step(f"Look for {checked.semver} in oci://{repository}"):
         from akua_publish.clients.registry import RegistryClient
-        from akua_publish.release.push import packed_as_file, push_unless_present
+        from akua_publish.package.packing import hash_content
+        from akua_publish.release.push import check_reproduced, find_present
 
-        plain_http = repository.is_loopback if options.registry.plain_http is None else options.registry.plain_http
-        registry = RegistryClient(repository, options.registry.credentials_for(repository.host), plain_http, policy,
-                                  options.ca_bundle)
+        registry = RegistryClient(repository, options.registry.credentials_for(repository.host),
+                                  _plain_http(options, repository), policy, options.ca_bundle,
+                                  progress=reporter.progress)
         if registry.auth_scheme == "basic":
             reporter.warning(
                 f"The registry {repository.host} asks for HTTP Basic authentication. Akua's reader of published "
                 "packages (inspectOciPackage in Akua's core) answers only Bearer token challenges, so Akua may "
                 "not be able to read the version back (HTTP 422). Registries such as GHCR, Docker Hub and "
                 "Harbor use tokens.", title="Akua may not read this registry")
-        digest = push_unless_present(
-            registry, checked.semver, layer, artifact, registered=registered, reporter=reporter,
-            layer_file=lambda: packed_as_file(layer, options.package.path, work, vendoring.files))
-        result = replace(result, digest=digest, oci_ref=repository.oci_ref(digest))
-        reporter.info(f"The registry holds {result.oci_ref}")
+
+        def content() -> PackedContent:
+            started = time.monotonic()
+            hashed = hash_content(options.package.path, vendoring.files, reporter.progress)
+            reporter.info(f"Hashed {hashed.files} files in {time.monotonic() - started:.2f} s (nothing compressed): "
+                          f"content {hashed.digest} ({hashed.size} bytes).")
+            return hashed
+
+        present = find_present(registry, checked.semver, registered=registered, content=content, reporter=reporter)
+    if present is None:
+        with reporter.step("Pack"):
+            layer, artifact = _pack(options, checked, vendoring.files, work, reporter)
+            check_reproduced(checked.semver, registered, artifact)
+        digest = artifact.digest
+    else:
+        digest = present.manifest.digest
+    result = replace(result, digest=digest, oci_ref=repository.oci_ref(digest))
+    from akua_publish.signing.sign import planned_sidecars
+
+    # Signed now, so that a key that cannot sign fails before the push.
+    sidecars = planned_sidecars(checked.key, str(repository), digest, tag, lock=checked.lock,
+                                build=options.ci, attest=options.signing.attest) if checked.key else []
+    if present is None or not present.tagged:
+        with reporter.step(f"Push to oci://{repository}:{tag}"):
+            if present is None:
+                registry.push(tag, layer, artifact)
+            else:
+                registry.put_manifest(tag, present.manifest.raw)
+            reporter.info(f"The registry holds {result.oci_ref}")
 
     if checked.key:
         with reporter.step("Sign: cosign signature" + (" and SLSA provenance" if options.signing.attest else "")):
             from akua_publish.signing.sign import publish_sidecars
 
-            if digest != artifact.digest:  # Akua's version, or the same content packed by another release
-                sidecars = planned_sidecars(checked.key, str(repository), digest, tag, lock=checked.lock,
-                                            build=options.ci, attest=options.signing.attest)
             signatures = publish_sidecars(registry, checked.key, sidecars, digest, work_dir=work, reporter=reporter)
             result = replace(result, signatures=signatures)
 
-    with reporter.step("Register the version in Akua"):
-        from akua_publish.release.register import already_published, import_version, register
+    if registered:
+        from akua_publish.release.register import already_published
 
-        if registered:
-            return already_published(result, registered, reporter)
-        try:
+        return already_published(result, registered, reporter)
+    try:
+        if connections is not None:
+            with reporter.step("Check that Akua can read the artifact"):
+                from akua_publish.clients.registry import anonymous_read
+                from akua_publish.release.readability import Fixes, check_readable
+
+                check_readable(options.policy.readability_check, connections, repository=repository, digest=digest,
+                               anonymous_read=lambda: anonymous_read(repository, digest,
+                                                                     _plain_http(options, repository), policy,
+                                                                     options.ca_bundle),
+                               fixes=Fixes(options.akua.api_url, options.akua.workspace, options.ci),
+                               reporter=reporter)
+        with reporter.step("Register the version in Akua"):
+            from akua_publish.release.register import import_version, register
+
             if not found.package_id:
                 return import_version(akua, result, repository=repository, workspace=options.akua.workspace,
                                       display_image_url=options.package.display_image_url,
                                       compatibility=options.package.compatibility, reporter=reporter)
             return register(akua, options.package.compatibility, result, reporter)
-        except RetryableError as exc:
-            raise PushedNotRegisteredError(exc, result.oci_ref) from exc
+    except RetryableError as exc:
+        raise PushedNotRegisteredError(exc, result.oci_ref) from exc
+
+
+def _plain_http(options: Options, repository: Repository) -> bool:
+    return repository.is_loopback if options.registry.plain_http is None else options.registry.plain_http
+
+
+def _pack(options: Options, checked: _Checked, vendored: Sequence[VendoredFile], out_dir: Path | None,
+          reporter: Reporter) -> tuple[PackedLayer, Artifact]:
+    """The layer (to a file under ``out_dir``, or only hashed) and the artifact around it."""
+    from akua_publish.package.manifest import build_artifact, oci_annotations
+    from akua_publish.package.packing import pack
+
+    started = time.monotonic()
+    layer = pack(options.package.path, out_dir, vendored, reporter.progress)
+    artifact = build_artifact(layer, oci_annotations(checked.semver, options.ci.repository_url, options.ci.commit))
+    reporter.info(f"Packed {layer.files} files in {time.monotonic() - started:.2f} s: layer {layer.digest} "
+                  f"({layer.size} bytes; content {layer.content.digest}).")
+    reporter.info(f"Manifest digest: {artifact.digest}")
+    return layer, artifact
+
+
+def _dry_run(options: Options, checked: _Checked, result: PublishResult, *, repository: Repository,
+             registered: PackageVersion | None, reporter: Reporter) -> PublishResult:
+    from akua_publish.signing.sign import planned_sidecars
+
+    if checked.key:  # signed now, so that a key that cannot sign fails the dry run as it would the real one
+        sidecars = planned_sidecars(checked.key, str(repository), result.digest, result.tag, lock=checked.lock,
+                                    build=options.ci, attest=options.signing.attest)
+        reporter.info("A real run signs the artifact: " + ", ".join(s.tag for s in sidecars) + ".")
+    if registered and registered.ref != result.digest:
+        reporter.warning(f"Akua already has {checked.semver} as {registered.ref}, not {result.digest}: unless the "
+                         "registry holds the same content under that digest, a real run fails.",
+                         title=VersionConflictError.title)
+    reporter.info("Dry run: nothing was pushed to the registry and nothing was registered in Akua.")
+    return result
 
 
 def _check(options: Options, reporter: Reporter) -> _Checked:

@@ -2,8 +2,8 @@
 
 Failures are not reported, they are raised (``errors``), and the result is
 returned; a reporter only carries what happens on the way: log lines, warnings,
-the steps, and the secrets found during the run that must not be shown
-(a key file read from the checkout). Texts may hold terms (``wording``) that
+the steps, the progress of long work, and the secrets found during the run that
+must not be shown (a key file read from the checkout). Texts may hold terms (``wording``) that
 the reporter renders in its front end's words.
 """
 
@@ -14,7 +14,10 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
+from akua_publish.progress import Meter, Reading
 from akua_publish.wording import plain_words, render
+
+LOG_INTERVAL = 10.0  # seconds between progress lines in a log (CI, logging)
 
 
 class Reporter(Protocol):
@@ -29,6 +32,10 @@ class Reporter(Protocol):
 
     def secret(self, value: str) -> None:
         """A value that must never be shown (masked from here on, where the front end can)."""
+
+    def progress(self, label: str, total: int) -> Meter:
+        """A meter for long work (``total`` bytes, 0 if unknown), showing its readings as the front end
+        chooses (``progress.no_progress``: never)."""
 
 
 class LogReporter:
@@ -50,3 +57,11 @@ class LogReporter:
 
     def secret(self, value: str) -> None:
         """logging has no masking: nothing of the library logs a secret's value."""
+
+    def progress(self, label: str, total: int) -> Meter:
+        """A log record every 10 s while the work lasts."""
+        return Meter(label, total, self._reading, LOG_INTERVAL)
+
+    def _reading(self, reading: Reading) -> None:
+        if not reading.finished:
+            self._log.info("%s", reading)

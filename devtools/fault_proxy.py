@@ -2,7 +2,8 @@
 
 It forwards every request to the real registry and, when a fault switch
 matches, answers with an error status, drops the connection (before or after
-forwarding), cuts an upload half-way, or stalls. It records each request's
+forwarding), cuts an upload half-way, stalls, or flips a bit of the answer
+(``corrupt``). It records each request's
 method, path, status and body size, so tests can see what the action sent.
 """
 
@@ -42,6 +43,7 @@ class FaultProxy(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: FaultProxy
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # head and body are two writes: no 40 ms wait for a delayed ACK between
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -76,8 +78,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         kept = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_HEADERS}
-        self._answer(upstream.status_code, kept, b"" if self.command == "HEAD" else upstream.content, len(body),
-                     upstream.headers.get("Content-Length"))
+        content = b"" if self.command == "HEAD" else upstream.content
+        if fault is not None and fault.action == "corrupt" and content:  # one bit flipped in the middle
+            content = content[:len(content) // 2] + bytes([content[len(content) // 2] ^ 1]) + \
+                content[len(content) // 2 + 1:]
+        self._answer(upstream.status_code, kept, content, len(body), upstream.headers.get("Content-Length"))
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _proxy
 

@@ -5,6 +5,8 @@ this server checks HTTP Basic credentials and signs a JWT (RS256, with the
 certificate in ``x5c``) that grants only the actions the user holds *and*
 asked for. Distribution verifies the signature against the certificate in its
 ``rootcertbundle`` and enforces the scope: a pull-only token cannot push.
+Anyone, without credentials, gets a token that may pull the repositories in
+``public`` and nothing else, as GHCR treats public and private packages.
 """
 
 from __future__ import annotations
@@ -54,8 +56,10 @@ class TokenServer(ThreadingHTTPServer):
             self.socket = context.wrap_socket(self.socket, server_side=True)
         self.scheme = "https" if tls else "http"
         self.users = users
+        self.public: set[str] = set()  # repositories anyone may pull (the tests change it mid-run)
         self.issued: list[str] = []  # every token handed out, for the tests' secret scans
         self.credentials_seen: list[str] = []  # user names of every request that carried a password
+        self.asked: list[tuple[str, tuple[str, ...]]] = []  # (user, "" for anyone; scopes) of every token given
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ISSUER)])
         now = datetime.datetime.now(datetime.UTC)
@@ -86,7 +90,8 @@ class TokenServer(ThreadingHTTPServer):
         for scope in scopes:
             kind, _, rest = scope.partition(":")
             name, _, actions = rest.rpartition(":")
-            granted = [a for a in actions.split(",") if a in allowed]
+            anyone = {"pull"} if name in self.public else set()
+            granted = [a for a in actions.split(",") if a in allowed | anyone]
             access.append({"type": kind, "name": name, "actions": granted})
         now = int(time.time())
         header = {"typ": "JWT", "alg": "RS256",
@@ -117,6 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._answer(401, {"details": "invalid credentials"})
                 return
             user = name
+        self.server.asked.append((user, tuple(query.get("scope", []))))
         token = self.server.mint(user, query.get("scope", []))
         self._answer(200, {"token": token, "access_token": token, "expires_in": 300})
 

@@ -6,6 +6,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,12 +17,16 @@ from devtools.action import ROOT, ActionRun, run_action
 from devtools.docker_env import docker, ensure_base_image, ensure_engine
 from devtools.oracle import Oracle, OracleUnavailable, ensure_root
 from devtools.registry import LocalRegistry
+from devtools.token_server import TokenServer
 
 EXAMPLE = ROOT / "examples" / "hello"
 IMAGE = "akua-publish-test:image"
 LEAKS: list[tuple[str, str]] = []  # (where, what) of every secret found where it must not be; read by bench/
 EMULATOR_LOG: list[str] = []  # what the emulator says of its checks
 WORKSPACE_ID = "ws_tests"
+# The users of the private registries (HTTP Basic, and behind the token service): one pushes, one only reads.
+PUSHER, PASSWORD = "publisher", "pw-" + secrets.token_hex(12)
+READER, READER_PASSWORD = "reader", "ro-" + secrets.token_hex(12)
 OTHER_WORKSPACE = "ws_other"
 
 
@@ -49,8 +54,23 @@ def built_image() -> str:
 
 @pytest.fixture(scope="session")
 def registry() -> Iterator[LocalRegistry]:
-    with LocalRegistry() as running:
+    with LocalRegistry(access_log=True) as running:  # the tests count uploads
         yield running
+
+
+@pytest.fixture(scope="session")
+def token_server() -> Iterator[TokenServer]:
+    server = TokenServer({PUSHER: (PASSWORD, {"pull", "push"}), READER: (READER_PASSWORD, {"pull"})})
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def registries(token_server: TokenServer) -> Iterator[dict[str, LocalRegistry]]:
+    """Private registries as users have them: HTTP Basic (htpasswd), and a token service's as GHCR's."""
+    with LocalRegistry(basic_auth=(PUSHER, PASSWORD)) as basic, \
+            LocalRegistry(token_server=token_server, access_log=True) as token:
+        yield {"basic": basic, "token": token}
 
 
 @dataclass
@@ -62,6 +82,15 @@ class Akua:
     token: str
     read_only_token: str
     secrets: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def connection(self, host: str, credentials: tuple[str, str], *, active: bool = True) -> Iterator[None]:
+        """A registry connection of the tests' workspace for ``host`` while the block runs."""
+        added = self.store.add_connection(WORKSPACE_ID, host, credentials, active=active)
+        try:
+            yield
+        finally:
+            self.store.connections.remove(added)
 
 
 @pytest.fixture(scope="session")

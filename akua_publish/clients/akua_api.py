@@ -7,14 +7,14 @@ quoting Akua's own messages from either error envelope Akua uses.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from akua_publish.about import USER_AGENT
-from akua_publish.clients.akua_types import Package, PackageVersion
+from akua_publish.clients.akua_types import Package, PackageVersion, RegistryConnection, RegistryConnections
 from akua_publish.clients.http import RETRY_STATUSES, TimeoutSession, connection_reason, retry_after, tls_problem
 from akua_publish.clients.retry import RetryPolicy
 from akua_publish.errors import (
@@ -32,6 +32,10 @@ MAX_PAGES = 1000
 TOKEN_HINT = (
     f"Check {setting('api-token')}: it must be a current workspace API token (sk_akua_...) or OAuth2 token."
 )
+
+
+class _Withheld(Exception):
+    """Akua would not list something the run only wanted to know (its answer, in words)."""
 
 
 class _Bearer(requests.auth.AuthBase):
@@ -99,6 +103,23 @@ class AkuaClient:
         self._raise_for(response, "", "import the package")
         return Package.from_json(_json_object(response))
 
+    def registry_connections(self) -> RegistryConnections:
+        """The workspace's registry connections, every page. A token that may not list them (403), or an
+        Akua without the list (404), gets Akua's answer instead: the list is advice, not a condition of
+        publishing."""
+
+        def check(response: requests.Response, package_id: str, action: str) -> None:
+            if response.status_code in (403, 404):
+                raise _Withheld(f"HTTP {response.status_code}: {error_messages(response).rstrip('.')}")
+            self._raise_for(response, package_id, action)
+
+        try:
+            found = [RegistryConnection.from_json(item)
+                     for item in self._pages("/registry_connections", "", "list the registry connections", check)]
+        except _Withheld as exc:
+            return RegistryConnections(withheld=str(exc))
+        return RegistryConnections(tuple(found))
+
     def version_inputs(self, package_id: str, version_id: str) -> Any:
         """A version's ``input_schema`` on its own (for a list entry that omits it)."""
         response = self._call("GET", f"/packages/{quote(package_id)}/versions/{quote(version_id)}/inputs")
@@ -110,14 +131,15 @@ class AkuaClient:
         yield from map(PackageVersion.from_json,
                        self._pages(f"/packages/{quote(package_id)}/versions", package_id, "list the versions"))
 
-    def _pages(self, path: str, package_id: str, action: str) -> Iterator[dict[str, Any]]:
+    def _pages(self, path: str, package_id: str, action: str,
+               check: Callable[[requests.Response, str, str], None] | None = None) -> Iterator[dict[str, Any]]:
         cursor = ""
         for _ in range(MAX_PAGES):
             params: dict[str, Any] = {"limit": PAGE_LIMIT}
             if cursor:
                 params["cursor"] = cursor
             response = self._call("GET", path, params=params)
-            self._raise_for(response, package_id, action)
+            (check or self._raise_for)(response, package_id, action)
             page = _json_object(response)
             yield from (item for item in page.get("data") or [] if isinstance(item, dict))
             cursor = page.get("next_cursor") or ""

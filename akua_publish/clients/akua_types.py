@@ -1,4 +1,5 @@
-"""Akua's answers, typed where they enter (``openapi-packages.json``'s ``Package`` and ``PackageVersion``).
+"""Akua's answers, typed where they enter (``openapi-packages.json``'s ``Package`` and ``PackageVersion``,
+``openapi-registry-connections.json``'s ``RegistryCredential``).
 
 Only the fields the publish reads are kept. Reading is lenient, as a client of an
 API that adds fields should be: a missing string is empty; a version listed without
@@ -52,6 +53,29 @@ class PackageVersion:
         return cls(id=_text(value, "id"), semver=_text(value, "semver"), ref=_text(value, "ref"),
                    published_at="" if published is None else str(published),
                    input_schema=value.get("input_schema", ABSENT))
+
+
+@dataclass(frozen=True)
+class RegistryConnection:
+    """A registry connection of the workspace: Akua reads artifacts under ``registry_url`` with it."""
+
+    id: str
+    name: str
+    registry_url: str  # e.g. ghcr.io, or https://ghcr.io/acme
+    is_active: bool
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> RegistryConnection:
+        return cls(id=_text(value, "id"), name=_text(value, "name"), registry_url=_text(value, "registry_url"),
+                   is_active=value.get("is_active") is True)
+
+
+@dataclass(frozen=True)
+class RegistryConnections:
+    """The workspace's registry connections, or why Akua did not list them (``withheld``: its answer)."""
+
+    connections: tuple[RegistryConnection, ...] = ()
+    withheld: str = ""
 
 
 def _text(value: dict[str, Any], key: str) -> str:

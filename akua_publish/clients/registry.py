@@ -19,22 +19,31 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import oras.container
 import oras.provider
 import requests
+import urllib3
 
 from akua_publish.clients.registry_transport import RegistryTransport
 from akua_publish.clients.retry import RetryPolicy
-from akua_publish.errors import PublishError, RegistryRejectedError
+from akua_publish.errors import (
+    PublishError,
+    RegistryAuthError,
+    RegistryContentError,
+    RegistryRejectedError,
+    RegistryUnavailableError,
+)
 from akua_publish.oci import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, Artifact, PackedLayer
+from akua_publish.progress import Meter, Progress, no_progress
 from akua_publish.reference import Credentials, Repository
 
 CHUNK_SIZE = 4 * 1024 * 1024  # GHCR refuses chunks over 4 MiB
+READ_CHUNK = 1024 * 1024
 SMALL_BLOB_LIMIT = 1024 * 1024  # a sidecar's payload or envelope is a few kilobytes
 MANIFEST_ACCEPT = ", ".join((
     MANIFEST_MEDIA_TYPE,
@@ -68,12 +77,16 @@ class _Oras(oras.provider.Registry):  # type: ignore[misc]  # oras ships no type
         super().__init__(hostname=transport.host, insecure=transport.scheme == "http")
         self.session = _NoDirectRequests()
         self._transport = transport
+        self.meter: Meter | None = None  # counts the bytes of blob data sent, while an upload runs
 
     def do_request(  # noqa: PLR0917 (oras's own signature, which its upload methods call)
         self, url: str, method: str = "GET", data: dict[str, Any] | bytes | None = None,
         headers: dict[str, str] | None = None, json: dict[str, Any] | None = None, stream: bool = False,
     ) -> requests.Response:
-        return self._transport.request(method, url, data=data, headers=headers, json=json, stream=stream)
+        response = self._transport.request(method, url, data=data, headers=headers, json=json, stream=stream)
+        if self.meter is not None and method in ("PATCH", "PUT") and isinstance(data, bytes):
+            self.meter.add(len(data))
+        return response
 
 
 @dataclass(frozen=True)
@@ -85,11 +98,20 @@ class StoredManifest:
     content: dict[str, Any]
 
 
+class BlobReader(Protocol):
+    def feed(self, chunk: bytes) -> bool:
+        """Take the next chunk of the blob; False when nothing more is wanted."""
+
+
+Reader = TypeVar("Reader", bound=BlobReader)
+
+
 class RegistryClient:
     def __init__(self, repository: Repository, credentials: Credentials, plain_http: bool,
-                 policy: RetryPolicy, ca_bundle: str = "") -> None:
+                 policy: RetryPolicy, ca_bundle: str = "", *, progress: Progress = no_progress) -> None:
         self.repository = repository
         self._policy = policy
+        self._progress = progress
         self._transport = RegistryTransport(repository, credentials, plain_http, policy, ca_bundle)
         self._transport.connect()
         self._client = _Oras(self._transport)
@@ -138,6 +160,39 @@ class RegistryClient:
             data = response.raw.read(limit + 1, decode_content=True)
         return data if len(data) <= limit else None
 
+    def read_blob(self, digest: str, size: int, reader: Callable[[], Reader]) -> Reader | None:
+        """Stream a blob (checked against its digest) into a new ``reader()``, from the start again when
+        the registry fails midway; None when the registry has no such blob."""
+        url = self._transport.url(f"/v2/{self.repository.name}/blobs/{digest}")
+
+        def attempt() -> Reader | None:
+            response = self._transport.request("GET", url, stream=True)
+            with response:
+                if response.status_code == 404:
+                    return None
+                _expect(response, (200,), f"GET of blob {digest[:19]}")
+                fed, sha, wanted = reader(), hashlib.sha256(), True
+                with self._progress("Reading back the published layer", max(size, 0)) as meter:
+                    try:
+                        # To the end even when the reader has seen enough: only the whole blob's digest tells
+                        # a registry that serves corrupt bytes from a blob of other content.
+                        for chunk in response.iter_content(READ_CHUNK):
+                            sha.update(chunk)
+                            meter.add(len(chunk))
+                            wanted = wanted and fed.feed(chunk)
+                    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+                        raise RegistryUnavailableError(
+                            f"The download of the blob {digest[:19]} from {self.repository.host} broke off.",
+                            "Re-run the job.") from exc
+            if "sha256:" + sha.hexdigest() != digest:
+                raise RegistryContentError(
+                    f"The registry {self.repository.host} served the blob {digest} with other bytes; nothing "
+                    "was pushed or registered.",
+                    "Re-run the job; if it persists, report it to the registry's operator.")
+            return fed
+
+        return self._policy.run(attempt, f"GET of blob {digest[:19]}")
+
     def push(self, tag: str, layer: PackedLayer, artifact: Artifact) -> str:
         """Upload both blobs, then the manifest; return its digest."""
         if layer.path is None:
@@ -162,6 +217,7 @@ class RegistryClient:
         return self.put_manifest(tag, manifest)
 
     def _upload(self, blobs: Iterable[tuple[Path, str, str, int]], tag: str) -> None:
+        """Upload blobs; the progress of any over one request (the layer) is shown."""
         container = oras.container.Container(f"{self.repository.name}:{tag}", registry=self.repository.host)
         container.registry = self.repository.host
         container.namespace, _, container.repository = self.repository.name.rpartition("/")
@@ -175,9 +231,14 @@ class RegistryClient:
                     # would cost as much as sending it (the tag is new, so it rarely has).
                     response = self._client.put_upload(path, container, descriptor)
                 else:  # ask first, then PATCHes of at most 4 MiB, streamed from the file
-                    response = self._client.upload_blob(
-                        path, container, descriptor, do_chunked=True, chunk_size=CHUNK_SIZE
-                    )
+                    with self._progress("Uploading", descriptor["size"]) as meter:
+                        self._client.meter = meter
+                        try:
+                            response = self._client.upload_blob(
+                                path, container, descriptor, do_chunked=True, chunk_size=CHUNK_SIZE
+                            )
+                        finally:
+                            self._client.meter = None
                 _expect(response, (200, 201, 202), f"upload of blob {descriptor['digest']}")
 
             self._policy.run(upload, f"Upload of blob {digest[:19]}")
@@ -201,6 +262,22 @@ class RegistryClient:
                 "Use an OCI-compliant registry.",
             )
         return stored
+
+
+def anonymous_read(repository: Repository, digest: str, plain_http: bool, policy: RetryPolicy,
+                   ca_bundle: str = "") -> str:
+    """Whether anyone may read the manifest ``digest`` without credentials, as Akua's reader does without a
+    registry connection: the registry's anonymous token flow (or none), then the manifest. Returns ""
+    when it can be read, else what the registry answered. No credential of any kind is sent."""
+    transport = RegistryTransport(repository, Credentials("", ""), plain_http, policy, ca_bundle, actions="pull")
+    url = transport.url(f"/v2/{repository.name}/manifests/{digest}")
+    try:
+        response = policy.run(lambda: transport.request("GET", url, headers={"Accept": MANIFEST_MEDIA_TYPE}),
+                              f"Anonymous GET of manifest {digest[:19]}")
+    except RegistryAuthError:
+        return "it asks for credentials"
+    with response:
+        return "" if response.status_code == 200 else f"HTTP {response.status_code} to an anonymous GET of the manifest"
 
 
 def _expect(response: requests.Response, ok: tuple[int, ...], what: str) -> None:

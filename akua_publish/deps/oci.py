@@ -32,6 +32,7 @@ from akua_publish.errors import (
     UnpackDeadlineError,
 )
 from akua_publish.options import UnpackLimits
+from akua_publish.progress import Meter, Progress, no_progress
 from akua_publish.reference import Credentials, Repository, is_loopback_host
 from akua_publish.wording import setting
 
@@ -47,8 +48,9 @@ MAX_BLOB = 1024**3  # Akua refuses a chart layer over 1 GiB before downloading i
 
 class NetworkFetcher:
     def __init__(self, policy: RetryPolicy, credentials: Mapping[str, Credentials], scratch: Path,
-                 ca_bundle: str = "", limits: UnpackLimits | None = None) -> None:
+                 ca_bundle: str = "", limits: UnpackLimits | None = None, *, progress: Progress = no_progress) -> None:
         self._policy = policy
+        self._progress = progress
         self._credentials = credentials
         self._scratch = scratch  # downloaded blobs and git objects, apart from the trees that are vendored
         self._ca_bundle = ca_bundle
@@ -80,8 +82,10 @@ class NetworkFetcher:
                                       "Check `version` in akua.toml (a tag of the chart, used verbatim).")
             layer, size, helm = _chart_layer(manifest, what)
             _check_pin(what, layer, pin)
-            found = self._policy.run(lambda: _download(transport, f"/v2/{name}/blobs/{layer}", blob, size),
-                                     f"Download of {alias}")
+            found = self._policy.run(
+                lambda: _download(transport, f"/v2/{name}/blobs/{layer}", blob, size,
+                                  self._progress(f"Downloading {alias}", size if size < MAX_BLOB else 0)),
+                f"Download of {alias}")
         except DependencyError:
             raise
         except PublishError as exc:
@@ -150,9 +154,14 @@ def _check_pin(what: str, layer: str, pin: str) -> None:
             "version that matches the lock.", file="akua.lock")
 
 
-def _download(transport: RegistryTransport, path: str, blob: Path, declared: int) -> str:
+def _download(transport: RegistryTransport, path: str, blob: Path, declared: int, meter: Meter) -> str:
     """Stream a chart blob to ``blob``, hashing it on the way in a second thread (``ChunkWorker``), and
     return the sha256 of the bytes that arrived; more bytes than the descriptor declares are refused."""
+    with meter:
+        return _stream(transport, path, blob, declared, meter)
+
+
+def _stream(transport: RegistryTransport, path: str, blob: Path, declared: int, meter: Meter) -> str:
     response = transport.request("GET", transport.url(path), stream=True)
     if response.status_code != 200:
         raise DependencyError(f"The registry {transport.host} answered HTTP {response.status_code} for {path}.",
@@ -171,6 +180,7 @@ def _download(transport: RegistryTransport, path: str, blob: Path, declared: int
                                           "The registry served corrupt content; report it to its operator.")
                 worker.put(chunk)
                 out.write(chunk)
+                meter.add(len(chunk))
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         raise DependencyUnavailableError(f"The download of {path} from {transport.host} broke off.",
                                          "Re-run the job.") from exc

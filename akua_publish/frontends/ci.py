@@ -5,6 +5,7 @@ own registry only.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -27,7 +28,19 @@ def github_context(environ: Mapping[str, str]) -> CiContext:
         workflow_ref=env("GITHUB_WORKFLOW_REF"), event=env("GITHUB_EVENT_NAME"),
         run_url=f"{server.rstrip('/')}/{repository}/actions/runs/{run_id}" if repository and run_id else "",
         registry_namespace=f"{github_registry(server)}/{owner}" if owner else "",
+        owner=owner, owner_kind=_owner_kind(env("GITHUB_EVENT_PATH")),
     )
+
+
+def _owner_kind(event_path: str) -> str:
+    """``User`` or ``Organization``, as the event's repository owner says (for GHCR's settings page)."""
+    try:
+        with open(event_path, encoding="utf-8") as handle:
+            event = json.load(handle)
+        kind = event["repository"]["owner"]["type"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    return kind if kind in ("User", "Organization") else ""
 
 
 def github_registry(server_url: str) -> str:

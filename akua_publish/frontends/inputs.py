@@ -44,6 +44,8 @@ TABLE = (
           choices=("strict", "warn", "off")),
     Input("contract-check", "strict", "compare the input schema with the previous version's",
           choices=("strict", "warn", "off")),
+    Input("readability-check", "strict", "check that Akua can read what is pushed (a public repository, or a "
+          "registry connection)", choices=("strict", "warn", "off")),
     Input("repository", "", "OCI repository (host/name); default: the package's, from Akua"),
     Input("registry-username", "", "registry user", env="GITHUB_ACTOR", action_default="${{ github.actor }}"),
     Input("registry-password", "", "registry password or token", env="AKUA_REGISTRY_PASSWORD", secret=True),

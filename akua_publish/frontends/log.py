@@ -3,7 +3,8 @@
 ``Warning: ...``, ``Error: <title> (<file>:<line>): <message>``, ``== step ==``,
 every term in the front end's words, and every secret the run knows replaced
 by ``***`` before a line is written: a runner masks secrets, a terminal or
-another CI does not.
+another CI does not. Long work shows its progress as a line every 10 s (a CI
+log), as a live bar (a terminal), or not at all.
 """
 
 from __future__ import annotations
@@ -11,20 +12,33 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import TextIO
 
+from akua_publish.frontends.bar import INTERVAL, TerminalBar
+from akua_publish.progress import Meter, Reading, no_progress
+from akua_publish.reporter import LOG_INTERVAL
 from akua_publish.wording import Vocabulary, render
 
 REDACTED = "***"
 
 
+class ProgressStyle(StrEnum):
+    LINES = "lines"  # a log line every 10 s
+    BAR = "bar"  # a live bar on a terminal (stderr)
+    NONE = "none"
+
+
 class PlainLog:
-    def __init__(self, out: TextIO = sys.stdout, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(self, out: TextIO = sys.stdout, vocabulary: Vocabulary | None = None, *,
+                 progress: ProgressStyle = ProgressStyle.LINES, bar_out: TextIO = sys.stderr) -> None:
         from akua_publish.frontends.vocabulary import cli_words
 
         self._out = out
         self._words = vocabulary or cli_words
         self._secrets: set[str] = set()
+        self._style = progress
+        self._bar = TerminalBar(bar_out) if progress is ProgressStyle.BAR else None
 
     # --- the Reporter --------------------------------------------------------------------------
 
@@ -45,6 +59,17 @@ class PlainLog:
             if len(part.strip()) >= 4:  # shorter pieces would blank out ordinary words
                 self._secrets.add(part.strip())
 
+    def progress(self, label: str, total: int) -> Meter:
+        if self._bar is not None:
+            return Meter(label, total, self._bar.show, INTERVAL)
+        if self._style is ProgressStyle.LINES:
+            return Meter(label, total, self._reading, LOG_INTERVAL)
+        return no_progress(label, total)
+
+    def _reading(self, reading: Reading) -> None:
+        if not reading.finished:
+            self.write(str(reading))
+
     # --- the front end's own -------------------------------------------------------------------
 
     def error(self, message: str, title: str = "", file: str = "", line: int | None = None) -> None:
@@ -56,6 +81,8 @@ class PlainLog:
         return render(text, self._words)
 
     def write(self, line: str) -> None:
+        if self._bar is not None:
+            self._bar.clear()  # redrawn with the next reading, below the line
         self._out.write(self.redacted(line) + "\n")
         self._out.flush()
 

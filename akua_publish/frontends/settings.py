@@ -74,6 +74,7 @@ def build_options(text: Text, environ: Mapping[str, str], *, root: Path, confine
                                key=text("cosign-private-key"), passphrase=text("cosign-password")),
         policy=PolicyOptions(schema_check=_choice(text, "schema-check", CheckMode),
                              contract_check=_choice(text, "contract-check", CheckMode),
+                             readability_check=_choice(text, "readability-check", CheckMode),
                              dry_run=_flag(text, "dry-run")),
         limits=LimitOptions(max_attempts=int(_number(text, "max-attempts", whole=True)),
                             deadline=_number(text, "deadline"), timeout=_number(text, "timeout")),

@@ -3,18 +3,22 @@
 The manifest digest is the sha256 of these exact bytes; the registry adapter
 sends them as they are, so the digest reported is the one the registry stores.
 Only annotations that are the same on a re-run are set: a re-run of the same
-commit must produce the same digest. The config records the artifact format,
-not the release of akua-publish that packed it, so the same content keeps its
-digest across patch and minor releases of the action.
+commit must produce the same digest. The content layer's descriptor records the
+sha256 of the uncompressed tar, so that a re-run knows what the registry holds
+by hashing the tar alone. The config records the artifact format, not the
+release of akua-publish that packed it.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from akua_publish.oci import (
     CONFIG_MEDIA_TYPE,
+    CONTENT_DIGEST_ANNOTATION,
     CONTENT_MEDIA_TYPE,
     MANIFEST_MEDIA_TYPE,
     Artifact,
@@ -24,7 +28,9 @@ from akua_publish.oci import (
 
 # The config's `akuaVersion`: bumped only when the same package would pack to other bytes
 # (packing rules, manifest shape), never with a release of akua-publish that keeps them.
-ARTIFACT_FORMAT = "akua-publish/1"
+# 2: the content layer's descriptor carries CONTENT_DIGEST_ANNOTATION.
+ARTIFACT_FORMAT = "akua-publish/2"
+DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def build_artifact(layer: PackedLayer, annotations: dict[str, str]) -> Artifact:
@@ -37,19 +43,34 @@ def build_artifact(layer: PackedLayer, annotations: dict[str, str]) -> Artifact:
             "digest": sha256_digest(config),
             "size": len(config),
         },
-        "layers": [{"mediaType": CONTENT_MEDIA_TYPE, "digest": layer.digest, "size": layer.size}],
+        "layers": [{"mediaType": CONTENT_MEDIA_TYPE, "digest": layer.digest, "size": layer.size,
+                    "annotations": {CONTENT_DIGEST_ANNOTATION: layer.content.digest}}],
     }
     if annotations:
         manifest["annotations"] = dict(sorted(annotations.items()))
     return Artifact(config=config, manifest=_canonical(manifest))
 
 
-def content_layer_digest(manifest: dict[str, Any]) -> str | None:
-    """The digest of the first Akua content layer, as Akua's reader picks it; None if there is none."""
+@dataclass(frozen=True)
+class ContentLayer:
+    """The content layer of a stored manifest, as Akua's reader picks it (the first of its media type)."""
+
+    digest: str
+    size: int  # -1 when the descriptor gives none
+    content_digest: str  # the sha256 of its uncompressed tar, "" when the descriptor does not say
+
+
+def content_layer(manifest: dict[str, Any]) -> ContentLayer | None:
+    """The first Akua content layer of ``manifest``; None if there is none."""
     for layer in manifest.get("layers") or []:
         if isinstance(layer, dict) and layer.get("mediaType") == CONTENT_MEDIA_TYPE:
-            digest = layer.get("digest")
-            return digest if isinstance(digest, str) else None
+            digest, size = layer.get("digest"), layer.get("size")
+            annotations = layer.get("annotations")
+            noted = annotations.get(CONTENT_DIGEST_ANNOTATION) if isinstance(annotations, dict) else None
+            if not isinstance(digest, str):
+                return None
+            return ContentLayer(digest, size if isinstance(size, int) and not isinstance(size, bool) else -1,
+                                noted if isinstance(noted, str) and DIGEST.fullmatch(noted) else "")
     return None
 
 

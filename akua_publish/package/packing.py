@@ -10,6 +10,7 @@ the package.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -19,12 +20,14 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from akua_publish.chunk_worker import ChunkWorker
 from akua_publish.errors import PackageError, PackingError, PrivateKeyError
-from akua_publish.oci import PackedLayer
+from akua_publish.oci import PackedContent, PackedLayer
 from akua_publish.package import akua_toml
 from akua_publish.package.tar_stream import TarWriter
+from akua_publish.progress import Meter, Progress, no_progress
 from akua_publish.wording import secret
 
 PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")  # PKCS#8, SEC1, RSA, OpenSSH, cosign
@@ -90,37 +93,88 @@ class VendoredFile:
     executable: bool
 
 
-def pack(root: Path, out_dir: Path | None, vendored: Sequence[VendoredFile] = ()) -> PackedLayer:
-    """Write the layer tarball under ``out_dir`` (or, without one, only hash it); its digest and size.
+def pack(root: Path, out_dir: Path | None, vendored: Sequence[VendoredFile] = (),
+         progress: Progress = no_progress) -> PackedLayer:
+    """Write the layer tarball under ``out_dir`` (or, without one, only hash it); its digests and size.
 
     The archive's ``akua.toml`` is the file re-serialised as Akua packs it
     (``akua_toml.packed``: no ``replace``, no comments, defaults written out).
     ``vendored`` entries (resolved dependencies) follow all workspace entries, in
-    Akua's order of their tarball paths, with the same normalised headers.
+    Akua's order of their tarball paths, with the same normalised headers. The
+    uncompressed tar is hashed on the way (``PackedLayer.content``), for the
+    manifest's annotation.
     """
+    target = out_dir / "package.tar.gz" if out_dir else None
+    sink = _LayerFile(target)
+    try:
+        with _Compressor(sink) as compressor:
+            content = _write_tar(root, vendored, compressor, progress, "Packing")
+    finally:
+        sink.close()
+    return PackedLayer(path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=content.files,
+                       content=content)
+
+
+def hash_content(root: Path, vendored: Sequence[VendoredFile] = (), progress: Progress = no_progress) -> PackedContent:
+    """The tar ``pack`` would compress, hashed only (nothing compressed, nothing written): what a re-run
+    compares with the content the registry holds."""
+    return _write_tar(root, vendored, _Discard(), progress, "Hashing the package")
+
+
+def _write_tar(root: Path, vendored: Sequence[VendoredFile], out: _TarSink, progress: Progress,
+               label: str) -> PackedContent:
+    """The layer's tar stream, written to ``out`` and hashed; checked for private keys on the way."""
     manifest, signing_key = _packed_manifest(root)
     files = list_files(root)
     if signing_key in files:
         raise key_in_package(signing_key, "is the signing key akua.toml names ([signing].cosign_private_key)")
     extra = sorted(vendored, key=lambda entry: component_order(entry.tar_path))
-    target = out_dir / "package.tar.gz" if out_dir else None
-    sink = _LayerFile(target)
-    try:
-        with _Compressor(sink) as compressor:
-            tar = TarWriter(compressor)
-            for rel in files:
-                if rel == "akua.toml":
-                    tar.add(rel, len(manifest), False, io.BytesIO(manifest).read, COPY_BUFFER)
-                else:
-                    _add_file(tar, os.path.join(root, rel), rel)
-            for entry in extra:
-                _add_file(tar, str(entry.source), entry.tar_path, entry.executable)
-            tar.close()
-    finally:
-        sink.close()
-    return PackedLayer(
-        path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=len(files) + len(extra)
-    )
+    hashed = _Hashed(out)
+    with progress(label, _total(root, files, manifest, extra)) as meter:
+        tar = TarWriter(hashed)
+        for rel in files:
+            if rel == "akua.toml":
+                tar.add(rel, len(manifest), False, io.BytesIO(manifest).read, COPY_BUFFER)
+                meter.add(len(manifest))
+            else:
+                _add_file(tar, os.path.join(root, rel), rel, meter=meter)
+        for entry in extra:
+            _add_file(tar, str(entry.source), entry.tar_path, entry.executable, meter)
+        tar.close()
+    return PackedContent(digest="sha256:" + hashed.sha.hexdigest(), size=hashed.size, files=len(files) + len(extra))
+
+
+def _total(root: Path, files: list[str], manifest: bytes, extra: Sequence[VendoredFile]) -> int:
+    """The bytes of content to pack, for the progress shown (a file that cannot be read counts 0 here and
+    fails where it is packed)."""
+    total = 0
+    for path in [*(root / rel for rel in files if rel != "akua.toml"), *(entry.source for entry in extra)]:
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size
+    return total + len(manifest)
+
+
+class _TarSink(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+class _Hashed:
+    """Hashes the tar stream on its way to ``out`` (in the main thread, which waits on gzip's anyway)."""
+
+    def __init__(self, out: _TarSink) -> None:
+        self._out = out
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.sha.update(data)
+        self.size += len(data)
+        self._out.write(data)
+
+
+class _Discard:
+    def write(self, data: bytes) -> None:
+        """The hash is all a re-run needs."""
 
 
 def _packed_manifest(root: Path) -> tuple[bytes, str]:
@@ -138,7 +192,8 @@ def _packed_manifest(root: Path) -> tuple[bytes, str]:
     return akua_toml.packed(data), rel
 
 
-def _add_file(tar: TarWriter, path: str, rel: str, executable: bool | None = None) -> None:
+def _add_file(tar: TarWriter, path: str, rel: str, executable: bool | None = None,
+              meter: Meter | None = None) -> None:
     """Add ``path`` as ``rel``; its mode from its executable bit unless ``executable`` says."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -150,7 +205,7 @@ def _add_file(tar: TarWriter, path: str, rel: str, executable: bool | None = Non
     try:
         before = os.fstat(fd)
         runs = bool(before.st_mode & stat.S_IXUSR) if executable is None else executable
-        tar.add(rel, before.st_size, runs, _ExactReader(fd, before.st_size, rel).read, COPY_BUFFER)
+        tar.add(rel, before.st_size, runs, _ExactReader(fd, before.st_size, rel, meter).read, COPY_BUFFER)
         after = os.fstat(fd)
         grew = os.read(fd, 1) != b""
     finally:
@@ -174,9 +229,10 @@ class _ExactReader:
     """Feeds the tar writer exactly ``size`` bytes; a file that shrank fails the packing, and so does one that
     holds a PEM private key (the artifact is public: Akua's CLI would pack a `cosign.key` left there)."""
 
-    def __init__(self, fd: int, size: int, rel: str) -> None:
+    def __init__(self, fd: int, size: int, rel: str, meter: Meter | None) -> None:
         self._fd, self._left, self._rel = fd, size, rel
         self._tail = b""
+        self._meter = meter
 
     def read(self, n: int) -> bytes:
         want = min(n, self._left)
@@ -195,6 +251,8 @@ class _ExactReader:
             raise key_in_package(self._rel, "holds a PEM private key")
         self._tail = seam[-KEY_MARKER_SPAN:] if len(data) <= KEY_MARKER_SPAN else data[-KEY_MARKER_SPAN:]
         self._left -= len(data)
+        if self._meter is not None:
+            self._meter.add(len(data))
         return data
 
 

@@ -243,3 +243,43 @@ def test_the_command_line_takes_a_path_outside_the_current_folder(workspace: Pat
     above = cli(elsewhere, *common, "--path", str(Path("../..") / workspace.relative_to(tmp_path) / "pkg"), env=env)
     assert absolute.returncode == above.returncode == 0, absolute.stderr + above.stderr
     assert json.loads(absolute.stdout)["digest"] == json.loads(above.stdout)["digest"]
+
+
+def on_a_terminal(workspace: Path, *args: str, env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], str]:
+    """The command with its stderr on a pseudo-terminal (stdout a pipe, as `> outputs.json` makes it)."""
+    import pty
+    import select
+
+    main, side = pty.openpty()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_", "AKUA_"))}
+    process = subprocess.Popen([sys.executable, "-m", "akua_publish", *args], cwd=workspace, stdout=subprocess.PIPE,
+                               stderr=side, text=True, env={**clean, "PYTHONPATH": str(ROOT), **env})
+    os.close(side)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([main], [], [], 120)
+        try:
+            data = os.read(main, 65536) if ready else b""
+        except OSError:  # the other side closed
+            data = b""
+        if not data:
+            break
+        seen += data
+    stdout = process.stdout.read() if process.stdout else ""
+    os.close(main)
+    return subprocess.CompletedProcess(args, process.wait(timeout=60), stdout, ""), seen.decode(errors="replace")
+
+
+@pytest.mark.parametrize("quiet", [False, True], ids=["bar", "quiet"])
+def test_a_terminal_gets_a_live_bar_on_stderr_and_json_stays_clean(workspace: Path, target: Target,
+                                                                   quiet: bool) -> None:
+    (workspace / "pkg" / "data.bin").write_bytes(os.urandom(48 << 20))  # long enough to be drawn
+    env = {"AKUA_API_TOKEN": target.akua.token, "AKUA_API_BASE_URL": target.akua.server.base_url}
+    done, terminal = on_a_terminal(workspace, "--package-id", target.package_id, "--path", "pkg", "--version",
+                                   "0.3.0", "--json", *(["--quiet"] if quiet else []), env=env)
+    assert done.returncode == 0, terminal
+    assert json.loads(done.stdout)["status"] == "published"  # stdout holds the JSON and nothing else
+    drawn = re.findall(r"\r(Packing|Uploading) \[[#-]+\] +\d+%", terminal)
+    assert bool(drawn) is not quiet, terminal[-2000:]
+    if not quiet:
+        assert "\r\x1b[K" in terminal and {"Packing", "Uploading"} <= set(drawn)

@@ -114,9 +114,9 @@ def test_an_untrusted_akua_api_certificate_is_not_an_outage(publish, target: Tar
 
 def run_with_token_server(publish, akua: Akua, server: TokenServer, ca: TestCA | None, inputs: dict[str, str],
                           env: dict[str, str] | None = None):
-    with LocalRegistry(token_server=server, tls=ca) as registry:
+    with LocalRegistry(token_server=server, tls=ca) as registry, akua.connection(registry.host,
+                                                                                   (READER, READER_PASSWORD)):
         target = package_on(registry, akua)
-        akua.store.registry_connections[registry.host] = (READER, READER_PASSWORD)
         if ca:
             akua.store.registry_tls[registry.host] = str(ca.ca_file)
         extra = {"plain-http": "false"} if ca else {}

@@ -217,11 +217,8 @@ def test_a_private_chart_needs_dependency_credentials(publish, target: Target, w
     assert "dependency-credentials" in error_lines(refused)[0]
     target.assert_untouched()
     credentials = json.dumps({private.host: {"username": READER, "password": READER_PASSWORD}})
-    target.akua.store.registry_connections[private.host] = (READER, READER_PASSWORD)  # Akua reads it too
-    try:
+    with target.akua.connection(private.host, (READER, READER_PASSWORD)):  # Akua reads the dependency too
         run = publish(inputs={"dependency-credentials": credentials})
-    finally:
-        del target.akua.store.registry_connections[private.host]
     assert run.returncode == 0, run.log
     assert READER_PASSWORD not in run.log + run.summary and run.leaked(server.issued) == []
     assert "::add-mask::" + READER_PASSWORD in run.stdout

@@ -2,8 +2,10 @@
 
 examples/hello is packed as it is committed; examples/wrapper with its dependencies vendored from
 the chart and the git tree the demo serves (``devtools/dependencies.py``), written here without a
-network. A change of these digests is a change of the artifact format: it needs a new
-``akuaVersion`` (``ARTIFACT_FORMAT``) and a major release, not a refactoring.
+network. A change of the layer's digests is a change of the packing, of the manifest's a change
+of the artifact format: either needs a new ``akuaVersion`` (``ARTIFACT_FORMAT``), never a
+refactoring. The manifests are those of format 2, whose layer descriptor records the content's
+digest; the layers are those format 1 packed, byte for byte.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from devtools.dependencies import CHART_FILES, chart_tarball
 
 ROOT = Path(__file__).resolve().parents[2]
 HELLO = ("sha256:3ff4d2141dbef3a74178f002e0db2c1d575766dff3cc410477edf0a08116886c",  # layer, manifest
-         "sha256:5c14259798895e8021e319b189737f5f6d57b4b26e0b4b66a295d7e2d8c8397a")
+         "sha256:0a8f7ba966c252190d47bd1999736d731c25d6b2ac64d2c2249b9e9389c3dbc3")
 WRAPPER = ("sha256:1d0dbeea536e5d9009a43ac4c19b3985556f5d5c6f74327dca8a15e97c447977",
-           "sha256:d10a8416c687fb8b612b2b20c4f7931d00ce18cf23b56f7019f64f52b9658ebe")
+           "sha256:9916fee36cc7728f44106c9796e0c7f0c4e4b0166ce216ae7b601ed214ad4fd8")
 
 
 def vendored_wrapper(work: Path) -> list[VendoredFile]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import os
 import tarfile
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from akua_publish.errors import PackageError, PackingError
+from akua_publish.errors import PackageError, PackingError, PrivateKeyError
 from akua_publish.package import packing
-from akua_publish.package.packing import list_files, pack
+from akua_publish.package.packing import hash_content, list_files, pack
+from akua_publish.progress import Meter, Reading
 
 
 def make_tree(root: Path) -> None:
@@ -197,20 +199,39 @@ def test_a_layer_only_hashed_has_the_digest_of_the_file_and_writes_nothing(tmp_p
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["package.tar.gz"]
 
 
-def test_a_hashed_layer_is_packed_again_for_an_upload_only_to_the_same_digest(tmp_path: Path) -> None:
-    """A version Akua has is packed without a file; if the registry lost it, it is packed again to be pushed."""
-    from akua_publish.release.push import packed_as_file
-
+def test_the_content_digest_is_the_uncompressed_tar_the_layer_holds_and_hashing_it_writes_nothing(
+        tmp_path: Path) -> None:
+    """What a re-run compares: ``hash_content`` (no compression, no file) equals the tar inside the layer."""
     make_tree(tmp_path / "p")
     (tmp_path / "o").mkdir()
-    hashed = pack(tmp_path / "p", None)
-    again = packed_as_file(hashed, tmp_path / "p", tmp_path / "o", ())
-    assert again.digest == hashed.digest and again.path is not None and again.path.is_file()
-    assert packed_as_file(again, tmp_path / "p", tmp_path / "nowhere", ()) is again  # a file already
-    (tmp_path / "p" / "package.k").write_text("schema Input:\n    b: str\n")
-    with pytest.raises(PackingError, match="The package changed during the run") as caught:
-        packed_as_file(hashed, tmp_path / "p", tmp_path / "o", ())
-    assert "nothing was pushed" in caught.value.message
+    layer = pack(tmp_path / "p", tmp_path / "o")
+    assert layer.path is not None
+    tar = gzip.decompress(layer.path.read_bytes())
+    assert layer.content == hash_content(tmp_path / "p")
+    assert layer.content.digest == "sha256:" + hashlib.sha256(tar).hexdigest() and layer.content.size == len(tar)
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["package.tar.gz"]
+    (tmp_path / "p" / "a" / "file.txt").write_text("b\n")
+    assert hash_content(tmp_path / "p").digest != layer.content.digest
+
+
+def test_hashing_refuses_a_private_key_as_packing_does(tmp_path: Path) -> None:
+    make_tree(tmp_path / "p")
+    (tmp_path / "p" / "notes.txt").write_text("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")
+    with pytest.raises(PrivateKeyError, match=r"notes\.txt"):
+        hash_content(tmp_path / "p")
+
+
+def test_the_meter_counts_every_byte_of_content(tmp_path: Path) -> None:
+    make_tree(tmp_path / "p")
+    (tmp_path / "p" / "big.bin").write_bytes(os.urandom(300_000))
+    seen: list[Reading] = []
+
+    def progress(label: str, total: int) -> Meter:
+        return Meter(label, total, seen.append, 0.0)
+
+    pack(tmp_path / "p", None, progress=progress)
+    assert seen[-1].finished and seen[-1].label == "Packing" and seen[-1].done == seen[-1].total > 300_000
+    assert [r.done for r in seen] == sorted(r.done for r in seen)
 
 
 def test_a_layer_file_that_takes_part_of_each_write_still_gets_every_byte(tmp_path: Path,

@@ -7,7 +7,8 @@ variables, not inputs) and so are its paths (any the user can read). Each secret
 also comes from its environment variable or a ``--<name>-file``; given as a flag,
 it works with a warning. The log is plain text; ``--json`` prints the outputs as
 one JSON object on stdout, the log going to stderr; ``--debug`` prints the causes
-behind a failure.
+behind a failure. Long work shows a live bar on a terminal, a line every 10 s in a
+log, nothing with ``--quiet``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from akua_publish.frontends.inputs import TABLE
-from akua_publish.frontends.log import PlainLog
+from akua_publish.frontends.log import PlainLog, ProgressStyle
 from akua_publish.frontends.process import begin, finish
 from akua_publish.frontends.vocabulary import cli_words
 from akua_publish.package import akua_toml
@@ -70,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="publish the version akua.toml declares (no tag needed)")
     parser.add_argument("--json", action="store_true",
                         help="print the outputs as one JSON object on stdout (the log goes to stderr)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="show no progress (else a bar on a terminal, a line every 10 s in a log)")
     parser.add_argument("--debug", action="store_true", help="print the causes behind a failure")
     return parser
 
@@ -83,7 +86,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     from akua_publish.frontends.run import run
     from akua_publish.frontends.settings import build_options, secret_texts, value_of
 
-    log = PlainLog(sys.stderr if args.json else sys.stdout, cli_words)
+    # Progress never goes to stdout under --json: the bar is drawn on stderr, and lines join the log there.
+    style = ProgressStyle.NONE if args.quiet else ProgressStyle.BAR if sys.stderr.isatty() else ProgressStyle.LINES
+    log = PlainLog(sys.stderr if args.json else sys.stdout, cli_words, progress=style)
     given: dict[str, str] = {}
     for entry in TABLE:
         value = getattr(args, entry.name)
