@@ -108,9 +108,9 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
         from akua_publish.package.packing import hash_content
         from akua_publish.release.push import check_reproduced, find_present
 
-        registry = RegistryClient(repository, options.registry.credentials_for(repository.host),
-                                  _plain_http(options, repository), policy, options.ca_bundle,
-                                  progress=reporter.progress)
+        plain_http = repository.is_loopback if options.registry.plain_http is None else options.registry.plain_http
+        registry = RegistryClient(repository, options.registry.credentials_for(repository.host), plain_http, policy,
+                                  options.ca_bundle, progress=reporter.progress)
         if registry.auth_scheme == "basic":
             reporter.warning(
                 f"The registry {repository.host} asks for HTTP Basic authentication. Akua's reader of published "
@@ -165,8 +165,7 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
                 from akua_publish.release.readability import Fixes, check_readable
 
                 check_readable(options.policy.readability_check, connections, repository=repository, digest=digest,
-                               anonymous_read=lambda: anonymous_read(repository, digest,
-                                                                     _plain_http(options, repository), policy,
+                               anonymous_read=lambda: anonymous_read(repository, digest, plain_http, policy,
                                                                      options.ca_bundle),
                                fixes=Fixes(options.akua.api_url, options.akua.workspace, options.ci),
                                reporter=reporter)
@@ -180,10 +179,6 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
             return register(akua, options.package.compatibility, result, reporter)
     except RetryableError as exc:
         raise PushedNotRegisteredError(exc, result.oci_ref) from exc
-
-
-def _plain_http(options: Options, repository: Repository) -> bool:
-    return repository.is_loopback if options.registry.plain_http is None else options.registry.plain_http
 
 
 def _pack(options: Options, checked: _Checked, vendored: Sequence[VendoredFile], out_dir: Path | None,

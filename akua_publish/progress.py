@@ -64,7 +64,8 @@ class Meter:
             self._show(self.reading(now))
 
     def reading(self, now: float | None = None, finished: bool = False) -> Reading:
-        return Reading(self.label, self.done, self.total, (now or time.monotonic()) - self._started, finished)
+        at = time.monotonic() if now is None else now
+        return Reading(self.label, self.done, self.total, at - self._started, finished)
 
     def close(self) -> None:
         """The task is over (done or failed): the front end may clear what it showed."""

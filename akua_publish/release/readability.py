@@ -122,12 +122,20 @@ def check_readable(mode: CheckMode, connections: Connections, *, repository: Rep
                      f"{hint}", title=WARN_TITLE)
 
 
+def _github(repository: Repository) -> str:
+    """The GitHub whose container registry holds ``repository`` (``ghcr.io``, ``containers.<host>`` on GitHub
+    Enterprise), as its web address; "" for any other registry."""
+    host = repository.host.lower()
+    if host == "ghcr.io":
+        return "https://github.com"
+    return f"https://{host.removeprefix('containers.')}" if host.startswith("containers.") else ""
+
+
 def _visibility(repository: Repository, ci: CiContext) -> str:
     """Where GitHub's registry makes a package public: the settings page of a user's or an organisation's."""
-    host = repository.host.lower()
-    if host != "ghcr.io" and not host.startswith("containers."):
+    server = _github(repository)
+    if not server:
         return " (in the registry's settings of the repository)"
-    server = "https://github.com" if host == "ghcr.io" else f"https://{host.removeprefix('containers.')}"
     owner, _, name = repository.name.partition("/")
     page = f"packages/container/{quote(name, safe='')}/settings"
     kinds = {"User": "users", "Organization": "orgs"}
@@ -139,8 +147,7 @@ def _visibility(repository: Repository, ci: CiContext) -> str:
 
 def _connection_call(repository: Repository, fixes: Fixes) -> str:
     """The API call that adds the connection (the password is a placeholder, never a value of this run)."""
-    ghcr = repository.host.lower() == "ghcr.io" or repository.host.lower().startswith("containers.")
-    password = "<a token that may read the package" + (" (read:packages)>" if ghcr else ">")
+    password = "<a token that may read the package" + (" (read:packages)>" if _github(repository) else ">")
     body = json.dumps({"name": repository.host, "registry_url": repository.host, "type": "basic",
                        "credentials": {"username": "<user>", "password": password}})
     context = f' -H "akua-context: {fixes.workspace}"' if fixes.workspace else ""

@@ -17,6 +17,7 @@ from akua_publish.errors import AkuaAuthError, AkuaRejectedError, VersionConflic
 from akua_publish.reference import Repository
 from akua_publish.release.destination import choose_repository
 from akua_publish.release.package_import import choose_package, idempotency_key, import_body
+from akua_publish.release.push import IMMUTABLE_HINT
 from akua_publish.reporter import Reporter
 from akua_publish.result import PublishResult, Status
 from akua_publish.schema.version_body import build_body
@@ -47,7 +48,7 @@ def register(akua: AkuaClient, compatibility: Mapping[str, Any] | None, result: 
     if version.ref != result.digest:
         raise VersionConflictError(
             f"Akua already has {result.semver} with ref {version.ref}, but this build is {result.digest}.",
-            "Versions are immutable: publish the change as a new version (bump akua.toml and tag again).")
+            IMMUTABLE_HINT)
     return already_published(result, version, reporter)
 
 
