@@ -11,7 +11,6 @@ the package.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import hashlib
 import io
 import os
@@ -22,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from akua_publish.chunk_worker import ChunkWorker
 from akua_publish.errors import PackageError, PackingError, PrivateKeyError
 from akua_publish.oci import PackedContent, PackedLayer
 from akua_publish.package import akua_toml
+from akua_publish.package.layer_file import Compressor, LayerFile
 from akua_publish.package.tar_stream import TarWriter
 from akua_publish.progress import Meter, Progress, no_progress
 from akua_publish.wording import secret
@@ -34,7 +33,6 @@ PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")  # PKCS
 KEY_MARKER_SPAN = 96  # bytes kept between reads, more than the longest marker (67), so a split one is found
 SKIPPED_NAMES = frozenset({"deploy", "rendered", "out", "target", "node_modules", "dist"})
 SKIPPED_FILES = frozenset({"inputs.yaml"})
-BATCH = 64 * 1024  # bytes handed to the gzip thread at a time (at most 16 wait: 1 MiB)
 COPY_BUFFER = 64 * 1024  # under malloc's 128 KiB mmap threshold: buffers are reused, not mapped and faulted in
 
 
@@ -105,9 +103,9 @@ def pack(root: Path, out_dir: Path | None, vendored: Sequence[VendoredFile] = ()
     manifest's annotation.
     """
     target = out_dir / "package.tar.gz" if out_dir else None
-    sink = _LayerFile(target)
+    sink = LayerFile(target)
     try:
-        with _Compressor(sink) as compressor:
+        with Compressor(sink) as compressor:
             content = _write_tar(root, vendored, compressor, progress, "Packing")
     finally:
         sink.close()
@@ -263,81 +261,3 @@ def key_in_package(rel: str, why: str) -> PrivateKeyError:
         f"{secret('cosign-private-key')} (or, for Akua's CLI, write it outside the package); then remove the file "
         "from the package.",
     )
-
-
-class _Compressor:
-    """gzip in a second thread (``ChunkWorker``), fed in batches: tar | gzip, in one process."""
-
-    def __init__(self, sink: _LayerFile) -> None:
-        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6)
-        self._worker = ChunkWorker(self._gzip.write, "akua-gzip")
-        self._batch = bytearray()
-
-    def write(self, data: bytes) -> int:
-        """Small writes (headers, small files) are gathered into a batch; a big one goes as it is."""
-        if len(data) >= BATCH:
-            self._hand_over()
-            self._worker.put(data)
-        else:
-            self._batch += data
-            if len(self._batch) >= BATCH:
-                self._hand_over()
-        return len(data)
-
-    def _hand_over(self) -> None:
-        if self._batch:
-            self._worker.put(bytes(self._batch))
-            self._batch.clear()
-
-    def __enter__(self) -> _Compressor:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._hand_over()
-        self._worker.close()
-        self._gzip.close()
-
-
-class _LayerFile:
-    """Where the layer goes (a file, or nowhere when only its digest is wanted): hashes and counts
-    what is written, and turns a failed write (a full disk) into an error that says where and what
-    to do. Unbuffered, so nothing is left to fail when it is closed; after a failure, later writes
-    (gzip's trailer, as the failed run unwinds) are dropped."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.sha = hashlib.sha256()
-        self.size = 0
-        self._path = path
-        self._failed = False
-        try:
-            self._raw = open(path or os.devnull, "wb", buffering=0)  # noqa: SIM115 (closed by close())
-        except OSError as exc:
-            raise self._unwritable(exc) from exc
-
-    def write(self, data: bytes) -> int:
-        if self._failed:
-            return len(data)
-        self.sha.update(data)
-        self.size += len(data)
-        try:
-            left = memoryview(data)
-            while left:  # an unbuffered write may take only part of it (a disk about to fill up)
-                left = left[self._raw.write(left):]
-        except OSError as exc:
-            self._failed = True
-            raise self._unwritable(exc) from exc
-        return len(data)
-
-    def flush(self) -> None:
-        """Nothing waits in a buffer (gzip asks)."""
-
-    def close(self) -> None:
-        self._raw.close()
-
-    def _unwritable(self, exc: OSError) -> PackingError:
-        return PackingError(
-            f"The packed layer cannot be written to {self._path}: {exc.strerror or exc}; nothing was pushed.",
-            "Free disk space where the layer is written (RUNNER_TEMP on a runner, else the temporary "
-            "directory, TMPDIR), or point that variable at a larger disk; the layer is about the size of "
-            "the package, compressed.",
-        )
