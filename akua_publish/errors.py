@@ -51,8 +51,18 @@ class PushedNotRegisteredError(RetryableError):
     """A service failed after the artifact was pushed: the cause's words, and that a re-run finishes the job."""
 
     def __init__(self, cause: RetryableError, oci_ref: str) -> None:
-        super().__init__(cause.message, f"{cause.hint} The artifact is already in the registry ({oci_ref}); "
-                         "re-running the job will find it there and finish the registration.",
+        super().__init__(cause.message, f"{cause.hint} The artifact is already in the registry ({oci_ref}, "
+                         "untagged until Akua registers it); re-running the job will find it there and finish the "
+                         "registration.", retry_after=cause.retry_after)
+        self.title = cause.title
+
+
+class RegisteredNotTaggedError(RetryableError):
+    """Akua registered the version, then the registry failed to take its tag: a re-run puts the tag on."""
+
+    def __init__(self, cause: RetryableError, semver: str, oci_ref: str) -> None:
+        super().__init__(f"Akua registered {semver} as {oci_ref}, but the registry failed to tag it: {cause.message}",
+                         f"{cause.hint} Re-running the job finds the version in Akua and tags it.",
                          retry_after=cause.retry_after)
         self.title = cause.title
 

@@ -142,10 +142,12 @@ class UnpackLimits:
 
 @dataclass(frozen=True)
 class DependencyOptions:
-    """Fetching the dependencies Akua vendors: credentials by host, and the limits on what they unpack to."""
+    """Fetching the dependencies Akua vendors: credentials by host, the limits on what they unpack to, and the
+    folder ``file://`` git dependencies must be in (None: no ``file://`` dependency is read)."""
 
     credentials: Mapping[str, Credentials] = field(default_factory=dict, repr=False)
     limits: UnpackLimits = field(default_factory=UnpackLimits)
+    file_root: Path | None = None
 
 
 @dataclass(frozen=True)

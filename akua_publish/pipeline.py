@@ -17,8 +17,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from akua_publish.cancellation import Cancelled, RunCancelledError, Trail
 from akua_publish.clients.retry import RetryPolicy
-from akua_publish.errors import PushedNotRegisteredError, RetryableError, VersionConflictError
+from akua_publish.errors import (
+    PushedNotRegisteredError,
+    RegisteredNotTaggedError,
+    RegistryContentError,
+    RetryableError,
+    VersionConflictError,
+)
 from akua_publish.oci import Artifact, PackedContent, PackedLayer
 from akua_publish.options import CheckMode, Options
 from akua_publish.package.akua_lock import LockEntry
@@ -39,8 +46,12 @@ def publish(options: Options, reporter: Reporter) -> PublishResult:
     limits = options.limits
     policy = RetryPolicy(attempts=limits.max_attempts, deadline=limits.deadline, timeout=limits.timeout,
                          warn=lambda message: reporter.warning(message, title="Retrying"))
-    with tempfile.TemporaryDirectory(prefix="akua-publish-", dir=options.temp_dir) as work:
-        return _publish(options, reporter, policy, Path(work))
+    trail = Trail()
+    try:
+        with tempfile.TemporaryDirectory(prefix="akua-publish-", dir=options.temp_dir) as work:
+            return _publish(options, reporter, policy, Path(work), trail)
+    except Cancelled as exc:  # the scratch folder is gone by now
+        raise RunCancelledError(exc.signum, trail.said()) from exc
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,7 @@ class _Checked:
     lock: list[LockEntry]
 
 
-def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Path) -> PublishResult:
+def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Path, trail: Trail) -> PublishResult:
     with reporter.step("Check the package"):
         checked = _check(options, reporter)
 
@@ -85,7 +96,8 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
 
         fetcher = NetworkFetcher(policy, options.dependencies.credentials, work, options.ca_bundle,
                                  options.dependencies.limits, progress=reporter.progress)
-        vendoring = vendor(options.package.path, checked.package.manifest, work, fetcher, options.package.shown)
+        vendoring = vendor(options.package.path, checked.package.manifest, work, fetcher, options.package.shown,
+                           file_root=options.dependencies.file_root)
         for dependency in vendoring.dependencies:
             reporter.info(f"Vendored {dependency.alias}: {dependency.source} {dependency.version} "
                           f"({dependency.digest}), {dependency.files} files under .akua/vendor/{dependency.alias}/.")
@@ -106,7 +118,8 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
     with reporter.step(f"Look for {checked.semver} in oci://{repository}"):
         from akua_publish.clients.registry import RegistryClient
         from akua_publish.package.packing import hash_content
-        from akua_publish.release.push import check_reproduced, find_present
+        from akua_publish.release.content import holds_content
+        from akua_publish.release.push import check_reproduced, find_present, tag_version, upload
 
         plain_http = repository.is_loopback if options.registry.plain_http is None else options.registry.plain_http
         registry = RegistryClient(repository, options.registry.credentials_for(repository.host), plain_http, policy,
@@ -118,12 +131,15 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
                 "not be able to read the version back (HTTP 422). Registries such as GHCR, Docker Hub and "
                 "Harbor use tokens.", title="Akua may not read this registry")
 
+        hashed: list[PackedContent] = []
+
         def content() -> PackedContent:
-            started = time.monotonic()
-            hashed = hash_content(options.package.path, vendoring.files, reporter.progress)
-            reporter.info(f"Hashed {hashed.files} files in {time.monotonic() - started:.2f} s (nothing compressed): "
-                          f"content {hashed.digest} ({hashed.size} bytes).")
-            return hashed
+            if not hashed:
+                started = time.monotonic()
+                hashed.append(hash_content(options.package.path, vendoring.files, reporter.progress))
+                reporter.info(f"Hashed {hashed[0].files} files in {time.monotonic() - started:.2f} s (nothing "
+                              f"compressed): content {hashed[0].digest} ({hashed[0].size} bytes).")
+            return hashed[0]
 
         present = find_present(registry, checked.semver, registered=registered, content=content, reporter=reporter)
     if present is None:
@@ -131,21 +147,23 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
             layer, artifact = _pack(options, checked, vendoring.files, work, reporter)
             check_reproduced(checked.semver, registered, artifact)
         digest = artifact.digest
+        if not hashed:
+            hashed.append(layer.content)
     else:
         digest = present.manifest.digest
     result = replace(result, digest=digest, oci_ref=repository.oci_ref(digest))
+    trail.pushing, trail.pushed = result.oci_ref, present is not None
+    if registered:
+        trail.registered = f"{checked.semver} as {repository.oci_ref(registered.ref)}"
     from akua_publish.signing.sign import planned_sidecars
 
     # Signed now, so that a key that cannot sign fails before the push.
     sidecars = planned_sidecars(checked.key, str(repository), digest, tag, lock=checked.lock,
                                 build=options.ci, attest=options.signing.attest) if checked.key else []
-    if present is None or not present.tagged:
-        with reporter.step(f"Push to oci://{repository}:{tag}"):
-            if present is None:
-                registry.push(tag, layer, artifact)
-            else:
-                registry.put_manifest(tag, present.manifest.raw)
-            reporter.info(f"The registry holds {result.oci_ref}")
+    if present is None:
+        with reporter.step(f"Push to oci://{repository}@{digest}"):
+            upload(registry, layer, artifact, reporter)
+            trail.pushed = True
 
     if checked.key:
         with reporter.step("Sign: cosign signature" + (" and SLSA provenance" if options.signing.attest else "")):
@@ -157,7 +175,17 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
     if registered:
         from akua_publish.release.register import already_published
 
+        if present is None or not present.tagged:
+            trail.tag = tag
+            with reporter.step(f"Tag {tag}"):
+                tag_version(registry, tag, present.manifest if present else artifact.manifest, reporter)
         return already_published(result, registered, reporter)
+
+    def same_content(ref: str) -> bool:
+        stored = registry.manifest(ref)
+        return stored is not None and holds_content(registry, stored, content(), reporter)
+
+    trail.registering = True
     try:
         if connections is not None:
             with reporter.step("Check that Akua can read the artifact"):
@@ -173,12 +201,26 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
             from akua_publish.release.register import import_version, register
 
             if not found.package_id:
-                return import_version(akua, result, repository=repository, workspace=options.akua.workspace,
-                                      display_image_url=options.package.display_image_url,
-                                      compatibility=options.package.compatibility, reporter=reporter)
-            return register(akua, options.package.compatibility, result, reporter)
+                result = import_version(akua, result, repository=repository, workspace=options.akua.workspace,
+                                        display_image_url=options.package.display_image_url,
+                                        compatibility=options.package.compatibility, reporter=reporter,
+                                        same_content=same_content)
+            else:
+                result = register(akua, options.package.compatibility, result, reporter, same_content)
     except RetryableError as exc:
         raise PushedNotRegisteredError(exc, result.oci_ref) from exc
+    trail.registered, trail.tag = f"{result.semver} as {result.oci_ref}", tag
+    with reporter.step(f"Tag {tag}"):
+        own = result.digest == digest
+        manifest = (present.manifest if present else artifact.manifest) if own else registry.manifest(result.digest)
+        try:
+            if manifest is None:
+                raise RegistryContentError(f"The registry no longer holds {result.digest}, which Akua registered.",
+                                           "Push it back from a copy; Akua reads the version by that digest.")
+            tag_version(registry, tag, manifest, reporter)
+        except RetryableError as exc:
+            raise RegisteredNotTaggedError(exc, result.semver, result.oci_ref) from exc
+    return result
 
 
 def _pack(options: Options, checked: _Checked, vendored: Sequence[VendoredFile], out_dir: Path | None,

@@ -31,6 +31,11 @@ def secret(name: str) -> str:
     return f"⟦secret:{name}⟧"
 
 
+def file_root() -> str:
+    """The folder ``file://`` git dependencies must be in, as the front end sets it."""
+    return "⟦file-root:⟧"
+
+
 def no_tag(ref: str) -> str:
     """Why the run has no tag to take its version from (``ref`` is what the CI said, if anything)."""
     return f"⟦no-tag:{ref}⟧"
@@ -60,4 +65,6 @@ def plain_words(kind: str, arg: str) -> str:
         return f"the run is not for a tag ({arg or 'no ref'})"
     if kind == "noun":
         return "setting"
+    if kind == "file-root":
+        return "`DependencyOptions.file_root`"
     return arg

@@ -78,6 +78,27 @@ def parse_outputs(text: str) -> dict[str, str]:
 WITHOUT_DAC_OVERRIDE = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
 
 
+def action_env(workspace: Path, runner_dir: Path, inputs: dict[str, str], env: dict[str, str] | None, *,
+               on_github: bool, action_root: Path) -> dict[str, str]:
+    """The environment the runner gives the action: inputs as ``INPUT_*``, its files under ``runner_dir``."""
+    full_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(runner_dir),
+        "PYTHONPATH": str(action_root),
+    }
+    if on_github:
+        full_env.update({
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKSPACE": str(workspace),
+            "GITHUB_OUTPUT": str(runner_dir / "output"),
+            "GITHUB_STEP_SUMMARY": str(runner_dir / "summary"),
+            "RUNNER_TEMP": str(runner_dir),
+        })
+    full_env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
+    full_env.update(env or {})
+    return full_env
+
+
 def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | None = None, *,
                timeout: float = 300, honour_permissions: bool = False, on_github: bool = True,
                action_root: Path = ROOT, file_size_limit: int | None = None) -> ActionRun:
@@ -89,21 +110,7 @@ def run_action(workspace: Path, inputs: dict[str, str], env: dict[str, str] | No
         summary_file = Path(runner_dir, "summary")
         output_file.touch()
         summary_file.touch()
-        full_env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": runner_dir,
-            "PYTHONPATH": str(action_root),
-        }
-        if on_github:
-            full_env.update({
-                "GITHUB_ACTIONS": "true",
-                "GITHUB_WORKSPACE": str(workspace),
-                "GITHUB_OUTPUT": str(output_file),
-                "GITHUB_STEP_SUMMARY": str(summary_file),
-                "RUNNER_TEMP": runner_dir,
-            })
-        full_env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
-        full_env.update(env or {})
+        full_env = action_env(workspace, Path(runner_dir), inputs, env, on_github=on_github, action_root=action_root)
         prefix = WITHOUT_DAC_OVERRIDE if honour_permissions else []
         if file_size_limit is not None:
             prefix = ["prlimit", f"--fsize={file_size_limit}", *prefix]

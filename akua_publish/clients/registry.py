@@ -193,8 +193,8 @@ class RegistryClient:
 
         return self._policy.run(attempt, f"GET of blob {digest[:19]}")
 
-    def push(self, tag: str, layer: PackedLayer, artifact: Artifact) -> str:
-        """Upload both blobs, then the manifest; return its digest."""
+    def push(self, reference: str, layer: PackedLayer, artifact: Artifact) -> str:
+        """Upload both blobs, then the manifest under ``reference`` (its digest, or a tag); return its digest."""
         if layer.path is None:
             raise ValueError("a layer packed without a file cannot be uploaded")
         config_path = layer.path.with_name("config.json")
@@ -202,8 +202,8 @@ class RegistryClient:
         self._upload((
             (layer.path, CONTENT_MEDIA_TYPE, layer.digest, layer.size),
             (config_path, CONFIG_MEDIA_TYPE, artifact.config_digest, len(artifact.config)),
-        ), tag)
-        return self.put_manifest(tag, artifact.manifest)
+        ))
+        return self.put_manifest(reference, artifact.manifest)
 
     def push_small(self, tag: str, blobs: list[tuple[bytes, str]], manifest: bytes, work_dir: Path) -> str:
         """Upload in-memory blobs (bytes, media type), then the manifest; return its digest (a sidecar)."""
@@ -213,12 +213,12 @@ class RegistryClient:
             path = work_dir / digest.replace(":", "-")
             path.write_bytes(data)
             files.append((path, media_type, digest, len(data)))
-        self._upload(files, tag)
+        self._upload(files)
         return self.put_manifest(tag, manifest)
 
-    def _upload(self, blobs: Iterable[tuple[Path, str, str, int]], tag: str) -> None:
+    def _upload(self, blobs: Iterable[tuple[Path, str, str, int]]) -> None:
         """Upload blobs; the progress of any over one request (the layer) is shown."""
-        container = oras.container.Container(f"{self.repository.name}:{tag}", registry=self.repository.host)
+        container = oras.container.Container(self.repository.name, registry=self.repository.host)
         container.registry = self.repository.host
         container.namespace, _, container.repository = self.repository.name.rpartition("/")
         container.namespace = container.namespace or None
@@ -243,17 +243,19 @@ class RegistryClient:
 
             self._policy.run(upload, f"Upload of blob {digest[:19]}")
 
-    def put_manifest(self, tag: str, manifest: bytes) -> str:
-        """PUT these exact manifest bytes under ``tag``; return their digest, checked against the registry's."""
+    def put_manifest(self, reference: str, manifest: bytes) -> str:
+        """PUT these exact manifest bytes under ``reference`` (a tag, or their own digest: stored untagged);
+        return their digest, checked against the registry's."""
         digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+        what = f"the manifest {reference}" if reference == digest else f"the manifest for tag {reference}"
 
         def put() -> requests.Response:
-            response = self._transport.request("PUT", self._manifest_url(tag), data=manifest,
+            response = self._transport.request("PUT", self._manifest_url(reference), data=manifest,
                                                headers={"Content-Type": MANIFEST_MEDIA_TYPE})
-            _expect(response, (200, 201), f"upload of the manifest for tag {tag}")
+            _expect(response, (200, 201), f"upload of {what}")
             return response
 
-        response = self._policy.run(put, f"Upload of the manifest for tag {tag}")
+        response = self._policy.run(put, f"Upload of {what}")
         stored = response.headers.get("Docker-Content-Digest", digest)
         if stored != digest:
             raise RegistryRejectedError(

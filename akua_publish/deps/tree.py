@@ -68,7 +68,8 @@ def walk(root: Path) -> list[tuple[str, Path]]:
 
 def unpack(blob: Path, target: Path, *, gzipped: bool, limits: UnpackLimits, time_left: Callable[[], float]) -> None:
     """Extract a (checked) tar blob as Akua's ``tar`` crate does: ``..`` entries skipped, leading ``/`` and ``.``
-    dropped, later entries overwrite earlier ones, permission bits kept, links and devices not recreated.
+    dropped, later entries overwrite earlier ones, permission bits kept (as ``safe_mode`` allows), links and
+    devices not recreated.
 
     Memory stays flat whatever the archive: gzip decompresses a bounded amount per read, no metadata
     record over ``MAX_METADATA_READ`` is read, and at most ``MAX_ENTRIES`` headers are kept. Before an
@@ -108,7 +109,13 @@ def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path, guard:
         while chunk := source.read(CHUNK):
             out.write(chunk)
             guard.tick()
-    path.chmod(stat.S_IMODE(member.mode) | stat.S_IRUSR)
+    path.chmod(safe_mode(member.mode))
+
+
+def safe_mode(mode: int) -> int:
+    """The archive's permission bits (the executable bit is Akua's to read), readable by the owner, and never
+    setuid, setgid, sticky or world-writable: a chart file is data, even in the scratch folder of a run as root."""
+    return (stat.S_IMODE(mode) | stat.S_IRUSR) & ~(stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX | stat.S_IWOTH)
 
 
 class _Guard(io.RawIOBase):

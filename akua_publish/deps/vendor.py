@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from akua_publish.deps.file_source import check_file_source
 from akua_publish.deps.git import GitSource
 from akua_publish.deps.tree import tree_digest, walk
 from akua_publish.errors import DependencyError, LockFileError
@@ -44,8 +45,9 @@ class Fetcher(Protocol):
 
 
 def vendor(package_dir: Path, manifest: dict[str, Any], work_dir: Path, fetcher: Fetcher,
-           shown: str) -> Vendoring:
-    """Resolve every dependency of ``manifest`` (akua.toml, already validated); ``shown`` is the package path."""
+           shown: str, *, file_root: Path | None) -> Vendoring:
+    """Resolve every dependency of ``manifest`` (akua.toml, already validated); ``shown`` is the package path,
+    ``file_root`` the folder ``file://`` git dependencies must be in (``file_source``)."""
     specs: dict[str, dict[str, Any]] = manifest.get("dependencies", {})
     vendored = [alias for alias in sorted(specs, key=lambda a: a.encode()) if is_vendored(specs[alias])]
     for alias in sorted(specs, key=lambda a: a.encode()):
@@ -53,6 +55,12 @@ def vendor(package_dir: Path, manifest: dict[str, Any], work_dir: Path, fetcher:
     if not vendored:
         return Vendoring((), ())
     lock = _lock(package_dir, shown)
+    for alias in vendored:  # before anything is fetched
+        url = specs[alias].get("git", "")
+        if url.startswith("file:") and not (package_dir / ".akua" / "vendor" / alias).is_dir():
+            entry = lock.get(alias)
+            check_file_source(alias, url, pinned=bool(entry and entry.digest.startswith("git:")), root=file_root,
+                              package_dir=package_dir)
     files: list[VendoredFile] = []
     done: list[VendoredDependency] = []
     for alias in vendored:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from akua_publish.cancellation import Cancelled, RunCancelledError
 from akua_publish.errors import EXIT_INTERNAL, EXIT_OK, PublishError
 from akua_publish.frontends.log import PlainLog
 from akua_publish.frontends.rendering import cause_chain, problems
@@ -23,10 +24,13 @@ class Ran:
 
 def run(log: PlainLog, build: Callable[[], Options], *, debug: bool) -> Ran:
     try:
-        options = build()
-        for secret in options.secrets():
-            log.secret(secret)
-        return Ran(EXIT_OK, result=publish(options, log))
+        try:
+            options = build()
+            for secret in options.secrets():
+                log.secret(secret)
+            return Ran(EXIT_OK, result=publish(options, log))
+        except Cancelled as exc:  # before the publish started: nothing done yet
+            raise RunCancelledError(exc.signum, "Nothing was pushed or registered.") from exc
     except PublishError as exc:
         file = exc.file or ""
         for text, line in problems(exc):

@@ -45,8 +45,9 @@ Mode = TypeVar("Mode", CheckMode, SignMode)
 
 def build_options(text: Text, environ: Mapping[str, str], *, root: Path, confined: bool, ci: CiContext,
                   host_credentials: Mapping[str, Credentials] | None = None,
-                  temp_dir: Path | None = None) -> Options:
-    """The options of a run; ``root`` is where relative paths start (the workspace, or the current folder)."""
+                  temp_dir: Path | None = None, file_root: Path | None = None) -> Options:
+    """The options of a run; ``root`` is where relative paths start (the workspace, or the current folder), and
+    where ``file://`` git dependencies must be unless ``file_root`` says otherwise."""
     place = _inside if confined else _anywhere
     shown = text("path")
     package_dir = place(root, root, shown, "path")
@@ -69,7 +70,8 @@ def build_options(text: Text, environ: Mapping[str, str], *, root: Path, confine
         dependencies=DependencyOptions(
             credentials=dependency_credentials(text("dependency-credentials")),
             limits=UnpackLimits(max_bytes=int(_number(text, "max-dependency-size", whole=True)) * 1024**2,
-                                max_ratio=_number(text, "max-expansion-ratio"))),
+                                max_ratio=_number(text, "max-expansion-ratio")),
+            file_root=file_root or root),
         signing=SigningOptions(mode=_choice(text, "sign", SignMode), attest=_flag(text, "attest"),
                                key=text("cosign-private-key"), passphrase=text("cosign-password")),
         policy=PolicyOptions(schema_check=_choice(text, "schema-check", CheckMode),

@@ -20,6 +20,8 @@ def action_words(kind: str, arg: str) -> str:
         return f"GITHUB_REF is {arg or '(not set)'}, not a tag"
     if kind == "noun":
         return "action input"
+    if kind == "file-root":
+        return "the workspace (the checked-out repository)"
     return arg
 
 
@@ -34,4 +36,6 @@ def cli_words(kind: str, arg: str) -> str:
         return "neither `--version` nor `--version-from-package` was given"
     if kind == "noun":
         return "option"
+    if kind == "file-root":
+        return "the working directory (or the folder `--file-root` names)"
     return arg

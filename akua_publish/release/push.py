@@ -1,4 +1,4 @@
-"""The push: make the package's repository hold this content under the version's tag, or find it there.
+"""The push: make the package's repository hold this content, and its tag name what Akua registered.
 
 What the registry holds is looked up before anything is packed: a re-run hashes
 the package's tar alone (no compression, nothing written) and compares it with
@@ -6,6 +6,12 @@ the content the stored artifact records (``content``). The same content counts
 as published, whatever gzip made of it, and the digest the registry holds is the
 one registered. Nothing that is there is ever overwritten: other content under
 the tag, or a tag moved away from Akua's recorded digest, stops the run.
+
+Runs of one version meet (a tag moved while its first run goes on, a re-run
+beside a new run), and Akua records one of them. So a new artifact is pushed by
+its digest alone (``upload``), untagged, and the tag is put on the digest Akua
+registered only once it has (``tag_version``): Akua reads the artifact by digest,
+so it needs no tag, and a run that loses the race leaves no tag on its content.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from akua_publish.clients.akua_types import PackageVersion
 from akua_publish.errors import TagConflictError, VersionConflictError
-from akua_publish.oci import Artifact, PackedContent
+from akua_publish.oci import Artifact, PackedContent, PackedLayer
 from akua_publish.package.version import oci_tag
 from akua_publish.release.content import holds_content
 from akua_publish.reporter import Reporter
@@ -87,6 +93,24 @@ def _moved(registry: RegistryClient, semver: str, ref: str, now: str) -> None:
         "Someone re-tagged the version in the registry. Point the tag back at Akua's digest, or publish a new "
         "version.",
     )
+
+
+def upload(registry: RegistryClient, layer: PackedLayer, artifact: Artifact, reporter: Reporter) -> None:
+    """Push the artifact by its digest, untagged; nothing when the registry holds that manifest already (an
+    earlier run pushed it and stopped before Akua registered it)."""
+    if registry.manifest(artifact.digest) is not None:
+        reporter.info(f"The registry already holds {artifact.digest} (an earlier run pushed it): nothing to upload.")
+        return
+    registry.push(artifact.digest, layer, artifact)
+    reporter.info(f"The registry holds oci://{registry.repository}@{artifact.digest} (untagged until Akua has "
+                  "registered it).")
+
+
+def tag_version(registry: RegistryClient, tag: str, manifest: StoredManifest | bytes, reporter: Reporter) -> None:
+    """Put ``tag`` on the manifest Akua registered (its exact bytes, or as the registry holds it)."""
+    raw = manifest if isinstance(manifest, bytes) else manifest.raw
+    digest = registry.put_manifest(tag, raw)
+    reporter.info(f"Tagged oci://{registry.repository}:{tag} as {digest}, the artifact Akua registered.")
 
 
 def check_reproduced(semver: str, registered: PackageVersion | None, artifact: Artifact) -> None:

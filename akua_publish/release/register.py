@@ -1,14 +1,17 @@
 """The registration: the one POST that records the version (or the import that creates the package with it).
 
 Akua takes no idempotency key on versions, so after a retried POST whose first
-attempt was committed, a 409 with the same digest is this run's own version; with
-another digest it is a conflict. The import carries a key, and its 409 means
-another run created the package a moment ago: the version is registered on it.
+attempt was committed, a 409 with the same digest is this run's own version. With
+another digest, another run of the version got there first: when its artifact
+holds this very content (``same_content``: another commit's annotations, another
+gzip), that version is this publish; else it is a conflict, and this run's
+artifact stays in the registry untagged. The import carries a key, and its 409
+means another run created the package a moment ago: the version is registered on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +35,11 @@ def already_published(result: PublishResult, version: PackageVersion, reporter: 
     return replace(result, status=Status.ALREADY_PUBLISHED, version_id=version.id, published_at=version.published_at)
 
 
+SameContent = Callable[[str], bool]  # whether the artifact of that manifest digest holds this run's content
+
+
 def register(akua: AkuaClient, compatibility: Mapping[str, Any] | None, result: PublishResult,
-             reporter: Reporter) -> PublishResult:
+             reporter: Reporter, same_content: SameContent) -> PublishResult:
     """POST the version (retried by the policy); a 409 is resolved by looking the semver up."""
     body = build_body(result.semver, result.digest, result.input_schema, compatibility)
     version = akua.create_version(result.package_id, body)
@@ -45,16 +51,23 @@ def register(akua: AkuaClient, compatibility: Mapping[str, Any] | None, result: 
     if version is None:
         raise AkuaRejectedError(f"Akua answered 409 Conflict for {result.semver}, but lists no such version.",
                                 "Re-run the job; if it persists, contact Akua support with the package id.")
-    if version.ref != result.digest:
+    if version.ref == result.digest:
+        return already_published(result, version, reporter)
+    if not same_content(version.ref):
         raise VersionConflictError(
-            f"Akua already has {result.semver} with ref {version.ref}, but this build is {result.digest}.",
-            IMMUTABLE_HINT)
-    return already_published(result, version, reporter)
+            f"Akua already has {result.semver} with ref {version.ref} (another run registered it a moment ago), "
+            f"but this build is {result.digest}, with other content. This run's artifact stays in the registry as "
+            f"an untagged manifest, {result.oci_ref}: no tag names it, and the registry's garbage collection may "
+            "remove it.", IMMUTABLE_HINT)
+    reporter.info(f"Another run registered {result.semver} a moment ago as {version.ref}, an artifact of this very "
+                  f"content: that is this version. This run's {result.digest} stays in the registry untagged.")
+    oci_ref = result.oci_ref.replace(result.digest, version.ref)
+    return already_published(replace(result, digest=version.ref, oci_ref=oci_ref, signatures=None), version, reporter)
 
 
 def import_version(akua: AkuaClient, result: PublishResult, *, repository: Repository, workspace: str,
                    display_image_url: str, compatibility: Mapping[str, Any] | None,
-                   reporter: Reporter) -> PublishResult:
+                   reporter: Reporter, same_content: SameContent) -> PublishResult:
     """Create the package with this first version (pushed to ``repository``); a 409 means another run
     created it a moment ago."""
     name = result.package_name
@@ -73,7 +86,7 @@ def import_version(akua: AkuaClient, result: PublishResult, *, repository: Repos
             raise AkuaRejectedError(f"Akua answered 409 Conflict to the import of {name}, but lists no such package.",
                                     "Re-run the job; if it persists, contact Akua support.")
         choose_repository(found, repository)
-        return register(akua, compatibility, replace(result, package_id=found.id), reporter)
+        return register(akua, compatibility, replace(result, package_id=found.id), reporter, same_content)
     reporter.info(f"Created the Akua package {name} ({package.id}, {package.html_url}) with its first version "
                   f"{result.semver}. Pin it: set {setting('package-id')} to {package.id}.")
     recorded = akua.find_version(package.id, result.semver)

@@ -96,12 +96,14 @@ def sources(registry: LocalRegistry, oracle: Oracle) -> Iterator[Sources]:
     shutil.rmtree(work, ignore_errors=True)
 
 
-def manifest(deps: list[Dep], sources: Sources, inside: bool, oracle: Oracle) -> tuple[str, list[dict[str, str]]]:
-    """The [dependencies] lines and the lock entries; git URLs as the action (host) or Akua (chroot) sees them.
+def manifest(deps: list[Dep], sources: Sources, mirrors: Path | None,
+             oracle: Oracle) -> tuple[str, list[dict[str, str]]]:
+    """The [dependencies] lines and the lock entries; git URLs as the action sees them (its copies of the
+    repositories, in ``mirrors`` below its workspace) or, with no ``mirrors``, as Akua (chroot) sees the originals.
     A replaced dependency is locked as `akua lock` locks it: the folder's tree digest, marked replaced."""
     lines, lock = [], []
     for dep in deps:
-        fields, entry = _fields(dep, sources, inside, oracle)
+        fields, entry = _fields(dep, sources, mirrors, oracle)
         if dep.replace and dep.form in ("oci", "git"):
             fields += f', replace = {{ path = "{REPLACE}" }}'
             assert entry is not None
@@ -113,14 +115,14 @@ def manifest(deps: list[Dep], sources: Sources, inside: bool, oracle: Oracle) ->
     return "\n".join(lines) + "\n", lock
 
 
-def _fields(dep: Dep, sources: Sources, inside: bool, oracle: Oracle) -> tuple[str, dict[str, str] | None]:
+def _fields(dep: Dep, sources: Sources, mirrors: Path | None, oracle: Oracle) -> tuple[str, dict[str, str] | None]:
     if dep.form == "oci":
         oci = f"oci://{sources.registry.host}/{CHART_REPO}"
         return (f'oci = "{oci}", version = "0.1.0"',
                 {"name": dep.alias, "version": "0.1.0", "source": oci, "digest": sources.chart_digest})
     if dep.form == "git":
         path, commit = sources.git[dep.head]
-        url = "file://" + (oracle.inside(path) if inside else str(path))
+        url = "file://" + (oracle.inside(path) if mirrors is None else str(mirrors / path.name))
         ref = {"annotated": 'tag = "v1.0.0"', "lightweight": 'tag = "v1.0.0-light"', "rev": f'rev = "{commit}"',
                "missing-tag": 'tag = "v9.9.9"'}[dep.ref]
         version = ref.split('"')[1]
@@ -161,8 +163,10 @@ def test_generated_dependencies_publish_or_stop_with_an_annotation(deps: list[De
                                                                    oracle: Oracle, tmp_path: Path) -> None:
     work = oracle.workdir()
     try:
-        ours = _package(work / "ours", *manifest(deps, sources, False, oracle))
-        theirs = _package(work / "theirs", *manifest(deps, sources, True, oracle))
+        for path, _ in sources.git.values():  # file:// dependencies must be below the workspace: mirrored there
+            shutil.copytree(path, work / "ours" / "mirrors" / path.name)
+        ours = _package(work / "ours", *manifest(deps, sources, work / "ours" / "mirrors", oracle))
+        theirs = _package(work / "theirs", *manifest(deps, sources, None, oracle))
         repo = f"combinations/p-{secrets.token_hex(4)}"
         package_id = akua.store.add_package(WORKSPACE_ID, "hello",
                                             {"kind": "oci", "oci_ref": f"oci://{sources.registry.host}/{repo}"})

@@ -116,11 +116,27 @@ def test_fault(scenario: Scenario, publish, faulty: Target, proxy: FaultProxy, a
 def test_after_akua_comes_back_a_rerun_finishes_the_job(publish, faulty: Target, akua: Akua) -> None:
     akua.server.faults.add(Fault("POST", VERSIONS, status=503, times=999))
     down = publish(inputs={"package-id": faulty.package_id, "max-attempts": "2"})
-    assert down.returncode == 75 and faulty.tags() == ["0.3.0"] and faulty.created() == []
+    assert down.returncode == 75 and faulty.tags() == [] and faulty.created() == [], "pushed by digest, untagged"
     akua.server.faults.clear()
     again = publish(inputs={"package-id": faulty.package_id})
     assert again.returncode == 0 and again.outputs["status"] == "published", again.log
-    assert "nothing to upload" in again.log and len(faulty.created()) == 1
+    assert "nothing to upload" in again.log and len(faulty.created()) == 1 and faulty.tags() == ["0.3.0"]
+
+
+def test_a_tag_that_cannot_be_set_after_the_registration_is_set_by_the_rerun(publish, faulty: Target,
+                                                                            proxy: FaultProxy) -> None:
+    proxy.add(Fault("PUT", r"/manifests/0\.3\.0$", status=503, times=99))
+    down = publish(inputs={"package-id": faulty.package_id, "max-attempts": "2"})
+    assert down.returncode == 75, down.log
+    _, message = parse_annotation(error_lines(down)[0])
+    assert "Akua registered 0.3.0 as" in message
+    assert "Re-running the job finds the version in Akua and tags it" in message
+    assert faulty.tags() == [] and len(faulty.created()) == 1
+    proxy.faults.clear()
+    again = publish(inputs={"package-id": faulty.package_id})
+    assert again.returncode == 0 and again.outputs["status"] == "already-published", again.log
+    assert faulty.tags() == ["0.3.0"]
+    assert faulty.registry.manifest_digest(faulty.repo, "0.3.0") == again.outputs["digest"]
 
 
 def test_uploads_stream_in_chunks_ghcr_accepts(publish, faulty: Target, proxy: FaultProxy,

@@ -4,6 +4,7 @@ no branch, tags of both kinds, servers that are down or fail, and credentials YA
 from __future__ import annotations
 
 import http.server
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from akua_publish.deps.git import GitSource, fetch_tree
 from akua_publish.errors import DependencyError, DependencyUnavailableError
 from akua_publish.reference import Credentials
 from conftest import Target, error_lines, parse_annotation
+from devtools.action import run_cli
 from devtools.dependencies import GitHttpServer, lock_file
 from devtools.git_plumbing import Bare, Tree
 from devtools.registry import free_port
@@ -114,8 +116,8 @@ def test_a_git_dependency_alone_from_a_bare_repository_publishes(publish, target
                                                                  tmp_path: Path, transport: str) -> None:
     """A git dependency vendored first (the run once failed with exit 70 unless an OCI one came before it),
     from `git init --bare` whose HEAD names a branch that does not exist."""
-    bare, commit = tagged(tmp_path / "repos" / "dep.git", CHART, head="refs/heads/master")
-    server = GitHttpServer(tmp_path / "repos") if transport == "smart-http" else None
+    bare, commit = tagged(workspace / "repos" / "dep.git", CHART, head="refs/heads/master")
+    server = GitHttpServer(workspace / "repos") if transport == "smart-http" else None
     try:
         write_git_dependency(workspace, f"{server.base_url}/dep.git" if server else bare.url, commit, alias="aa-dep")
         run = publish()
@@ -129,8 +131,8 @@ def test_a_git_dependency_alone_from_a_bare_repository_publishes(publish, target
 @pytest.mark.parametrize("transport", ["file", "smart-http"])
 def test_a_tree_with_dotdot_stops_the_publish(publish, target: Target, workspace: Path, tmp_path: Path,
                                               transport: str) -> None:
-    bare, commit = tagged(tmp_path / "repos" / "dep.git", BAD_TREES["dotdot"][0])
-    server = GitHttpServer(tmp_path / "repos") if transport == "smart-http" else None
+    bare, commit = tagged(workspace / "repos" / "dep.git", BAD_TREES["dotdot"][0])
+    server = GitHttpServer(workspace / "repos") if transport == "smart-http" else None
     try:
         url = f"{server.base_url}/dep.git" if server else bare.url
         write_git_dependency(workspace, url, commit)
@@ -220,3 +222,63 @@ def test_a_yaml_password_with_quotes_hash_colon_and_spaces_reaches_the_git_serve
     assert run.returncode == 0, run.log
     assert server.credentials_seen and password not in run.log
     assert "::add-mask::" + password in run.stdout
+
+
+SECRET_TREE: Tree = {**CHART, b"credentials": b"password=hunter2\n"}
+
+
+def test_a_file_dependency_outside_the_workspace_stops_the_run(publish, target: Target, workspace: Path,
+                                                               tmp_path: Path) -> None:
+    """Akua's own pack vendors it, credentials file and all; here it stops the run before anything leaves."""
+    bare, _ = tagged(tmp_path / "elsewhere" / "secrets.git", SECRET_TREE)
+    toml = workspace / "pkg" / "akua.toml"
+    toml.write_text(toml.read_text().split("[dependencies]")[0] + "[dependencies]\n"
+                    f'leak = {{ git = "{bare.url}", tag = "v1.0.0" }}\n')
+    run = publish()
+    assert run.returncode == 1, run.log
+    [line] = error_lines(run)
+    props, message = parse_annotation(line)
+    assert props["title"] == "Dependency cannot be vendored" and props["file"] == "akua.toml"
+    assert f"`leak` ({bare.url})" in message and "outside the workspace (the checked-out repository)" in message
+    assert "hunter2" not in run.log
+    target.assert_untouched()
+
+
+@pytest.mark.parametrize("where", ["", "/.git"])
+def test_the_repository_being_published_is_vendored_only_when_pinned(publish, target: Target, workspace: Path,
+                                                                     where: str) -> None:
+    git = ["git", "-C", str(workspace), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git[:3], "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "package"], check=True)
+    subprocess.run([*git, "tag", "v1.0.0"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    url = f"file://{workspace}{where}"
+    toml = workspace / "pkg" / "akua.toml"
+    toml.write_text(toml.read_text().split("[dependencies]")[0] + "[dependencies]\n"
+                    f'self = {{ git = "{url}", tag = "v1.0.0" }}\n')
+    unpinned = publish()
+    assert unpinned.returncode == 1, unpinned.log
+    _, message = parse_annotation(error_lines(unpinned)[0])
+    assert "`self`" in message and "the repository being published" in message and "pins no commit" in message
+    target.assert_untouched()
+    (workspace / "pkg" / "akua.lock").write_text(lock_file([
+        {"name": "self", "version": "v1.0.0", "source": f"git+{url}@v1.0.0", "digest": f"git:{commit}"}]))
+    pinned = publish()
+    assert pinned.returncode == 0, pinned.log
+    assert f"Vendored self: {url} v1.0.0 (git:{commit})" in pinned.log
+
+
+def test_the_command_line_reads_file_dependencies_below_its_folder_or_file_root(target: Target, workspace: Path,
+                                                                               tmp_path: Path) -> None:
+    bare, commit = tagged(tmp_path / "elsewhere" / "dep.git", CHART)
+    write_git_dependency(workspace, bare.url, commit)
+    flags = ("--package-id", target.package_id, "--path", "pkg", "--api-url", target.akua.server.base_url,
+             "--version", "0.3.0", "--dry-run")
+    env = {"AKUA_API_TOKEN": target.akua.token}
+    refused = run_cli(workspace, *flags, env=env)
+    assert refused.returncode == 1, refused.stderr + refused.stdout
+    assert "outside the working directory (or the folder `--file-root` names)" in refused.stdout + refused.stderr
+    allowed = run_cli(workspace, *flags, "--file-root", str(tmp_path / "elsewhere"), env=env)
+    assert allowed.returncode == 0, allowed.stderr + allowed.stdout
+    assert f"Vendored dep: {bare.url} v1.0.0 (git:{commit})" in allowed.stdout + allowed.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -66,14 +67,16 @@ def test_a_rerun_after_the_action_moved_finishes_the_registration(publish, targe
         down = publish(inputs={"max-attempts": "1"}, action_root=old_release)
     finally:
         target.akua.server.faults.clear()
-    assert down.returncode == 75 and target.tags() == ["0.3.0"] and target.created() == [], down.log
-    pushed = target.registry.manifest_digest(target.repo, "0.3.0")
+    assert down.returncode == 75 and target.tags() == [] and target.created() == [], down.log
+    [pushed] = re.findall(r"Manifest digest: (sha256:[0-9a-f]{64})", down.log)
+    assert target.registry.manifest(target.repo, pushed), "the artifact is in the registry, untagged"
+    before = uploads(target)
     new_release = release_copy("1.4.2", tmp_path / "v1.4.2")
     again = publish(action_root=new_release)
     assert again.returncode == 0, again.log
     assert again.outputs["status"] == "published" and again.outputs["digest"] == pushed
-    assert "nothing to upload" in again.log
-    assert [v["ref"] for v in target.created()] == [pushed]
+    assert "nothing to upload" in again.log and uploads(target) == before
+    assert [v["ref"] for v in target.created()] == [pushed] and target.tags() == ["0.3.0"]
 
 
 def _push(target: Target, layer: bytes, config: bytes, annotations: dict[str, str] | None = None) -> str:

@@ -35,10 +35,12 @@ class Deps:
     later: str
 
 
-@pytest.fixture(scope="module")
-def deps(registry: LocalRegistry, tmp_path_factory: pytest.TempPathFactory) -> Deps:
+@pytest.fixture
+def deps(registry: LocalRegistry, workspace: Path) -> Deps:
+    """The chart in the registry, and the git repository as a mirror inside the checkout (a ``file://``
+    dependency must be below the workspace)."""
     digest = push_chart(registry, CHART, "0.1.0")
-    root = tmp_path_factory.mktemp("git")
+    root = workspace / "mirrors"
     files = {f"chart/{rel}": data for rel, (data, _) in CHART_FILES.items()}
     tagged, later = git_repository(root / "chart.git", {**files, "values.yaml": b"replicaCount: 1\n",
                                                       "README.md": b"upstream\n"})
@@ -110,7 +112,8 @@ def test_same_commit_and_lock_same_digest_from_fresh_copies(publish, target: Tar
     for path in copy.rglob("*"):
         if path.is_file() and not path.is_symlink():
             os.utime(path, (1_600_000_000, 1_600_000_000))
-    second = publish(inputs={"dry-run": "true"}, root=copy)
+    # The second checkout beside the first, under one workspace that holds the git mirror the URL names.
+    second = publish(inputs={"dry-run": "true", "path": "second/pkg"}, root=tmp_path)
     assert first.returncode == second.returncode == 0, first.log + second.log
     assert first.outputs["digest"] == second.outputs["digest"]
 
@@ -284,7 +287,8 @@ def test_the_vendored_entries_are_akuas(oracle, registry: LocalRegistry, deps: D
                 layers[side] = work / "akua.tgz"
             else:
                 data = tomllib.loads(toml.read_text())
-                done = vendor(root, data, tmp_path, NetworkFetcher(RetryPolicy(attempts=1), {}, tmp_path), ".")
+                done = vendor(root, data, tmp_path, NetworkFetcher(RetryPolicy(attempts=1), {}, tmp_path), ".",
+                              file_root=work)
                 layers[side] = pack(root, tmp_path, done.files).path
         with tarfile.open(layers["akua"]) as a, tarfile.open(layers["ours"]) as o:
             theirs, ours = {m.name: m for m in a}, {m.name: m for m in o}

@@ -12,8 +12,8 @@ from akua_publish.frontends.inputs import INPUTS
 from akua_publish.wording import terms
 
 PACKAGE = Path(__file__).resolve().parents[2] / "akua_publish"
-BASE = {"about", "errors", "wording", "reporter", "options", "result", "reference", "chunk_worker", "oci",
-        "progress"}
+BASE = {"about", "cancellation", "errors", "wording", "reporter", "options", "result", "reference", "chunk_worker",
+        "oci", "progress"}
 DOMAINS = {"package", "schema", "contract", "deps", "signing", "release"}
 ALLOWED = {  # a layer, and the layers its modules may import
     "base": {"base"},

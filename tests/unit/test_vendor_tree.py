@@ -85,6 +85,19 @@ def test_a_later_entry_overwrites_an_earlier_one_and_modes_are_kept(tmp_path: Pa
     assert path.read_bytes() == b"new" and path.stat().st_mode & 0o777 == 0o755
 
 
+@pytest.mark.parametrize(("given", "on_disk"), [(0o4755, 0o755), (0o2775, 0o775), (0o1777, 0o775), (0o666, 0o664),
+                                               (0o6777, 0o775), (0o000, 0o400), (0o640, 0o640)])
+def test_unpacked_files_never_carry_setuid_setgid_sticky_or_world_write(tmp_path: Path, given: int,
+                                                                         on_disk: int) -> None:
+    entry = tarfile.TarInfo("c/file")
+    entry.size, entry.mode = 1, given
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w") as tar:
+        tar.addfile(entry, io.BytesIO(b"x"))
+    unpack_bytes(archive.getvalue(), tmp_path / "t", gzipped=False)
+    assert (tmp_path / "t" / "c" / "file").stat().st_mode & 0o7777 == on_disk
+
+
 def test_a_damaged_archive_is_a_tree_problem(tmp_path: Path) -> None:
     data = tarball([("c/Chart.yaml", b"x" * 5000)])
     with pytest.raises(TreeProblem, match="cannot be unpacked"):

@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 help=f"read {entry.flag} from FILE (one trailing newline dropped)")
     parser.add_argument("--version-from-package", action="store_true",
                         help="publish the version akua.toml declares (no tag needed)")
+    parser.add_argument("--file-root", metavar="DIR", type=Path,
+                        help="the folder file:// git dependencies must be in (default: the working directory)")
     parser.add_argument("--json", action="store_true",
                         help="print the outputs as one JSON object on stdout (the log goes to stderr)")
     parser.add_argument("--quiet", action="store_true",
@@ -111,6 +113,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     def options() -> Options:
         return build_options(
             text, environ, root=Path.cwd(), confined=False, ci=github_context(environ),
+            file_root=args.file_root.resolve() if args.file_root else None,
             host_credentials=github_token_credentials(text("registry-username"), text("github-token"), environ))
 
     ran = run(log, options, debug=args.debug)
