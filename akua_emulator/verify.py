@@ -17,7 +17,6 @@ cannot export a schema, and says so.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import re
 import tarfile
@@ -213,13 +212,10 @@ def _akua_toml(raw: bytes, semver: str) -> str:
 
 
 def _loopback(host: str) -> bool:
+    """Akua's reader talks plain HTTP to ``localhost``, ``127.0.0.1`` and ``::1`` only, as written, port aside
+    (``registry_scheme`` in Akua's core, oci_transport.rs); 127.0.0.2 or any other name it reads over HTTPS."""
     name = host[1:host.find("]")] if host.startswith("[") else host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    if name.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+    return name in ("localhost", "127.0.0.1", "::1")
 
 
 def _same_json(a: Any, b: Any) -> bool:

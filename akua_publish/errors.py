@@ -229,6 +229,12 @@ class RegistryContentError(PublishError):
     title = "Registry served corrupt content"
 
 
+class RegistryLostError(PublishError):
+    """Akua registered a digest the registry no longer holds (deleted between the registration and the tag)."""
+
+    title = "Registry lost the registered artifact"
+
+
 class RegistryUnavailableError(RetryableError):
     title = "Registry unavailable"
 

@@ -22,7 +22,6 @@ from akua_publish.clients.retry import RetryPolicy
 from akua_publish.errors import (
     PushedNotRegisteredError,
     RegisteredNotTaggedError,
-    RegistryContentError,
     RetryableError,
     VersionConflictError,
 )
@@ -123,7 +122,8 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
 
         plain_http = repository.is_loopback if options.registry.plain_http is None else options.registry.plain_http
         registry = RegistryClient(repository, options.registry.credentials_for(repository.host), plain_http, policy,
-                                  options.ca_bundle, progress=reporter.progress)
+                                  options.ca_bundle, progress=reporter.progress,
+                                  warn=lambda message: reporter.warning(message, title="Credentials in plain HTTP"))
         if registry.auth_scheme == "basic":
             reporter.warning(
                 f"The registry {repository.host} asks for HTTP Basic authentication. Akua's reader of published "
@@ -146,11 +146,11 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
         with reporter.step("Pack"):
             layer, artifact = _pack(options, checked, vendoring.files, work, reporter)
             check_reproduced(checked.semver, registered, artifact)
-        digest = artifact.digest
+        digest, manifest = artifact.digest, artifact.manifest
         if not hashed:
             hashed.append(layer.content)
     else:
-        digest = present.manifest.digest
+        digest, manifest = present.manifest.digest, present.manifest.raw
     result = replace(result, digest=digest, oci_ref=repository.oci_ref(digest))
     trail.pushing, trail.pushed = result.oci_ref, present is not None
     if registered:
@@ -178,7 +178,7 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
         if present is None or not present.tagged:
             trail.tag = tag
             with reporter.step(f"Tag {tag}"):
-                tag_version(registry, tag, present.manifest if present else artifact.manifest, reporter)
+                tag_version(registry, tag, manifest, reporter)
         return already_published(result, registered, reporter)
 
     def same_content(ref: str) -> bool:
@@ -190,13 +190,15 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
         if connections is not None:
             with reporter.step("Check that Akua can read the artifact"):
                 from akua_publish.clients.registry import anonymous_read
+                from akua_publish.reference import akua_reads_plain_http
                 from akua_publish.release.readability import Fixes, check_readable
 
+                akua_plain = akua_reads_plain_http(repository.host)  # as Akua's reader chooses
                 check_readable(options.policy.readability_check, connections, repository=repository, digest=digest,
-                               anonymous_read=lambda: anonymous_read(repository, digest, plain_http, policy,
-                                                                     options.ca_bundle),
+                               anonymous_read=lambda: anonymous_read(repository, digest, plain_http and akua_plain,
+                                                                     policy, options.ca_bundle),
                                fixes=Fixes(options.akua.api_url, options.akua.workspace, options.ci),
-                               reporter=reporter)
+                               reporter=reporter, over_https=plain_http and not akua_plain)
         with reporter.step("Register the version in Akua"):
             from akua_publish.release.register import import_version, register
 
@@ -211,13 +213,8 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
         raise PushedNotRegisteredError(exc, result.oci_ref) from exc
     trail.registered, trail.tag = f"{result.semver} as {result.oci_ref}", tag
     with reporter.step(f"Tag {tag}"):
-        own = result.digest == digest
-        manifest = (present.manifest if present else artifact.manifest) if own else registry.manifest(result.digest)
         try:
-            if manifest is None:
-                raise RegistryContentError(f"The registry no longer holds {result.digest}, which Akua registered.",
-                                           "Push it back from a copy; Akua reads the version by that digest.")
-            tag_version(registry, tag, manifest, reporter)
+            tag_version(registry, tag, manifest if result.digest == digest else result.digest, reporter)
         except RetryableError as exc:
             raise RegisteredNotTaggedError(exc, result.semver, result.oci_ref) from exc
     return result
@@ -263,8 +260,9 @@ def _check(options: Options, reporter: Reporter) -> _Checked:
     from akua_publish.signing.sign import signing_key  # cryptography loads only when there is a key
 
     package_options = options.package
-    semver = resolve_semver(package_options.version, options.ci.ref, package_options.tag_pattern)
     package = load_package(package_options.path, package_options.shown)
+    semver = resolve_semver(package_options.version, options.ci.ref, package_options.tag_pattern,
+                            names=(package.name, package_options.package_name))
     check_version_matches(package, semver, package_options.shown)
     input_schema = resolve_input_schema(package_options, options.policy.schema_check, reporter)
     placeholder = build_body(semver, PLACEHOLDER_REF, input_schema.schema, package_options.compatibility)

@@ -58,13 +58,25 @@ def parse_repository(text: str, origin: str) -> Repository:
     return Repository(host=host, name=name)
 
 
+AKUA_PLAIN_HTTP_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def akua_reads_plain_http(host_port: str) -> bool:
+    """Whether Akua's reader talks plain HTTP to this registry: only to these three names, port aside, as
+    written (``registry_scheme`` in Akua's core, oci_transport.rs); every other host, 127.0.0.2 included, it
+    reads over HTTPS."""
+    return _bare_host(host_port) in AKUA_PLAIN_HTTP_HOSTS
+
+
+def _bare_host(host_port: str) -> str:
+    if host_port.startswith("["):
+        return host_port[1:host_port.find("]")]
+    return host_port.split(":", maxsplit=1)[0] if host_port.count(":") == 1 else host_port
+
+
 def is_loopback_host(host_port: str) -> bool:
     """True for localhost, 127.0.0.0/8 and ::1, with or without a port."""
-    host = host_port
-    if host.startswith("["):
-        host = host[1:host.find("]")]
-    elif host.count(":") == 1:
-        host = host.split(":")[0]
+    host = _bare_host(host_port)
     if host.lower() == "localhost":
         return True
     try:

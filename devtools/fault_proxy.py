@@ -4,7 +4,13 @@ It forwards every request to the real registry and, when a fault switch
 matches, answers with an error status, drops the connection (before or after
 forwarding), cuts an upload half-way, stalls, or flips a bit of the answer
 (``corrupt``). It records each request's
-method, path, status and body size, so tests can see what the action sent.
+method, path, status and body size, so tests can see what the action sent, and
+the scheme of each ``Authorization`` header.
+
+It also serves as a client's HTTP proxy (``HTTP_PROXY``): a request for any host
+in plain HTTP goes to the registry, so a test reaches it under a name that is not
+on loopback without a name server; an HTTPS tunnel (``CONNECT``) is refused, as a
+registry that speaks only plain HTTP refuses TLS.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ class FaultProxy(ThreadingHTTPServer):
         self.upstream = upstream  # host:port of the real registry
         self.faults = FaultPlan()
         self.log: list[tuple[str, str, int, int]] = []  # (method, path, status, request body bytes)
+        self.authorizations: list[str] = []  # the scheme of each Authorization header that came through
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     @property
@@ -53,6 +60,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length if limit is None else min(limit, length)) if length else b""
 
     def _proxy(self) -> None:
+        if self.path.startswith("http://"):  # a proxy request: any host is the registry
+            self.path = "/" + self.path.split("/", 3)[3]
+        if "Authorization" in self.headers:
+            self.server.authorizations.append(self.headers["Authorization"].split(" ")[0].lower())
         path = self.path.split("?")[0]
         fault = self.server.faults.take(self.command, path)
         if fault is not None and fault.action == "cut":
@@ -85,6 +96,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(upstream.status_code, kept, content, len(body), upstream.headers.get("Content-Length"))
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _proxy
+
+    def do_CONNECT(self) -> None:
+        self._answer(502, {}, b"no TLS here", 0)
 
     def _record(self, status: int, size: int) -> None:
         self.server.log.append((self.command, self.path.split("?")[0], status, size))

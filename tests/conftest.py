@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -123,6 +124,12 @@ class Target:
 
     def created(self) -> list[dict]:
         return self.akua.store.created_versions(self.package_id)
+
+    def holds_untagged(self, run: ActionRun) -> bool:
+        """Whether the registry holds the manifest ``run`` packed, with no tag on the repository: pushed by its
+        digest, not (yet) tagged, as a run leaves it when Akua did not register the version."""
+        [digest] = re.findall(r"Manifest digest: (sha256:[0-9a-f]{64})", run.log)
+        return self.registry.manifest(self.repo, digest) is not None and self.tags() == []
 
     def assert_untouched(self) -> None:
         assert self.tags() == [], "something was pushed"

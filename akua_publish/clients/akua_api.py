@@ -154,7 +154,7 @@ class AkuaClient:
         try:
             response = self._session.request(method, self._base + path, **kwargs)
         except requests.Timeout as exc:
-            raise AkuaUnavailableError(
+            raise self._policy.deadline_error(f"the Akua API ({method} {path})") or AkuaUnavailableError(
                 f"The Akua API at {self._base} did not answer {method} {path} in time.",
                 f"Check Akua's status and re-run the job (or raise {setting('timeout')}).",
             ) from exc

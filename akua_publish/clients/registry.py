@@ -30,7 +30,7 @@ import requests
 import urllib3
 
 from akua_publish.clients.registry_transport import RegistryTransport
-from akua_publish.clients.retry import RetryPolicy
+from akua_publish.clients.retry import RetryPolicy, quiet
 from akua_publish.errors import (
     PublishError,
     RegistryAuthError,
@@ -108,11 +108,12 @@ Reader = TypeVar("Reader", bound=BlobReader)
 
 class RegistryClient:
     def __init__(self, repository: Repository, credentials: Credentials, plain_http: bool,
-                 policy: RetryPolicy, ca_bundle: str = "", *, progress: Progress = no_progress) -> None:
+                 policy: RetryPolicy, ca_bundle: str = "", *, progress: Progress = no_progress,
+                 warn: Callable[[str], None] = quiet) -> None:
         self.repository = repository
         self._policy = policy
         self._progress = progress
-        self._transport = RegistryTransport(repository, credentials, plain_http, policy, ca_bundle)
+        self._transport = RegistryTransport(repository, credentials, plain_http, policy, ca_bundle, warn=warn)
         self._transport.connect()
         self._client = _Oras(self._transport)
 
@@ -144,6 +145,18 @@ class RegistryClient:
             raise RegistryRejectedError(f"The registry answered GET of manifest {reference} with no JSON object.",
                                         "Check that the repository points at an OCI distribution registry.")
         return StoredManifest("sha256:" + hashlib.sha256(raw).hexdigest(), raw, content)
+
+    def has_manifest(self, digest: str) -> bool:
+        """Whether the registry holds the manifest ``digest`` (a HEAD: nothing is read)."""
+
+        def head() -> requests.Response:
+            return self._transport.request("HEAD", self._manifest_url(digest), headers={"Accept": MANIFEST_ACCEPT})
+
+        response = self._policy.run(head, f"HEAD of manifest {digest[:19]}")
+        if response.status_code == 404:
+            return False
+        _expect(response, (200,), f"HEAD of manifest {digest[:19]}")
+        return True
 
     def blob(self, digest: str, limit: int = SMALL_BLOB_LIMIT) -> bytes | None:
         """A small blob (a sidecar's layer), or None when the registry does not have it or it is over ``limit``."""

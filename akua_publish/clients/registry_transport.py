@@ -12,6 +12,7 @@ the callers decides on retries.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,7 +20,7 @@ import requests
 
 from akua_publish.about import USER_AGENT
 from akua_publish.clients.http import RETRY_STATUSES, TimeoutSession, connection_reason, retry_after, tls_problem
-from akua_publish.clients.retry import RetryPolicy
+from akua_publish.clients.retry import RetryPolicy, quiet
 from akua_publish.errors import (
     CredentialsWithheldError,
     RegistryAuthError,
@@ -28,7 +29,7 @@ from akua_publish.errors import (
     RegistryTlsError,
     RegistryUnavailableError,
 )
-from akua_publish.reference import Credentials, Repository
+from akua_publish.reference import Credentials, Repository, is_loopback_host
 from akua_publish.wording import setting
 
 CREDENTIAL_HINT = (
@@ -79,9 +80,12 @@ class RegistryTransport:
     """Single requests to one registry, with its credentials attached only where they belong."""
 
     def __init__(self, repository: Repository, credentials: Credentials, plain_http: bool,
-                 policy: RetryPolicy, ca_bundle: str = "", *, actions: str = "pull,push") -> None:
-        """``actions``: the token scope to ask for (``pull`` for a dependency, ``pull,push`` to publish)."""
+                 policy: RetryPolicy, ca_bundle: str = "", *, actions: str = "pull,push",
+                 warn: Callable[[str], None] = quiet) -> None:
+        """``actions``: the token scope to ask for (``pull`` for a dependency, ``pull,push`` to publish);
+        ``warn``: told once when credentials or a token cross plain HTTP to a host off loopback."""
         self.repository = repository
+        self._warn = warn
         self._actions = actions
         self.scheme = "http" if plain_http else "https"
         self._credentials = credentials
@@ -135,6 +139,16 @@ class RegistryTransport:
                 f"The registry {self.host} asks for `{scheme}` authentication, which OCI registries do not use.",
                 "Check that the repository points at an OCI distribution registry.",
             )
+        if self.scheme == "http" and not is_loopback_host(self.host):
+            self._warn_in_clear()
+
+    def _warn_in_clear(self) -> None:
+        """Once: say that what authenticates this run crosses the network unencrypted."""
+        what = "A registry token" if self._credentials.anonymous else "The registry password"
+        self._warn(f"{what} for {self.host} crosses the network in plain HTTP "
+                   f"({setting('plain-http')} is true and {self.host} is not on loopback): anyone on the way can read "
+                   "and reuse it. Serve the registry over HTTPS, or keep plain HTTP to a registry on this machine.")
+        self._warn = quiet
 
     def _fetch_token(self, params: dict[str, str]) -> None:
         """A token for the repository with all the actions needed up front (oras would reuse a pull-only
@@ -245,7 +259,7 @@ class RegistryTransport:
                 CA_HINT,
             )
         if isinstance(exc, requests.Timeout):
-            return RegistryUnavailableError(
+            return self._policy.deadline_error(f"the registry {self.host} ({what})") or RegistryUnavailableError(
                 f"The registry {self.host} did not answer {what} in time.",
                 f"Check the registry's status and re-run the job (or raise {setting('timeout')}).",
             )

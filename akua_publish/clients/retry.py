@@ -18,9 +18,10 @@ from akua_publish.errors import DeadlineError, RetryableError
 from akua_publish.wording import setting
 
 T = TypeVar("T")
+DEADLINE_SLACK = 1.0  # seconds: a read that timed out with less than this left was cut short by the deadline
 
 
-def _quiet(_: str) -> None:
+def quiet(_: str) -> None:
     """Default warning sink: adapters used outside a run log nothing."""
 
 
@@ -34,7 +35,7 @@ class RetryPolicy:
     connect_timeout: float = 10.0
     backoff: float = 1.0  # first wait; doubled on each retry, with jitter
     max_wait: float = 30.0  # cap of one wait, Retry-After included
-    warn: Callable[[str], None] = field(default=_quiet, compare=False)
+    warn: Callable[[str], None] = field(default=quiet, compare=False)
     started: float = field(default_factory=time.monotonic, compare=False)
 
     def timeouts(self) -> tuple[float, float]:
@@ -50,6 +51,16 @@ class RetryPolicy:
 
     def time_left(self) -> float:
         return self.deadline - (time.monotonic() - self.started)
+
+    def deadline_error(self, waiting: str) -> DeadlineError | None:
+        """For a request that timed out: a ``DeadlineError`` when the run's deadline cut its wait short (its
+        read timeout is the time left), else None (it waited its whole ``timeout``)."""
+        if self.time_left() > DEADLINE_SLACK:
+            return None
+        return DeadlineError(
+            f"The run's deadline ({self.deadline:g} s) passed while waiting for {waiting}; nothing more was sent.",
+            f"Raise {setting('deadline')} (a large package takes longer to upload), then re-run the job: it "
+            "finds what is already there.")
 
     def expired(self) -> bool:
         return self.time_left() <= 0

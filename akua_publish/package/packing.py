@@ -70,11 +70,28 @@ def collect_files(root: Path, *, skip_names: bool = True, keep_file: Callable[[s
             if skip_names and (entry.name.startswith(".") or entry.name in SKIPPED_NAMES):
                 continue
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            _check_utf8(rel)
             if entry.is_dir(follow_symlinks=False):
                 pending.append(rel)
             elif entry.is_file(follow_symlinks=False) and keep_file(entry.name):
                 found.append(rel)
     return sorted(found, key=component_order)
+
+
+def _check_utf8(rel: str) -> None:
+    """A name the file system holds as bytes that are not UTF-8 (Python keeps them as surrogates) is refused.
+
+    Akua's packer writes such a name as its raw bytes in a plain header (checked with Akua's core 0.9.5); tar
+    readers decode it each their own way, and Akua's own git vendoring refuses one. Here it stops the run."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = rel.encode("utf-8", "surrogateescape")
+        shown = raw.decode("utf-8", "backslashreplace")
+        raise PackageError(
+            f"The package holds `{shown}`, whose name is not UTF-8 (the bytes are shown with \\x escapes); "
+            "nothing was packed or pushed.",
+            "Rename it to UTF-8 (for example `convmv -f latin1 -t utf-8 --notest -r .`) or delete it.") from None
 
 
 def component_order(rel: str) -> list[bytes]:

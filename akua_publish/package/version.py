@@ -1,7 +1,9 @@
 """The version to publish: from the ``version`` input or the pushed tag.
 
 By default a tag is ``v1.2.3`` or, in a monorepo, ``<name>/v1.2.3``: only the
-part after the last ``/`` counts and one leading ``v`` is dropped. Other
+part after the last ``/`` counts and one leading ``v`` is dropped, and the part
+before it must end with the package's name (a tag of another package of the
+repository is refused, not published as this one). Other
 conventions (``hello@1.2.3``, ``release-1.2.3``) are described by the
 ``tag-pattern`` input: a regular expression with one named group ``version``
 that must match the whole tag name. OCI tags cannot hold ``+``, so build
@@ -11,6 +13,7 @@ metadata becomes ``_`` in the tag while the semver sent to Akua keeps its ``+``.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from akua_publish.errors import InputError, VersionError
 from akua_publish.schema.spec import semver_pattern
@@ -42,8 +45,10 @@ def parse_tag_pattern(text: str) -> re.Pattern[str] | None:
     return pattern
 
 
-def resolve_semver(version_input: str, github_ref: str, tag_pattern: re.Pattern[str] | None = None) -> str:
-    """Return the semver to publish, or explain why there is none."""
+def resolve_semver(version_input: str, github_ref: str, tag_pattern: re.Pattern[str] | None = None,
+                   names: Collection[str] = ()) -> str:
+    """Return the semver to publish, or explain why there is none. ``names`` are the package's names (akua.toml's,
+    Akua's): a default-convention tag with a prefix must be for one of them."""
     if version_input:
         candidate, origin = version_input.strip(), setting("version")
         if candidate.startswith("v"):
@@ -64,8 +69,25 @@ def resolve_semver(version_input: str, github_ref: str, tag_pattern: re.Pattern[
                 f"Push a tag the pattern matches, or change {setting('tag-pattern')}. " + PATTERN_HINT,
             )
         candidate = found.group("version")
+        if tag_pattern is None and names:
+            _check_prefix(name, names)
     check_semver(candidate, origin)
     return candidate
+
+
+def _check_prefix(tag: str, names: Collection[str]) -> None:
+    """``hello/v1.2.3`` (or ``charts/hello/v1.2.3``) is a tag of the package ``hello``; a bare ``v1.2.3`` of any."""
+    prefix = tag.rpartition("/")[0]
+    owner = prefix.rpartition("/")[2]
+    wanted = sorted({name for name in names if name})
+    if not prefix or owner in wanted:
+        return
+    raise VersionError(
+        f"The tag `{tag}` is for the package `{owner}`, not " + " or ".join(f"`{n}`" for n in wanted)
+        + ": nothing was published.",
+        f"Tag this package's releases `{wanted[0]}/v<version>`, and in a repository of several packages run this "
+        f"step only for its own tags (on: push: tags: ['{wanted[0]}/v*']); or set {setting('tag-pattern')} for "
+        "another convention. " + PATTERN_HINT)
 
 
 def check_semver(candidate: str, origin: str) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from akua_publish.clients.akua_types import PackageVersion
-from akua_publish.errors import TagConflictError, VersionConflictError
+from akua_publish.errors import RegistryLostError, TagConflictError, VersionConflictError
 from akua_publish.oci import Artifact, PackedContent, PackedLayer
 from akua_publish.package.version import oci_tag
 from akua_publish.release.content import holds_content
@@ -98,7 +98,7 @@ def _moved(registry: RegistryClient, semver: str, ref: str, now: str) -> None:
 def upload(registry: RegistryClient, layer: PackedLayer, artifact: Artifact, reporter: Reporter) -> None:
     """Push the artifact by its digest, untagged; nothing when the registry holds that manifest already (an
     earlier run pushed it and stopped before Akua registered it)."""
-    if registry.manifest(artifact.digest) is not None:
+    if registry.has_manifest(artifact.digest):
         reporter.info(f"The registry already holds {artifact.digest} (an earlier run pushed it): nothing to upload.")
         return
     registry.push(artifact.digest, layer, artifact)
@@ -106,10 +106,16 @@ def upload(registry: RegistryClient, layer: PackedLayer, artifact: Artifact, rep
                   "registered it).")
 
 
-def tag_version(registry: RegistryClient, tag: str, manifest: StoredManifest | bytes, reporter: Reporter) -> None:
-    """Put ``tag`` on the manifest Akua registered (its exact bytes, or as the registry holds it)."""
-    raw = manifest if isinstance(manifest, bytes) else manifest.raw
-    digest = registry.put_manifest(tag, raw)
+def tag_version(registry: RegistryClient, tag: str, manifest: bytes | str, reporter: Reporter) -> None:
+    """Put ``tag`` on the manifest Akua registered: this run's (its exact bytes), or another run's of the same
+    content (its digest: read back from the registry)."""
+    if isinstance(manifest, str):
+        stored = registry.manifest(manifest)
+        if stored is None:
+            raise RegistryLostError(f"The registry no longer holds {manifest}, which Akua registered; no tag was set.",
+                                       "Push it back from a copy; Akua reads the version by that digest.")
+        manifest = stored.raw
+    digest = registry.put_manifest(tag, manifest)
     reporter.info(f"Tagged oci://{registry.repository}:{tag} as {digest}, the artifact Akua registered.")
 
 

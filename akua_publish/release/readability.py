@@ -8,7 +8,10 @@ idea why. Before the push the run lists the workspace's connections; after it,
 when no active one covers the registry, it asks the registry what anyone may
 read (its anonymous token flow, then the manifest). When neither holds, the run
 stops before registering, with both fixes; a re-run after either finds the
-artifact in the registry and registers it without uploading again.
+artifact in the registry and registers it without uploading again. The read is
+made as Akua makes it: over HTTPS to every registry but ``localhost``,
+``127.0.0.1`` and ``::1``, so a registry the run reached in plain HTTP and Akua
+cannot reach over HTTPS stops the run too.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from akua_publish.clients.akua_types import RegistryConnection
-from akua_publish.errors import UnreadableArtifactError
+from akua_publish.errors import PublishError, UnreadableArtifactError
 from akua_publish.options import CheckMode, CiContext
 from akua_publish.reference import Repository
 from akua_publish.reporter import Reporter
@@ -94,11 +97,25 @@ class Fixes:
 
 
 def check_readable(mode: CheckMode, connections: Connections, *, repository: Repository, digest: str,
-                   anonymous_read: Callable[[], str], fixes: Fixes, reporter: Reporter) -> None:
-    """After the push, before the registration: stop (``strict``) or warn when Akua could not read it."""
-    if connections.coverage is Coverage.ACTIVE:
+                   anonymous_read: Callable[[], str], fixes: Fixes, reporter: Reporter,
+                   over_https: bool = False) -> None:
+    """After the push, before the registration: stop (``strict``) or warn when Akua could not read it.
+
+    ``anonymous_read`` reads as Akua reads, over HTTPS but for the three names Akua's core reads in plain
+    HTTP; ``over_https`` says that the run itself pushed in plain HTTP, so that whether Akua can reach the
+    registry at all is in question, with a registry connection or without."""
+    if over_https:
+        try:
+            refused = anonymous_read()
+        except PublishError as exc:
+            _unreachable(mode, repository, digest, exc, reporter)
+            return
+        if connections.coverage is Coverage.ACTIVE:
+            return
+    elif connections.coverage is Coverage.ACTIVE:
         return
-    refused = anonymous_read()
+    else:
+        refused = anonymous_read()
     if not refused:
         reporter.info(f"Anyone may read oci://{repository}@{digest}: Akua needs no registry connection for it.")
         return
@@ -115,6 +132,20 @@ def check_readable(mode: CheckMode, connections: Connections, *, repository: Rep
     hint = (f"Either make the package public{_visibility(repository, fixes.ci)}; or add a registry connection for "
             f"{repository.host} in Akua: {_connection_call(repository, fixes)}. Then re-run the job: it finds the "
             "artifact in the registry and registers the version without uploading it again.")
+    if mode is CheckMode.STRICT:
+        raise UnreadableArtifactError(f"{message} The version was not registered.",
+                                      f"{hint} To register it anyway, set {setting('readability-check')} to warn.")
+    reporter.warning(f"{message} Registering it anyway ({setting('readability-check')}: warn): Akua will refuse it. "
+                     f"{hint}", title=WARN_TITLE)
+
+
+def _unreachable(mode: CheckMode, repository: Repository, digest: str, failure: PublishError,
+                 reporter: Reporter) -> None:
+    message = (f"oci://{repository}@{digest} was pushed in plain HTTP, but Akua reads registries over HTTPS (plain "
+               f"HTTP only for localhost, 127.0.0.1 and ::1), and {repository.host} does not answer over HTTPS: "
+               f"{failure.message}")
+    hint = (f"Serve the registry over HTTPS with a certificate from a public CA and set {setting('plain-http')} to "
+            "false; then re-run the job: it finds the artifact in the registry and registers it.")
     if mode is CheckMode.STRICT:
         raise UnreadableArtifactError(f"{message} The version was not registered.",
                                       f"{hint} To register it anyway, set {setting('readability-check')} to warn.")

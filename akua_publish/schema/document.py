@@ -18,7 +18,11 @@ from akua_publish.errors import SchemaError
 from akua_publish.schema.spec import pointer
 from akua_publish.wording import setting
 
+# The input schema sent, as compact JSON, whether read from the file or exported from package.k. Akua's spec
+# declares no limit on input_schema; this is akua-publish's own, one for both origins: an input schema describes
+# an install form, and one past a mebibyte is the wrong file or a generated blow-up, not a form.
 MAX_SCHEMA_BYTES = 1024 * 1024
+MAX_FILE_BYTES = 16 * MAX_SCHEMA_BYTES  # what is read of the file at all (indentation takes room)
 DEFAULT_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 EXPORT_HINT = "Re-export it with `akua pkg export --out exported/inputs.schema.json`."
 
@@ -27,6 +31,19 @@ _ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains"
         "propertyNames", "unevaluatedItems", "unevaluatedProperties", "additionalItems")
 _LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+
+
+def check_size(schema: dict[str, Any], origin: str, file: str) -> None:
+    """The one limit on the input schema sent, whichever its origin (``MAX_SCHEMA_BYTES``)."""
+    size = len(json.dumps(schema, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    if size > MAX_SCHEMA_BYTES:
+        raise SchemaError(
+            f"The input schema ({origin}) is {size} bytes as compact JSON; akua-publish sends at most "
+            f"{MAX_SCHEMA_BYTES} (1 MiB).",
+            "An input schema describes an install form: check that `schema Input` in package.k (or the schema file) "
+            "is the one meant, and that no large literal (a default, an enum) was generated into it.",
+            file=file,
+        )
 
 
 def load_schema(path: Path, shown: str) -> dict[str, Any]:
@@ -39,9 +56,10 @@ def load_schema(path: Path, shown: str) -> dict[str, Any]:
         )
     try:
         size = path.stat().st_size
-        if size > MAX_SCHEMA_BYTES:
+        if size > MAX_FILE_BYTES:
             raise SchemaError(
-                f"{shown} is {size} bytes; the limit is {MAX_SCHEMA_BYTES} (1 MiB).",
+                f"{shown} is {size} bytes, which is past any input schema akua-publish sends "
+                f"({MAX_SCHEMA_BYTES} bytes as compact JSON, 1 MiB).",
                 "An input schema is a form description: check that the right file is used.",
                 file=shown,
             )
@@ -67,6 +85,7 @@ def load_schema(path: Path, shown: str) -> dict[str, Any]:
             EXPORT_HINT,
             file=shown,
         )
+    check_size(schema, f"`{shown}`", shown)
     return schema
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from akua_publish.errors import KclExportError, PackageKSyntaxError, SchemaDriftError
 from akua_publish.options import CheckMode, PackageOptions, shown_in
 from akua_publish.reporter import Reporter
-from akua_publish.schema.document import load_schema, schema_diff, schema_warnings
+from akua_publish.schema.document import check_size, load_schema, schema_diff, schema_warnings
 from akua_publish.schema.kcl_export import export_input_schema, syntax_errors
 from akua_publish.wording import setting
 
@@ -51,8 +51,10 @@ def _choose(package: PackageOptions, mode: CheckMode, reporter: Reporter) -> Inp
     present = package.schema_file.is_file() or package.schema_file.is_symlink()
     if not present and mode != CheckMode.OFF:
         exported = export_input_schema(package_k, shown_k)
+        origin = f"exported from `{shown_k}` by akua-publish"
+        check_size(exported, origin, shown_k)
         reporter.info(f"{package.schema_shown} does not exist: exported the input schema from {shown_k}.")
-        return InputSchema(exported, f"exported from `{shown_k}` by akua-publish")
+        return InputSchema(exported, origin)
     schema = load_schema(package.schema_file, package.schema_shown)
     origin = f"`{package.schema_shown}`"
     if mode == CheckMode.OFF:

@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,3 +125,39 @@ def test_the_documented_gitlab_job_runs_in_the_image(workspace: Path, target: Ta
     outputs = json.loads((workspace / "akua-outputs.json").read_text())
     assert outputs["status"] == "published" and [v["ref"] for v in target.created()] == [outputs["digest"]]
     assert not [s for s in secret_parts([target.akua.token]) if s in done.stdout + done.stderr]
+
+
+def test_docker_stop_ends_the_run_at_once_and_it_cleans_up(workspace: Path, target: Target, image: str,
+                                                            tmp_path: Path) -> None:
+    """The entrypoint is the container's first process, which ignores SIGTERM unless it handles it: before,
+    `docker stop` waited its grace period and killed it (exit 137), leaving the packed layer behind."""
+    (workspace / "pkg" / "big.bin").write_bytes(os.urandom(160 * 1024 * 1024))
+    scratch = tmp_path / "runner-temp"
+    scratch.mkdir()
+    name = f"akua-publish-stop-{secrets.token_hex(4)}"
+    env = {"AKUA_API_TOKEN": target.akua.token, "AKUA_API_BASE_URL": target.akua.server.base_url}
+    command = ["docker", "run", "--name", name, "--network", "host", "-v", f"{workspace}:/work", "-w", "/work",
+               "-v", f"{scratch}:/scratch", "-e", "TMPDIR=/scratch", "-e", "AKUA_API_TOKEN", "-e", "AKUA_API_BASE_URL",
+               image, "--package-id", target.package_id, "--path", "pkg", "--version", "0.3.0"]
+    run = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+    try:
+        lines: list[str] = []
+        assert run.stdout is not None
+        for line in run.stdout:
+            lines.append(line)
+            if line.startswith("== Pack =="):
+                break
+        time.sleep(0.3)
+        started = time.monotonic()
+        docker("stop", "-t", "20", name)
+        took = time.monotonic() - started
+        lines += run.stdout.readlines()
+        code = run.wait(timeout=60)
+    finally:
+        docker("rm", "-f", name, check=False)
+    log = "".join(lines)
+    assert code == 143 and took < 10, (code, took, log)
+    assert "Error: Cancelled: The run was cancelled (SIGTERM)" in log and "Nothing was pushed or registered." in log
+    assert list(scratch.iterdir()) == [], "the scratch folder is left behind"
+    target.assert_untouched()

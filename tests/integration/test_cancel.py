@@ -137,7 +137,7 @@ def test_sigterm_while_packing_removes_the_partial_layer(start, target: Target, 
 
 
 def test_ctrl_c_while_vendoring_removes_the_unpacked_charts(start, target: Target, workspace: Path, proxy: FaultProxy,
-                                                              registry: LocalRegistry) -> None:
+                                                              registry: LocalRegistry, publish) -> None:
     """The first chart is unpacked (its setuid and world-writable files without those bits on disk) when the
     second one's download hangs; Ctrl-C then removes both."""
     files = {"Chart.yaml": (b"apiVersion: v2\nname: first\nversion: 0.1.0\n", 0o644),
@@ -166,6 +166,9 @@ def test_ctrl_c_while_vendoring_removes_the_unpacked_charts(start, target: Targe
     assert "Nothing was pushed or registered." in said(run, code)
     assert run.scratch() == []
     target.assert_untouched()
+    proxy.faults.clear()
+    again = publish()
+    assert again.returncode == 0 and again.outputs["status"] == "published", again.log
 
 
 def test_sigterm_during_the_push_then_the_rerun_publishes(start, proxy: FaultProxy, registry: LocalRegistry,

@@ -143,10 +143,21 @@ def test_a_publish_from_the_command_line(workspace: Path, target: Target) -> Non
 ], ids=["bad-number", "sign-without-key", "no-akua-toml", "bad-version", "akua-unreachable"])
 def test_the_command_line_fails_as_the_action_does(workspace: Path, target: Target, args: list[str], code: int,
                                                    needle: str) -> None:
-    done = cli(workspace, "--package-id", target.package_id, "--path", "pkg", "--version", "0.3.0", *args,
+    version = [] if "--version-from-package" in args else ["--version", "0.3.0"]
+    done = cli(workspace, "--package-id", target.package_id, "--path", "pkg", *version, *args,
                env={"AKUA_API_TOKEN": target.akua.token, "AKUA_API_BASE_URL": target.akua.server.base_url})
     assert done.returncode == code, done.stdout + done.stderr
     assert needle in done.stdout and "Error: " in done.stdout and "::" not in done.stdout
+    target.assert_untouched()
+
+
+def test_a_version_and_the_packages_version_together_are_refused(workspace: Path, target: Target) -> None:
+    """Which one was meant cannot be told: neither wins silently."""
+    done = cli(workspace, "--package-id", target.package_id, "--path", "pkg", "--version", "9.9.9",
+               "--version-from-package", "--dry-run", env={"AKUA_API_TOKEN": target.akua.token,
+                                                           "AKUA_API_BASE_URL": target.akua.server.base_url})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "--version and --version-from-package both name the version to publish; give one of them" in done.stderr
     target.assert_untouched()
 
 

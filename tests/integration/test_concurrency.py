@@ -34,7 +34,7 @@ def test_concurrent_publishes_of_different_packages(registry: LocalRegistry, aku
     def publish(job: tuple[Path, str, str]):
         root, _, package_id = job
         return run_action(root, {"package-id": package_id, "path": "pkg", "api-url": akua.server.base_url},
-                          {"GITHUB_REF": "refs/tags/hello-x/v0.3.0", "AKUA_API_TOKEN": akua.token})
+                          {"GITHUB_REF": "refs/tags/hello/v0.3.0", "AKUA_API_TOKEN": akua.token})
 
     with ThreadPoolExecutor(max_workers=RUNS) as pool:
         runs = list(pool.map(publish, jobs))

@@ -186,8 +186,13 @@ CASES = [
     Case("schema-not-json", ("not valid JSON", "line 1, column 2"), prepare=write(SCHEMA, "{"), file=SCHEMA),
     Case("schema-is-an-array", ("JSON list, not an object",), prepare=write(SCHEMA, "[]"), file=SCHEMA),
     Case("schema-not-utf8", ("not valid UTF-8",), prepare=write(SCHEMA, b'{"a": "\xff"}'), file=SCHEMA),
-    Case("schema-too-big", ("the limit is 1048576",),
+    Case("schema-too-big", ("is 1048600 bytes as compact JSON", "sends at most 1048576 (1 MiB)"),
          prepare=write(SCHEMA, '{"type": "object", "x": "' + "a" * (1024 * 1024) + '"}'), file=SCHEMA),
+    Case("schema-file-far-too-big", ("is 16777225 bytes", "1048576 bytes as compact JSON"),
+         prepare=write(SCHEMA, '{"x": "' + "a" * (16 * 1024 * 1024) + '"}'), file=SCHEMA),
+    Case("exported-schema-too-big", ("exported from `pkg/package.k`", "bytes as compact JSON", "at most 1048576"),
+         prepare=both(remove(SCHEMA), write("pkg/package.k", 'schema Input:\n    x: str = "' + "a" * (1024 * 1024)
+                                              + '"\n')), file="pkg/package.k"),
     Case("private-key-in-the-package", ("keys/release.pem holds a PEM private key", "outside the package",
                                         "Nothing was pushed"), prepare=write("pkg/keys/release.pem", EC_KEY)),
     Case("encrypted-key-under-another-name", ("notes/readme.txt holds a PEM private key",),
@@ -197,6 +202,8 @@ CASES = [
          prepare=both(
              write(TOML, VALID_TOML + '[signing]\ncosign_private_key = "./cosign.key"\n'),
              write("pkg/cosign.key", "not even PEM\n"))),
+    Case("tag-of-another-package", ("The tag `other/v0.3.0` is for the package `other`, not `hello`",
+                                    "tags: ['hello/v*']"), env={"GITHUB_REF": "refs/tags/other/v0.3.0"}),
     Case("tag-pattern-not-a-regex",
          ("`tag-pattern` input is `hello@(?P<version>.+`, which is not a regular expression",),
          inputs={"tag-pattern": "hello@(?P<version>.+"}),

@@ -143,7 +143,10 @@ def test_a_token_that_may_not_create_packages(publish, akua: Akua, registry: Loc
     _, message = parse_annotation(line)
     assert "HTTP 403" in message and "may not create packages" in message and "package-id" in message
     assert f"oci://{new_repo}@sha256:" in message and "not registered" in message
-    assert registry.tags(new_repo.split("/", 1)[1]) == ["0.3.0"] and packages_named(akua, name) == []
+    digest = message.split(f"oci://{new_repo}@", 1)[1][:71]
+    repo = new_repo.split("/", 1)[1]
+    assert registry.manifest(repo, digest) and registry.tags(repo) == [], "pushed by digest, never tagged"
+    assert packages_named(akua, name) == []
 
 
 def test_the_default_repository_on_github_is_ghcr(publish, akua: Akua, name: str) -> None:

@@ -65,7 +65,7 @@ def test_publish_with_credentials_and_a_registry_connection(
         # registry is pushed to, but Akua cannot read the artifact back, connection or not.
         assert run.returncode == 1 and "HTTP 422" in run.log and "rejected auth" in run.log, run.log
         assert "::warning title=Akua may not read this registry::" in run.stdout
-        assert private_target.tags() == ["0.3.0"]
+        assert private_target.holds_untagged(run)
         return
     assert run.returncode == 0, run.log
     assert run.outputs["digest"] == private_target.registry.manifest_digest(private_target.repo, "0.3.0")
@@ -129,7 +129,7 @@ def test_a_registry_that_asks_for_credentials_only_at_the_push(publish, registri
     finally:
         proxy.shutdown()
     assert run.returncode == 1, run.log  # Akua has no connection to read the private artifact back
-    assert "title=Akua cannot read the artifact" in run.stdout and target.tags() == ["0.3.0"]
+    assert "title=Akua cannot read the artifact" in run.stdout and target.tags() == []  # pushed by digest only
     seen = [(method, status) for method, _, status, _ in proxy.log]
     assert seen[:3] == [("GET", 200), ("GET", 401), ("GET", 404)], seen  # /v2/ faked open, then a login
     assert all(status in (201, 202) for method, status in seen if method in ("POST", "PUT", "PATCH")), seen
@@ -174,3 +174,34 @@ def test_the_command_line_reads_the_registry_password_from_the_environment_or_a_
     assert done.returncode == 0, log
     assert PASSWORD not in log and not any(token in log for token in token_server.issued)
     assert registry.tags(repo) == ["0.3.0"]
+
+
+def test_plain_http_off_loopback_warns_and_akua_reading_over_https_stops_the_run(
+        publish, registries: dict[str, LocalRegistry], akua: Akua, token_server: TokenServer) -> None:
+    """A registry off loopback in plain HTTP (here a name no resolver knows, reached through the tests' proxy):
+    the password crosses in clear with a warning naming the host, and Akua, which reads that host over HTTPS,
+    cannot reach it, so the run stops before registering instead of Akua refusing the version with 422."""
+    from devtools.fault_proxy import FaultProxy
+
+    registry = registries["basic"]
+    proxy = FaultProxy(registry.host)
+    host = f"registry.test:{registry.host.rsplit(':', 1)[1]}"
+    try:
+        repo = f"private/hello-{secrets.token_hex(4)}"
+        target = Target(registry, akua, akua.store.add_package(
+            WORKSPACE_ID, "hello", {"kind": "oci", "oci_ref": f"oci://{host}/{repo}"}), repo)
+        via = {"HTTP_PROXY": f"http://{proxy.host}", "HTTPS_PROXY": f"http://{proxy.host}",
+               "NO_PROXY": "127.0.0.1,localhost"}
+        with akua.connection(host, (PUSHER, PASSWORD)):  # a connection does not help: Akua cannot get there
+            run = run_private(publish, target, token_server, {"plain-http": "true", **creds()}, env=via)
+    finally:
+        proxy.shutdown()
+    assert "basic" in proxy.authorizations, "the push went through the proxy, with the password"
+    warnings = [parse_annotation(line) for line in run.stdout.splitlines() if line.startswith("::warning")]
+    [(_, crossing)] = [(props, text) for props, text in warnings if props.get("title") == "Credentials in plain HTTP"]
+    assert crossing.startswith(f"The registry password for {host} crosses the network in plain HTTP"), crossing
+    assert run.returncode == 1, run.log
+    props, message = parse_annotation(error_lines(run)[0])
+    assert props["title"] == "Akua cannot read the artifact"
+    assert "Akua reads registries over HTTPS" in message and f"{host} does not answer over HTTPS" in message
+    assert target.created() == [] and target.tags() == []

@@ -35,7 +35,7 @@ def test_warn_reports_the_difference_and_goes_on(publish, target: Target, worksp
     run = publish(inputs={"schema-check": "warn"})
     warnings = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
     assert len(warnings) == 1 and "/properties/port/default" in warnings[0], run.log
-    assert target.tags() == ["0.3.0"], "warn must not stop the publish"
+    assert target.holds_untagged(run), "warn must not stop the push (Akua then refuses the version: no tag)"
     _, message = parse_annotation(error_lines(run)[0])
     assert "HTTP 422" in message and "input_schema differs" in message  # Akua's own check still applies
     assert target.created() == []
@@ -75,7 +75,7 @@ def test_unexportable_package_with_warn_sends_the_file(publish, target: Target, 
     warnings = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
     assert len(warnings) == 1 and "declares no `schema Input`" in warnings[0], run.log
     assert "sent without that check" in warnings[0]
-    assert target.tags() == ["0.3.0"]
+    assert target.holds_untagged(run)
 
 
 def test_no_schema_input_and_no_schema_file(publish, target: Target, workspace: Path) -> None:

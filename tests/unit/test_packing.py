@@ -6,6 +6,8 @@ import gzip
 import hashlib
 import io
 import os
+import re
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -259,3 +261,28 @@ def test_a_layer_file_that_takes_part_of_each_write_still_gets_every_byte(tmp_pa
     layer = pack(tmp_path / "p", tmp_path / "o")
     assert layer.path is not None and layer.digest == expected.digest
     assert len(layer.path.read_bytes()) == layer.size == expected.size
+
+
+@pytest.mark.parametrize(("where", "shown"), [(b"bad\xff.txt", "bad\\xff.txt"),
+                                              (b"templates/caf\xe9/x.yaml", "templates/caf\\xe9")])
+def test_a_name_that_is_not_utf8_is_refused_by_name_before_anything_is_packed(tmp_path: Path, where: bytes,
+                                                                              shown: str) -> None:
+    """Akua's packer writes such a name as raw bytes (checked with its core); GNU tar and others read it their
+    own ways. UTF-8 names that are not ASCII are packed."""
+    root = tmp_path / "pkg"
+    make_tree(root)
+    path = bytes(root) + b"/" + where
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as out:
+        out.write(b"x\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out2").mkdir()
+    for attempt in (lambda: pack(root, tmp_path / "out"), lambda: hash_content(root, ())):
+        with pytest.raises(PackageError, match=re.escape(f"`{shown}`, whose name is not UTF-8")):
+            attempt()
+    first = bytes(root) + b"/" + where.split(b"/")[0]
+    shutil.rmtree(first) if os.path.isdir(first) else os.remove(first)
+    layer = pack(root, tmp_path / "out2")
+    assert layer.path is not None
+    with tarfile.open(layer.path) as archive:
+        assert "ünïcode/名前.txt" in archive.getnames()

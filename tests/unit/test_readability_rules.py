@@ -146,3 +146,36 @@ def test_warn_and_unknown_warn_and_an_active_connection_or_a_public_repository_p
     check_readable(CheckMode.STRICT, Connections(Coverage.NONE), repository=GHCR, digest=DIGEST,
                    anonymous_read=lambda: "", fixes=fixes(), reporter=reporter)
     assert reporter.lines[-1].startswith("Anyone may read") and len(reporter.warnings) == 2
+
+
+def test_a_registry_pushed_in_plain_http_must_answer_akua_over_https() -> None:
+    """Akua reads over HTTPS (but for localhost, 127.0.0.1 and ::1), with a registry connection or without."""
+    from akua_publish.errors import RegistryTlsError
+
+    def unreachable() -> str:
+        raise RegistryTlsError("The TLS certificate of the registry registry.internal:5000 was not accepted: x.")
+
+    plain = Repository("registry.internal:5000", "acme/hello")
+    for coverage in (Coverage.ACTIVE, Coverage.NONE):
+        with pytest.raises(UnreadableArtifactError) as caught:
+            check_readable(CheckMode.STRICT, Connections(coverage), repository=plain, digest=DIGEST,
+                           anonymous_read=unreachable, fixes=fixes(), reporter=Recorder(), over_https=True)
+        assert "was pushed in plain HTTP, but Akua reads registries over HTTPS" in caught.value.message
+        assert "registry.internal:5000 does not answer over HTTPS: The TLS certificate" in caught.value.message
+        assert "plain-http" in caught.value.hint and "was not registered" in caught.value.message
+    reporter = Recorder()
+    check_readable(CheckMode.WARN, Connections(Coverage.ACTIVE), repository=plain, digest=DIGEST,
+                   anonymous_read=unreachable, fixes=fixes(), reporter=reporter, over_https=True)
+    assert len(reporter.warnings) == 1
+    check_readable(CheckMode.STRICT, Connections(Coverage.ACTIVE), repository=plain, digest=DIGEST,
+                   anonymous_read=lambda: "it asks for credentials", fixes=fixes(), reporter=reporter, over_https=True)
+    assert len(reporter.warnings) == 1, "reachable over HTTPS, and read with the connection"
+
+
+@pytest.mark.parametrize(("host", "plain"), [("localhost:5000", True), ("127.0.0.1", True), ("[::1]:5000", True),
+                                             ("::1", True), ("127.0.0.2:5000", False), ("LOCALHOST:5000", False),
+                                             ("ghcr.io", False), ("registry.local:80", False)])
+def test_akua_reads_plain_http_from_three_names_only(host: str, plain: bool) -> None:
+    from akua_publish.reference import akua_reads_plain_http
+
+    assert akua_reads_plain_http(host) is plain

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,30 @@ def test_semver_from_tag(ref: str, expected: str | None) -> None:
             resolve_semver("", ref)
     else:
         assert resolve_semver("", ref) == expected
+
+
+@pytest.mark.parametrize(("tag", "names", "expected"), [
+    ("v1.2.3", ("hello",), "1.2.3"),
+    ("hello/v1.2.3", ("hello",), "1.2.3"),
+    ("charts/hello/v1.2.3", ("hello",), "1.2.3"),
+    ("web/v1.2.3", ("hello", "web"), "1.2.3"),  # Akua's name (package-name) counts too
+    ("other/v1.2.3", ("hello",), "`other/v1.2.3` is for the package `other`, not `hello`"),
+    ("hello/other/v1.2.3", ("hello", ""), "is for the package `other`, not `hello`"),
+    ("hello-x/v1.2.3", ("hello",), "is for the package `hello-x`"),
+])
+def test_a_tag_with_another_packages_prefix_is_refused(tag: str, names: tuple[str, ...], expected: str) -> None:
+    if "`" not in expected:
+        assert resolve_semver("", f"refs/tags/{tag}", names=names) == expected
+        return
+    with pytest.raises(VersionError, match=re.escape(expected)) as caught:
+        resolve_semver("", f"refs/tags/{tag}", names=names)
+    assert "nothing was published" in caught.value.message and "tags: ['hello/v*']" in caught.value.hint
+
+
+def test_a_tag_pattern_reads_any_convention_and_the_version_input_skips_the_tag() -> None:
+    pattern = re.compile(r"release-(?P<version>.+)")
+    assert resolve_semver("", "refs/tags/release-1.0.0", pattern, names=("hello",)) == "1.0.0"
+    assert resolve_semver("2.0.0", "refs/tags/other/v1.0.0", names=("hello",)) == "2.0.0"
 
 
 def test_version_input_wins_over_the_tag() -> None:

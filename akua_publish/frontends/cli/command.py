@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.version_from_package and args.version is not None:
+        parser.error("--version and --version-from-package both name the version to publish; give one of them")
     # The library loads only once the flags are read: --help stays fast.
     from akua_publish.frontends.ci import github_context, github_token_credentials
     from akua_publish.frontends.rendering import outputs
