@@ -54,11 +54,14 @@ def register(akua: AkuaClient, compatibility: Mapping[str, Any] | None, result: 
     if version.ref == result.digest:
         return already_published(result, version, reporter)
     if not same_content(version.ref):
+        signed = result.signatures
+        tags = ", ".join(t for t in (signed.signature_tag, signed.attestation_tag) if t) if signed else ""
+        sidecars = f" Its signature sidecars stay too, under {tags}: they name that digest only." if tags else ""
         raise VersionConflictError(
             f"Akua already has {result.semver} with ref {version.ref} (another run registered it a moment ago), "
             f"but this build is {result.digest}, with other content. This run's artifact stays in the registry as "
             f"an untagged manifest, {result.oci_ref}: no tag names it, and the registry's garbage collection may "
-            "remove it.", IMMUTABLE_HINT)
+            f"remove it.{sidecars}", IMMUTABLE_HINT)
     reporter.info(f"Another run registered {result.semver} a moment ago as {version.ref}, an artifact of this very "
                   f"content: that is this version. This run's {result.digest} stays in the registry untagged.")
     oci_ref = result.oci_ref.replace(result.digest, version.ref)
