@@ -33,6 +33,7 @@ class Fault:
     retry_after: str = ""
     seconds: float = 30.0
     before: Callable[[], object] | None = None
+    body: str = ""  # the registry proxy's answer with ``status`` (else an UNAVAILABLE error)
 
 
 class FaultPlan:

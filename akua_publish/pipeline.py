@@ -189,7 +189,7 @@ def _publish(options: Options, reporter: Reporter, policy: RetryPolicy, work: Pa
     try:
         if connections is not None:
             with reporter.step("Check that Akua can read the artifact"):
-                from akua_publish.clients.registry import anonymous_read
+                from akua_publish.clients.anonymous_read import anonymous_read
                 from akua_publish.reference import akua_reads_plain_http
                 from akua_publish.release.readability import Fixes, check_readable
 

@@ -79,7 +79,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.action == "status":
             self._answer(fault.status, {"Retry-After": fault.retry_after} if fault.retry_after else {},
-                         b'{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}', len(body))
+                         fault.body.encode() or b'{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}',
+                         len(body))
             return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
         upstream = requests.request(self.command, f"http://{self.server.upstream}{self.path}", headers=headers,

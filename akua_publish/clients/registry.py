@@ -33,7 +33,6 @@ from akua_publish.clients.registry_transport import RegistryTransport
 from akua_publish.clients.retry import RetryPolicy, quiet
 from akua_publish.errors import (
     PublishError,
-    RegistryAuthError,
     RegistryContentError,
     RegistryRejectedError,
     RegistryUnavailableError,
@@ -45,6 +44,7 @@ from akua_publish.reference import Credentials, Repository
 CHUNK_SIZE = 4 * 1024 * 1024  # GHCR refuses chunks over 4 MiB
 READ_CHUNK = 1024 * 1024
 SMALL_BLOB_LIMIT = 1024 * 1024  # a sidecar's payload or envelope is a few kilobytes
+BLOB_UNKNOWN = frozenset({"MANIFEST_BLOB_UNKNOWN", "BLOB_UNKNOWN"})
 MANIFEST_ACCEPT = ", ".join((
     MANIFEST_MEDIA_TYPE,
     "application/vnd.oci.image.index.v1+json",
@@ -265,6 +265,13 @@ class RegistryClient:
         def put() -> requests.Response:
             response = self._transport.request("PUT", self._manifest_url(reference), data=manifest,
                                                headers={"Content-Type": MANIFEST_MEDIA_TYPE})
+            if response.status_code == 400 and {e.get("code") for e in _errors(response)} & BLOB_UNKNOWN:
+                # Its blobs were uploaded (or found) a moment ago: another upload of the same blob finishing
+                # beside this one (runs that meet share their layers) can hide it from the registry for a
+                # moment (Distribution rewrites the blob's link in place). Worth a retry, not a failure.
+                raise RegistryUnavailableError(
+                    f"The registry {self.repository.host} did not yet see a blob of {what}.",
+                    "Re-run the job: its blobs are in the registry.")
             _expect(response, (200, 201), f"upload of {what}")
             return response
 
@@ -279,31 +286,19 @@ class RegistryClient:
         return stored
 
 
-def anonymous_read(repository: Repository, digest: str, plain_http: bool, policy: RetryPolicy,
-                   ca_bundle: str = "") -> str:
-    """Whether anyone may read the manifest ``digest`` without credentials, as Akua's reader does without a
-    registry connection: the registry's anonymous token flow (or none), then the manifest. Returns ""
-    when it can be read, else what the registry answered. No credential of any kind is sent."""
-    transport = RegistryTransport(repository, Credentials("", ""), plain_http, policy, ca_bundle, actions="pull")
-    url = transport.url(f"/v2/{repository.name}/manifests/{digest}")
+def _errors(response: requests.Response) -> list[dict[str, Any]]:
+    """The OCI error list of an answer (``{"errors": [{"code", "message", ...}]}``), [] when it has none."""
     try:
-        response = policy.run(lambda: transport.request("GET", url, headers={"Accept": MANIFEST_MEDIA_TYPE}),
-                              f"Anonymous GET of manifest {digest[:19]}")
-    except RegistryAuthError:
-        return "it asks for credentials"
-    with response:
-        return "" if response.status_code == 200 else f"HTTP {response.status_code} to an anonymous GET of the manifest"
+        errors = response.json().get("errors") or []
+    except (ValueError, AttributeError):
+        return []
+    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
 
 
 def _expect(response: requests.Response, ok: tuple[int, ...], what: str) -> None:
     if response.status_code in ok:
         return
-    detail = ""
-    try:
-        errors = response.json().get("errors") or []
-        detail = "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, dict))
-    except (ValueError, AttributeError):
-        pass
+    detail = "; ".join(str(e.get("message", e)) for e in _errors(response))
     raise RegistryRejectedError(
         f"The registry refused the {what}: HTTP {response.status_code}"
         + (f" ({detail})" if detail else "") + ".",

@@ -67,6 +67,10 @@ SCENARIOS = [
     Scenario("registry-503-on-manifest-then-recovers", registry=[Fault("PUT", MANIFEST, status=503, times=2)]),
     Scenario("registry-429-with-retry-after-on-tag-lookup",
              registry=[Fault("GET", MANIFEST, status=429, retry_after="1")]),
+    Scenario("registry-does-not-yet-see-a-blob-another-upload-of-it-is-committing",  # Distribution, runs that meet
+             registry=[Fault("PUT", r"/manifests/sha256:", status=400, body='{"errors":[{"code":"DIGEST_INVALID",'
+                             '"message":"provided digest did not match uploaded content"},{"code":'
+                             '"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]}')]),
     Scenario("registry-drops-the-connection-mid-upload", registry=[Fault("PATCH", BLOB_UPLOAD, action="cut")]),
     Scenario("registry-drops-the-connection-after-the-manifest",
              registry=[Fault("PUT", MANIFEST, action="commit-drop")]),
