@@ -44,7 +44,7 @@ def check_file_source(alias: str, url: str, *, pinned: bool, root: Path | None, 
         raise DependencyError(
             f"{what} is the repository being published ({own}), and akua.lock pins no commit of it: the run "
             "would vendor whatever that repository holds under the tag or rev, the package's own history included.",
-            "Pin the commit: run `akua lock` and commit akua.lock (its entry `git:<commit>`), or depend on "
+            "Pin the commit: run `akua pkg lock` and commit akua.lock (its entry `git:<commit>`), or depend on "
             "another repository.", file="akua.toml")
 
 

@@ -80,7 +80,7 @@ def fetch_tree(source: GitSource, into: Path, *, objects: Path, policy: RetryPol
             raise DependencyError(
                 f"The git dependency {source.what} resolves to commit {commit}, but akua.lock pins "
                 f"{source.pin.removeprefix('git:')} (the tag moved, or the lock is stale); nothing of it was read.",
-                "Check the upstream tag; if the new commit is right, run `akua lock` and commit akua.lock.",
+                "Check the upstream tag; if the new commit is right, run `akua pkg lock` and commit akua.lock.",
                 file="akua.lock")
         files = _checkout_plan(repo.object_store, target.tree, source)
         _write(repo.object_store, files, into, source)

@@ -150,7 +150,7 @@ def _check_pin(what: str, layer: str, pin: str) -> None:
         raise DependencyError(
             f"The chart layer of {what} is {layer}, but akua.lock pins {pin}: the tag now points at other "
             "content, or the lock is stale; nothing of it was downloaded.",
-            "If the new chart is the one you want, run `akua lock` and commit akua.lock; otherwise pin the "
+            "If the new chart is the one you want, run `akua pkg lock` and commit akua.lock; otherwise pin the "
             "version that matches the lock.", file="akua.lock")
 
 

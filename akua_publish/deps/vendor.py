@@ -8,7 +8,7 @@ OCI dependency without an ``akua.lock`` pin or whose chart layer differs from
 it, a git tag or rev that does not exist or whose commit differs from the lock.
 ``path``, ``replace`` and Helm-repository dependencies are not vendored (the
 first two live in the workspace, the last is dropped by Akua at publish too).
-A pre-vendored ``.akua/vendor/<alias>/`` (from ``akua vendor``) is used as it is
+A pre-vendored ``.akua/vendor/<alias>/`` (from ``akua pkg vendor``) is used as it is
 when its tree digest is the one the lock records, so such a publish needs no
 access to the dependencies' registries at all.
 """
@@ -27,7 +27,7 @@ from akua_publish.package.akua_lock import LockEntry, LockProblem, read_lock_ent
 from akua_publish.package.packing import VendoredFile
 from akua_publish.result import VendoredDependency
 
-LOCK_HINT = "Run `akua lock` (or `akua add`) and commit akua.lock."
+LOCK_HINT = "Run `akua pkg lock` (or `akua pkg add`) and commit akua.lock."
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def _prevendored_digest(alias: str, folder: Path, entry: LockEntry | None) -> st
         raise DependencyError(
             f"The pre-vendored tree .akua/vendor/{alias}/ has tree digest {found}, but akua.lock records "
             f"{' or '.join(sorted(expected)) or 'no entry for it'}.",
-            "Re-run `akua vendor` and commit both the tree and akua.lock, or delete the folder to fetch the "
+            "Re-run `akua pkg vendor` and commit both the tree and akua.lock, or delete the folder to fetch the "
             "dependency.")
     return found
 

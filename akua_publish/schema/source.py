@@ -35,9 +35,9 @@ def resolve_input_schema(package: PackageOptions, mode: CheckMode, reporter: Rep
     if mode != CheckMode.OFF:
         problems = syntax_errors(package.path / "package.k")
         if problems:
-            raise PackageKSyntaxError(shown_k, problems, "Fix each line named (`akua check` shows the same errors), "
-                                      f"or, if Akua's own `check` accepts the file, set {setting('schema-check')} to "
-                                      "off and report the difference.")
+            raise PackageKSyntaxError(shown_k, problems, "Fix each line named (`akua pkg check` shows the same "
+                                      "errors), or, if Akua's own `check` accepts the file, set "
+                                      f"{setting('schema-check')} to off and report the difference.")
     chosen = _choose(package, mode, reporter)
     advice = schema_warnings(chosen.schema)
     for problem in advice:

@@ -100,7 +100,7 @@ def manifest(deps: list[Dep], sources: Sources, mirrors: Path | None,
              oracle: Oracle) -> tuple[str, list[dict[str, str]]]:
     """The [dependencies] lines and the lock entries; git URLs as the action sees them (its copies of the
     repositories, in ``mirrors`` below its workspace) or, with no ``mirrors``, as Akua (chroot) sees the originals.
-    A replaced dependency is locked as `akua lock` locks it: the folder's tree digest, marked replaced."""
+    A replaced dependency is locked as `akua pkg lock` locks it: the folder's tree digest, marked replaced."""
     lines, lock = [], []
     for dep in deps:
         fields, entry = _fields(dep, sources, mirrors, oracle)

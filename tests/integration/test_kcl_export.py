@@ -39,7 +39,7 @@ def test_export_agrees_with_akua(oracle: Oracle, package_k: Path, tmp_path: Path
     ours = export_input_schema(package_k, package_k.name)
     assert same_json(ours, theirs), schema_diff(ours, theirs)
     assert list(ours) == sorted(ours), "keys are sorted as in Akua's output"
-    committed = tmp_path / "inputs.schema.json"  # the file `akua export` would write, byte for byte
+    committed = tmp_path / "inputs.schema.json"  # the file `akua pkg export` would write, byte for byte
     committed.write_bytes(written)
     assert schema_diff(load_schema(committed, "inputs.schema.json"), ours) == []
 

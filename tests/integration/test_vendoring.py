@@ -154,7 +154,7 @@ def _failures(deps: Deps) -> list[Failure]:
     good = default_lock(deps)
     wrong = "sha256:" + "0" * 64
     return [
-        Failure("pin-mismatch", (deps.chart_digest, wrong, "akua lock"),
+        Failure("pin-mismatch", (deps.chart_digest, wrong, "akua pkg lock"),
                 lock=[good[0] | {"digest": wrong}, good[1]]),
         Failure("no-lock-entry", ("`podinfo`", "no sha256 pin in akua.lock"), lock=[good[1]]),
         Failure("oci-tag-missing", ("does not exist", "`9.9.9`"), swap=('version = "0.1.0"', 'version = "9.9.9"')),

@@ -1,7 +1,7 @@
 """The examples pack to the same bytes whatever the code's layout: their digests are pinned here.
 
-examples/hello is packed as it is committed; examples/wrapper with its dependencies vendored from
-the chart and the git tree the demo serves (``devtools/dependencies.py``), written here without a
+examples/hello and examples/greeter are packed as they are committed; examples/wrapper with its dependencies
+vendored from the chart and the git tree the demo serves (``devtools/dependencies.py``), written here without a
 network. A change of the layer's digests is a change of the packing, of the manifest's a change
 of the artifact format: either needs a new ``akuaVersion`` (``ARTIFACT_FORMAT``), never a
 refactoring. The manifests are those of format 2, whose layer descriptor records the content's
@@ -19,10 +19,12 @@ from akua_publish.package.packing import VendoredFile, pack
 from devtools.dependencies import CHART_FILES, chart_tarball
 
 ROOT = Path(__file__).resolve().parents[2]
-HELLO = ("sha256:3ff4d2141dbef3a74178f002e0db2c1d575766dff3cc410477edf0a08116886c",  # layer, manifest
-         "sha256:0a8f7ba966c252190d47bd1999736d731c25d6b2ac64d2c2249b9e9389c3dbc3")
-WRAPPER = ("sha256:1d0dbeea536e5d9009a43ac4c19b3985556f5d5c6f74327dca8a15e97c447977",
-           "sha256:9916fee36cc7728f44106c9796e0c7f0c4e4b0166ce216ae7b601ed214ad4fd8")
+HELLO = ("sha256:e61305db1059ae19d28a79d0d5d7ede9eff85196f49364a0aac095c6985af961",  # layer, manifest
+         "sha256:13ffb1e7c4c2c48fdfbba10c0bc54af8f68aee9a1f7f1e14b501ac2cd6c77cd2")
+WRAPPER = ("sha256:582e9b8f853cd8802393669b6a3e6faded3cc89583aa618afb50d8a3eb0319e4",
+           "sha256:5cea1cf7e0dbc2d5a926cd85664bc00bcdc1cb881f7d361abd0a3b87ad8a78c2")
+GREETER = ("sha256:896e430c5a43fb1007bea9526d4f654fee1ab981af4a2d7a26ec67c7f82a7ebc",
+           "sha256:fece1a9f4ccd8bb7aad7ad71617277186ba275eb9e4859a2b7d175e5ea9f12cb")
 
 
 def vendored_wrapper(work: Path) -> list[VendoredFile]:
@@ -47,3 +49,4 @@ def digests(root: Path, vendored: list[VendoredFile], semver: str) -> tuple[str,
 def test_the_examples_pack_to_their_pinned_digests(tmp_path: Path) -> None:
     assert digests(ROOT / "examples" / "hello", [], "0.3.0") == HELLO
     assert digests(ROOT / "examples" / "wrapper", vendored_wrapper(tmp_path), "0.1.0") == WRAPPER
+    assert digests(ROOT / "examples" / "greeter", [], "0.1.0") == GREETER
