@@ -19,8 +19,8 @@ from akua_publish.package.packing import VendoredFile, pack
 from devtools.dependencies import CHART_FILES, chart_tarball
 
 ROOT = Path(__file__).resolve().parents[2]
-HELLO = ("sha256:e61305db1059ae19d28a79d0d5d7ede9eff85196f49364a0aac095c6985af961",  # layer, manifest
-         "sha256:13ffb1e7c4c2c48fdfbba10c0bc54af8f68aee9a1f7f1e14b501ac2cd6c77cd2")
+HELLO = ("sha256:04820ffe4d321a8b0754d6c79bb85b68859903a060190eed1764444160833b2a",  # layer, manifest
+         "sha256:66eeb54762ea04020302696f60d33d2a1977d7de1537c35be9023b4bfca7ce51")
 WRAPPER = ("sha256:582e9b8f853cd8802393669b6a3e6faded3cc89583aa618afb50d8a3eb0319e4",
            "sha256:5cea1cf7e0dbc2d5a926cd85664bc00bcdc1cb881f7d361abd0a3b87ad8a78c2")
 GREETER = ("sha256:896e430c5a43fb1007bea9526d4f654fee1ab981af4a2d7a26ec67c7f82a7ebc",
