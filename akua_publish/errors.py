@@ -1,13 +1,21 @@
 """Every failure a user can hit, as its own type.
 
 Each error carries what went wrong (``message``), how to fix it (``hint``) and,
-where a file is at fault, which one. The runner adapter turns them into
-``::error::`` annotations and the exit code; nothing else decides exit codes.
+where a file is at fault, which one: plain text in the library's own words (the
+options named as their Python attributes, ``LimitOptions.deadline``), for code
+that calls the library. The same texts with their terms (``wording``) are what
+the front ends render in theirs (an input of the Action, a flag of the command
+line), as annotations and an exit code; nothing else decides exit codes.
+An error never changes after it is raised: one that adds to another wraps it
+(``raise ... from``).
 """
 
 from __future__ import annotations
 
-from akua_publish.wording import SETTING_NOUN, plain_words, render
+from dataclasses import dataclass
+from typing import ClassVar
+
+from akua_publish.wording import SETTING_NOUN, library_words, render
 
 EXIT_OK = 0
 EXIT_USER = 1  # the user must change an input, a file or a setting
@@ -15,23 +23,30 @@ EXIT_RETRY = 75  # EX_TEMPFAIL: a service failed; re-running the job may succeed
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in akua-publish itself
 
 
+@dataclass(frozen=True)
+class Wording:
+    """An error's title, message and hint, with the terms each front end renders in its own words."""
+
+    title: str
+    message: str
+    hint: str
+
+
 class PublishError(Exception):
     """Base of all expected failures; never shown with a traceback."""
 
-    title = "akua-publish failed"
+    title: ClassVar[str] = "akua-publish failed"
+    title_terms: ClassVar[str] = ""  # the title with terms, where it names a setting
     exit_code = EXIT_USER
 
     def __init__(self, message: str, hint: str = "", *, file: str | None = None,
                  line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        super().__init__(render(message, library_words))
+        self.wording = Wording(self.title_terms or self.title, message, hint)
+        self.message = render(message, library_words)
+        self.hint = render(hint, library_words)
         self.file = file
         self.line = line
-
-    def __str__(self) -> str:
-        """The message with settings named plainly (a front end renders them in its own words)."""
-        return render(self.message, plain_words)
 
 
 class RetryableError(PublishError):
@@ -51,20 +66,20 @@ class PushedNotRegisteredError(RetryableError):
     """A service failed after the artifact was pushed: the cause's words, and that a re-run finishes the job."""
 
     def __init__(self, cause: RetryableError, oci_ref: str) -> None:
-        super().__init__(cause.message, f"{cause.hint} The artifact is already in the registry ({oci_ref}, "
-                         "untagged until Akua registers it); re-running the job will find it there and finish the "
-                         "registration.", retry_after=cause.retry_after)
-        self.title = cause.title
+        self.title = cause.title  # type: ignore[misc]  # the cause's, on this one error
+        super().__init__(cause.wording.message, f"{cause.wording.hint} The artifact is already in the registry "
+                         f"({oci_ref}, untagged until Akua registers it); re-running the job will find it there and "
+                         "finish the registration.", retry_after=cause.retry_after)
 
 
 class RegisteredNotTaggedError(RetryableError):
     """Akua registered the version, then the registry failed to take its tag: a re-run puts the tag on."""
 
     def __init__(self, cause: RetryableError, semver: str, oci_ref: str) -> None:
-        super().__init__(f"Akua registered {semver} as {oci_ref}, but the registry failed to tag it: {cause.message}",
-                         f"{cause.hint} Re-running the job finds the version in Akua and tags it.",
-                         retry_after=cause.retry_after)
-        self.title = cause.title
+        self.title = cause.title  # type: ignore[misc]  # the cause's, on this one error
+        super().__init__(f"Akua registered {semver} as {oci_ref}, but the registry failed to tag it: "
+                         f"{cause.wording.message}", f"{cause.wording.hint} Re-running the job finds the version in "
+                         "Akua and tags it.", retry_after=cause.retry_after)
 
 
 class DeadlineError(RetryableError):
@@ -72,7 +87,8 @@ class DeadlineError(RetryableError):
 
 
 class InputError(PublishError):
-    title = f"Invalid {SETTING_NOUN}"
+    title = "Invalid option"
+    title_terms = f"Invalid {SETTING_NOUN}"
 
 
 class VersionError(PublishError):
@@ -145,12 +161,6 @@ class SigningKeyError(PublishError):
 
 class NoSigningKeyError(PublishError):
     title = "No signing key"
-
-
-class SidecarError(PublishError):
-    """The registry holds something under a sidecar tag that akua-publish must not touch."""
-
-    title = "Signature sidecar cannot be written"
 
 
 class PackingError(PackageError):
@@ -255,5 +265,9 @@ class CredentialsWithheldError(PublishError):
     title = "Registry credentials withheld"
 
 
-class RunnerFileError(PublishError):
-    title = "Cannot write a runner file"
+class OrasContractError(PublishError):
+    """oras made a request outside the registry client's transport: an oras release changed what
+    ``clients/registry.py`` relies on (a bug to report, exit 70)."""
+
+    title = "akua-publish internal error"
+    exit_code = EXIT_INTERNAL

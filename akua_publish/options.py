@@ -72,7 +72,7 @@ class PackageOptions:
     """The package and its version: where it is, which Akua package it goes to, what it declares."""
 
     path: Path  # the package directory (akua.toml, package.k)
-    shown: str = "."  # the path as the user gave it, for messages
+    shown: str = ""  # the path as the user gave it, for messages; empty: ``path`` as it is
     workspace: Path = Path("/")  # the checkout: a signing key file akua.toml names must be inside it
     schema: str = "exported/inputs.schema.json"  # relative to ``path``
     version: str = ""  # empty: from the CI's tag
@@ -84,6 +84,8 @@ class PackageOptions:
     compatibility: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
+        if not self.shown:
+            object.__setattr__(self, "shown", str(self.path))
         if self.package_id and not PACKAGE_ID.fullmatch(self.package_id):
             raise InputError(f"{setting('package-id')} is `{self.package_id}`, which is not an Akua package id.",
                              "Use the id Akua shows for the package: pkg_ followed by up to 50 letters or digits.")

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 from akua_publish.progress import Meter, Reading
-from akua_publish.wording import plain_words, render
+from akua_publish.wording import library_words, render
 
 LOG_INTERVAL = 10.0  # seconds between progress lines in a log (CI, logging)
 
@@ -45,14 +45,14 @@ class LogReporter:
         self._log = logger or logging.getLogger("akua_publish")
 
     def info(self, message: str) -> None:
-        self._log.info(render(message, plain_words))
+        self._log.info(render(message, library_words))
 
     def warning(self, message: str, title: str = "") -> None:
-        self._log.warning(render(f"{title}: {message}" if title else message, plain_words))
+        self._log.warning(render(f"{title}: {message}" if title else message, library_words))
 
     @contextmanager
     def step(self, title: str) -> Iterator[None]:
-        self._log.info("== %s ==", render(title, plain_words))
+        self._log.info("== %s ==", render(title, library_words))
         yield
 
     def secret(self, value: str) -> None:

@@ -5,9 +5,10 @@ from a secret"), and the same problem must read as the user met it: in a workflo
 ``the `deadline` input`` and ``api-token: ${{ secrets.AKUA_API_TOKEN }}``; on a
 laptop, ``--deadline`` and ``AKUA_API_TOKEN``. Messages therefore hold terms,
 ``⟦setting:deadline⟧``, that each front end renders with its own vocabulary
-(``frontends/vocabulary.py``) when it writes them; ``plain_words`` renders them for
-code that calls the library. A term is rendered as a noun phrase; one that starts a
-sentence gets a capital. A test checks that every setting a term names is an input.
+(``frontends/vocabulary.py``) when it writes them; ``library_words`` renders them for
+code that calls the library, naming the options as their Python attributes. A term is
+rendered as a noun phrase; one that starts a sentence gets a capital. A test checks that
+every setting a term names is an input.
 """
 
 from __future__ import annotations
@@ -57,14 +58,35 @@ def render(text: str, vocabulary: Vocabulary) -> str:
     return _TERM.sub(words, text)
 
 
-def plain_words(kind: str, arg: str) -> str:
-    """For code that calls the library: the settings by their names."""
-    if kind in ("setting", "secret"):
-        return f"`{arg}`"
+# Each setting as code that calls the library sets it: the attribute of the options (``options.py``).
+OPTION_ATTRIBUTES = {
+    "package-id": "PackageOptions.package_id", "package-name": "PackageOptions.package_name",
+    "display-image-url": "PackageOptions.display_image_url", "path": "PackageOptions.path",
+    "schema": "PackageOptions.schema", "version": "PackageOptions.version",
+    "tag-pattern": "PackageOptions.tag_pattern", "repository": "PackageOptions.repository",
+    "compatibility": "PackageOptions.compatibility", "compatibility-file": "PackageOptions.compatibility",
+    "api-token": "AkuaOptions.token", "workspace": "AkuaOptions.workspace", "api-url": "AkuaOptions.api_url",
+    "schema-check": "PolicyOptions.schema_check", "contract-check": "PolicyOptions.contract_check",
+    "readability-check": "PolicyOptions.readability_check", "dry-run": "PolicyOptions.dry_run",
+    "registry-username": "RegistryOptions.username", "registry-password": "RegistryOptions.password",
+    "github-token": "RegistryOptions.host_credentials", "plain-http": "RegistryOptions.plain_http",
+    "dependency-credentials": "DependencyOptions.credentials", "max-dependency-size": "UnpackLimits.max_bytes",
+    "max-expansion-ratio": "UnpackLimits.max_ratio", "sign": "SigningOptions.mode", "attest": "SigningOptions.attest",
+    "cosign-private-key": "SigningOptions.key", "cosign-password": "SigningOptions.passphrase",
+    "max-attempts": "LimitOptions.max_attempts", "deadline": "LimitOptions.deadline", "timeout": "LimitOptions.timeout",
+}
+
+
+def library_words(kind: str, arg: str) -> str:
+    """For code that calls the library: the options by their Python attributes."""
+    if kind == "setting":
+        return f"`{OPTION_ATTRIBUTES[arg]}`"
+    if kind == "secret":
+        return f"`{OPTION_ATTRIBUTES[arg]}`, read from your secret store (never from source code)"
     if kind == "no-tag":
-        return f"the run is not for a tag ({arg or 'no ref'})"
+        return f"`PackageOptions.version` is empty and `CiContext.ref` is {f'`{arg}`' if arg else 'empty'}, not a tag"
     if kind == "noun":
-        return "setting"
+        return "option"
     if kind == "file-root":
         return "`DependencyOptions.file_root`"
     return arg

@@ -224,3 +224,21 @@ def parse_annotation(line: str) -> tuple[dict[str, str], str]:
         return text
 
     return {k: unescape(v) for k, v in props.items()}, unescape(message)
+
+
+# GitHub's words: an expression, a runner variable, or an input (the input schema and contract are Akua's, and
+# so are the files inputs.schema.json and inputs.yaml).
+GITHUB_WORDING = re.compile(r"\$\{\{|GITHUB_|\binputs?\b(?!\.(?:schema|yaml)|\s+(?:schema|contract))")
+
+
+def assert_plain_words(error: BaseException) -> None:
+    """An error as a caller of the library reads it: a class it can import from ``akua_publish``, title, message and
+    hint in plain words (options named as their attributes), no term, no input or flag of a front end."""
+    import akua_publish
+    from akua_publish.frontends.inputs import INPUTS
+
+    assert getattr(akua_publish, type(error).__name__) is type(error), "not importable from akua_publish"
+    flags = re.compile(r"`--(?:" + "|".join(INPUTS) + r")`")
+    for text in (error.title, error.message, error.hint):  # type: ignore[attr-defined]
+        assert "⟦" not in text and not GITHUB_WORDING.search(text) and not flags.search(text), text
+    assert str(error) == error.message and error.title and error.message  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ import urllib3
 from akua_publish.clients.registry_transport import RegistryTransport
 from akua_publish.clients.retry import RetryPolicy, quiet
 from akua_publish.errors import (
-    PublishError,
+    OrasContractError,
     RegistryContentError,
     RegistryRejectedError,
     RegistryUnavailableError,
@@ -44,6 +44,8 @@ from akua_publish.reference import Credentials, Repository
 CHUNK_SIZE = 4 * 1024 * 1024  # GHCR refuses chunks over 4 MiB
 READ_CHUNK = 1024 * 1024
 SMALL_BLOB_LIMIT = 1024 * 1024  # a sidecar's payload or envelope is a few kilobytes
+REJECTED_HINT = ("Check that the repository exists or may be created by these credentials, and that the registry "
+                 "accepts OCI artifacts.")
 BLOB_UNKNOWN = frozenset({"MANIFEST_BLOB_UNKNOWN", "BLOB_UNKNOWN"})
 MANIFEST_ACCEPT = ", ".join((
     MANIFEST_MEDIA_TYPE,
@@ -51,13 +53,6 @@ MANIFEST_ACCEPT = ", ".join((
     "application/vnd.docker.distribution.manifest.v2+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
 ))
-
-
-class OrasContractError(PublishError):
-    """oras made a request outside ``do_request``: an oras release changed what this module relies on."""
-
-    title = "akua-publish internal error"
-    exit_code = 70
 
 
 class _NoDirectRequests(requests.Session):
@@ -239,19 +234,23 @@ class RegistryClient:
             descriptor = {"mediaType": media_type, "digest": digest, "size": size}
 
             def upload(path: str = str(path), descriptor: dict[str, Any] = descriptor) -> None:
-                if descriptor["size"] <= CHUNK_SIZE:
-                    # Fits one request: POST and PUT it. Asking first whether the registry has it
-                    # would cost as much as sending it (the tag is new, so it rarely has).
-                    response = self._client.put_upload(path, container, descriptor)
-                else:  # ask first, then PATCHes of at most 4 MiB, streamed from the file
-                    with self._progress("Uploading", descriptor["size"]) as meter:
-                        self._client.meter = meter
-                        try:
-                            response = self._client.upload_blob(
-                                path, container, descriptor, do_chunked=True, chunk_size=CHUNK_SIZE
-                            )
-                        finally:
-                            self._client.meter = None
+                try:
+                    if descriptor["size"] <= CHUNK_SIZE:
+                        # Fits one request: POST and PUT it. Asking first whether the registry has it
+                        # would cost as much as sending it (the tag is new, so it rarely has).
+                        response = self._client.put_upload(path, container, descriptor)
+                    else:  # ask first, then PATCHes of at most 4 MiB, streamed from the file
+                        with self._progress("Uploading", descriptor["size"]) as meter:
+                            self._client.meter = meter
+                            try:
+                                response = self._client.upload_blob(
+                                    path, container, descriptor, do_chunked=True, chunk_size=CHUNK_SIZE
+                                )
+                            finally:
+                                self._client.meter = None
+                except ValueError as exc:  # oras's word for an answer it did not expect (a 4xx to the upload's start)
+                    raise RegistryRejectedError(f"The registry refused the upload of blob {descriptor['digest']}: "
+                                                f"{exc}.", REJECTED_HINT) from exc
                 _expect(response, (200, 201, 202), f"upload of blob {descriptor['digest']}")
 
             self._policy.run(upload, f"Upload of blob {digest[:19]}")
@@ -300,8 +299,5 @@ def _expect(response: requests.Response, ok: tuple[int, ...], what: str) -> None
         return
     detail = "; ".join(str(e.get("message", e)) for e in _errors(response))
     raise RegistryRejectedError(
-        f"The registry refused the {what}: HTTP {response.status_code}"
-        + (f" ({detail})" if detail else "") + ".",
-        "Check that the repository exists or may be created by these credentials, "
-        "and that the registry accepts OCI artifacts.",
-    )
+        f"The registry refused the {what}: HTTP {response.status_code}" + (f" ({detail})" if detail else "") + ".",
+        REJECTED_HINT)

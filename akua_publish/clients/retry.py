@@ -88,6 +88,6 @@ class RetryPolicy:
                 wait = self.wait_before(attempt, exc.retry_after)
                 if wait >= self.time_left():  # the retry could not start before the deadline
                     raise
-                self.warn(f"{what} failed: {exc.message} Retrying in {wait:.1f} s "
+                self.warn(f"{what} failed: {exc.wording.message} Retrying in {wait:.1f} s "
                           f"(attempt {attempt} of {self.attempts}).")
                 time.sleep(wait)

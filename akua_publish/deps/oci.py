@@ -214,7 +214,7 @@ def _mib(size: int) -> str:
 
 def _wrapped(exc: PublishError, what: str) -> PublishError:
     """A registry failure, said of the dependency (and with the dependency credentials' hint)."""
-    message = f"The dependency {what} cannot be pulled: {exc.message}"
+    message = f"The dependency {what} cannot be pulled: {exc.wording.message}"
     if isinstance(exc, RetryableError):
-        return DependencyUnavailableError(message, exc.hint, retry_after=exc.retry_after)
+        return DependencyUnavailableError(message, exc.wording.hint, retry_after=exc.retry_after)
     return DependencyError(message, CREDENTIALS_HINT)

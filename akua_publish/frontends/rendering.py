@@ -33,12 +33,13 @@ def problems(exc: PublishError) -> list[tuple[str, int | None]]:
     """One (text, line) per problem: a file may have several (akua.toml, package.k)."""
     if isinstance(exc, ProblemsError):
         return [(f"{exc.intro}: {text}.", line) for text, line in exc.problems]
-    return [(exc.message, exc.line)]
+    return [(exc.wording.message, exc.line)]
 
 
 def failure_summary(exc: PublishError) -> str:
-    return (f"### :x: Akua publish failed: {exc.title}\n\n{exc.message}\n\n"
-            + (f"**How to fix:** {exc.hint}\n" if exc.hint else ""))
+    words = exc.wording  # with its terms: the front end that writes the summary renders them
+    return (f"### :x: Akua publish failed: {words.title}\n\n{words.message}\n\n"
+            + (f"**How to fix:** {words.hint}\n" if words.hint else ""))
 
 
 def cause_chain(exc: BaseException) -> str:

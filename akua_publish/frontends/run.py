@@ -34,7 +34,8 @@ def run(log: PlainLog, build: Callable[[], Options], *, debug: bool) -> Ran:
     except PublishError as exc:
         file = exc.file or ""
         for text, line in problems(exc):
-            log.error(text + (f" Fix: {exc.hint}" if exc.hint else ""), title=exc.title, file=file, line=line)
+            log.error(text + (f" Fix: {exc.wording.hint}" if exc.wording.hint else ""), title=exc.wording.title,
+                      file=file, line=line)
         if debug:
             log.write(cause_chain(exc))
         return Ran(exc.exit_code, error=exc)

@@ -143,7 +143,7 @@ def _unreachable(mode: CheckMode, repository: Repository, digest: str, failure: 
                  reporter: Reporter) -> None:
     message = (f"oci://{repository}@{digest} was pushed in plain HTTP, but Akua reads registries over HTTPS (plain "
                f"HTTP only for localhost, 127.0.0.1 and ::1), and {repository.host} does not answer over HTTPS: "
-               f"{failure.message}")
+               f"{failure.wording.message}")
     hint = (f"Serve the registry over HTTPS with a certificate from a public CA and set {setting('plain-http')} to "
             "false; then re-run the job: it finds the artifact in the registry and registers it.")
     if mode is CheckMode.STRICT:

@@ -79,8 +79,8 @@ def import_version(akua: AkuaClient, result: PublishResult, *, repository: Repos
     try:
         package = akua.import_package(import_body(name, repository, version, display_image_url), key)
     except AkuaAuthError as exc:
-        raise AkuaAuthError(f"{exc.message} The artifact is in the registry ({result.oci_ref}) but not registered "
-                            "in Akua.", exc.hint) from exc
+        raise AkuaAuthError(f"{exc.wording.message} The artifact is in the registry ({result.oci_ref}) but not "
+                            "registered in Akua.", exc.wording.hint) from exc
     if package is None:
         reporter.info(f"Akua already has a package named {name}: it was created by another run a moment ago; "
                       "registering the version on it.")

@@ -64,7 +64,8 @@ def _choose(package: PackageOptions, mode: CheckMode, reporter: Reporter) -> Inp
     except KclExportError as exc:
         if mode == CheckMode.STRICT:
             raise
-        reporter.warning(f"{exc.message} {package.schema_shown} is sent without that check.", title=exc.title)
+        reporter.warning(f"{exc.wording.message} {package.schema_shown} is sent without that check.",
+                         title=exc.title)
         return InputSchema(schema, origin + " (not compared: package.k could not be exported)", warnings=1)
     differences = schema_diff(schema, exported)
     if not differences:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from akua_publish.frontends.inputs import INPUTS
-from conftest import OTHER_WORKSPACE, WORKSPACE_ID, Target, error_lines, parse_annotation, plain_errors
+from conftest import (
+    GITHUB_WORDING,
+    OTHER_WORKSPACE,
+    WORKSPACE_ID,
+    Target,
+    error_lines,
+    parse_annotation,
+    plain_errors,
+)
 from devtools.action import run_cli
 from devtools.keys import generate, other_kinds
 from devtools.registry import free_port
@@ -361,9 +368,6 @@ def test_local_schema_checks_only_warn_and_akua_decides(publish, target: Target,
 CONFINED_TO_THE_WORKSPACE = {"path-outside-workspace", "path-absolute", "path-symlink-leading-out",
                              "schema-symlink-leading-out", "schema-outside-workspace",
                              "compatibility-file-outside-workspace"}
-# GitHub's words: an expression, a runner variable, or an input (the input schema and contract are Akua's, and
-# so are the files inputs.schema.json and inputs.yaml).
-GITHUB_WORDING = re.compile(r"\$\{\{|GITHUB_|\binputs?\b(?!\.(?:schema|yaml)|\s+(?:schema|contract))")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -71,6 +71,8 @@ SCENARIOS = [
              registry=[Fault("PUT", r"/manifests/sha256:", status=400, body='{"errors":[{"code":"DIGEST_INVALID",'
                              '"message":"provided digest did not match uploaded content"},{"code":'
                              '"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]}')]),
+    Scenario("registry-refuses-the-start-of-an-upload", registry=[Fault("POST", BLOB_UPLOAD, status=400)], code=1,
+             retried=False, needles=("refused the upload of blob",)),  # oras's own error: once an internal error
     Scenario("registry-drops-the-connection-mid-upload", registry=[Fault("PATCH", BLOB_UPLOAD, action="cut")]),
     Scenario("registry-drops-the-connection-after-the-manifest",
              registry=[Fault("PUT", MANIFEST, action="commit-drop")]),

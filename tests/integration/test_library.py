@@ -24,8 +24,12 @@ def test_the_readme_example_publishes(target: Target, monkeypatch: pytest.Monkey
     printed = capsys.readouterr().out
     assert printed.startswith("published oci://") and target.tags() == ["0.3.0"], printed
     exec(compile(readme_example(), "README.md", "exec"), scope | {"token": "sk_akua_wrong"})
-    failed = capsys.readouterr().out
-    assert failed.startswith("Akua rejected the credentials") and failed.rstrip().endswith(" 1"), failed
+    title, message, hint, code = capsys.readouterr().out.rstrip("\n").split("\n")
+    assert (title, code) == ("Akua rejected the credentials", "1") and "HTTP 401" in message and hint, message
+    exec(compile(readme_example(), "README.md", "exec"), scope | {"token": ""})  # the options refuse it
+    title, message, hint, code = capsys.readouterr().out.rstrip("\n").split("\n")
+    assert (title, message, code) == ("Invalid option", "No Akua API token: `AkuaOptions.token` is not set.", "1")
+    assert "`AkuaOptions.token`, read from your secret store" in hint
 
 
 def test_debug_prints_the_causes_and_no_secret(workspace: Path, target: Target) -> None:

@@ -17,6 +17,7 @@ from akua_publish.clients.retry import RetryPolicy
 from akua_publish.package.manifest import build_artifact
 from akua_publish.package.packing import pack
 from akua_publish.reference import Credentials, parse_repository
+from conftest import assert_plain_words
 from devtools.registry import LocalRegistry
 
 
@@ -40,6 +41,7 @@ def test_a_request_around_the_transport_fails_closed() -> None:
     with pytest.raises(adapter.OrasContractError) as caught:
         adapter._NoDirectRequests().request("GET", "https://example.com/")
     assert caught.value.exit_code == 70
+    assert_plain_words(caught.value)
 
 
 @pytest.mark.parametrize("size", [1024, 9 * 1024 * 1024], ids=["one-put", "chunked"])

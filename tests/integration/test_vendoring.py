@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import WORKSPACE_ID, Akua, Target, error_lines, parse_annotation
+from conftest import WORKSPACE_ID, Akua, Target, assert_plain_words, error_lines, parse_annotation
 from devtools.dependencies import CHART_FILES, git_repository, lock_file, push_chart, zeros_chart
 from devtools.registry import LocalRegistry, free_port
 from devtools.token_server import TokenServer
@@ -370,7 +370,6 @@ def test_the_deadline_passing_while_a_chart_unpacks_says_so(deps: Deps, tmp_path
     from akua_publish.clients.retry import RetryPolicy
     from akua_publish.deps.oci import NetworkFetcher
     from akua_publish.errors import UnpackDeadlineError
-    from akua_publish.wording import plain_words, render
 
     class EndsWhileUnpacking(RetryPolicy):
         """The deadline passes once the blob is downloaded and checked: while it is being unpacked."""
@@ -388,4 +387,5 @@ def test_the_deadline_passing_while_a_chart_unpacks_says_so(deps: Deps, tmp_path
     with pytest.raises(UnpackDeadlineError) as raised:
         fetcher.oci("slow", f"oci://{deps.registry.host}/charts/slow", "1.0.0", digest, tmp_path / "deps" / "slow")
     assert "passed while the dependency `slow`" in raised.value.message and "unpacked" in raised.value.message
-    assert raised.value.exit_code == 1 and "`deadline`" in render(raised.value.hint, plain_words)
+    assert raised.value.exit_code == 1 and "`LimitOptions.deadline`" in raised.value.hint
+    assert_plain_words(raised.value)

@@ -17,6 +17,7 @@ from akua_publish.errors import PackageError, PackingError, PrivateKeyError
 from akua_publish.package import packing
 from akua_publish.package.packing import hash_content, list_files, pack
 from akua_publish.progress import Meter, Reading
+from conftest import assert_plain_words
 
 
 def make_tree(root: Path) -> None:
@@ -151,6 +152,7 @@ def test_file_that_changes_while_packed_stops_the_run(tmp_path: Path, monkeypatc
     with pytest.raises(PackingError, match=needle) as caught:
         pack(tmp_path / "p", tmp_path / "o")
     assert "data.bin" in caught.value.message and "nothing was pushed" in caught.value.message
+    assert_plain_words(caught.value)
 
 
 def test_pack_restores_the_interpreter_switch_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

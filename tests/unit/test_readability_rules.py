@@ -162,7 +162,7 @@ def test_a_registry_pushed_in_plain_http_must_answer_akua_over_https() -> None:
                            anonymous_read=unreachable, fixes=fixes(), reporter=Recorder(), over_https=True)
         assert "was pushed in plain HTTP, but Akua reads registries over HTTPS" in caught.value.message
         assert "registry.internal:5000 does not answer over HTTPS: The TLS certificate" in caught.value.message
-        assert "plain-http" in caught.value.hint and "was not registered" in caught.value.message
+        assert "`RegistryOptions.plain_http`" in caught.value.hint and "was not registered" in caught.value.message
     reporter = Recorder()
     check_readable(CheckMode.WARN, Connections(Coverage.ACTIVE), repository=plain, digest=DIGEST,
                    anonymous_read=unreachable, fixes=fixes(), reporter=reporter, over_https=True)

@@ -13,6 +13,7 @@ from akua_publish.errors import RegistryLostError, VersionConflictError
 from akua_publish.release.push import tag_version
 from akua_publish.release.register import register
 from akua_publish.result import PublishResult, Signatures, Status
+from conftest import assert_plain_words
 
 MANIFEST = b'{"schemaVersion":2}'
 DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
@@ -57,9 +58,11 @@ def test_the_tag_names_the_registered_manifest(manifest: bytes | str) -> None:
 
 def test_a_registered_manifest_the_registry_lost_is_said_and_nothing_is_tagged() -> None:
     registry = Registry(holds=False)
-    with pytest.raises(RegistryLostError, match=f"no longer holds {DIGEST}, which Akua registered; no tag was set"):
+    lost_message = f"no longer holds {DIGEST}, which Akua registered; no tag was set"
+    with pytest.raises(RegistryLostError, match=lost_message) as lost:
         tag_version(registry, "1.2.3", DIGEST, Lines())  # type: ignore[arg-type]
     assert registry.put == []
+    assert_plain_words(lost.value)
 
 
 class Akua:

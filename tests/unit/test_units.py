@@ -234,3 +234,16 @@ def test_plain_log_outside_github() -> None:
         runner.warning("slow", title="Retrying")
     runner.error("broken", title="Invalid akua.toml", file="pkg/akua.toml", line=3)
     assert out.getvalue() == "== Pack ==\nWarning: Retrying: slow\nError: Invalid akua.toml (pkg/akua.toml:3): broken\n"
+
+
+def test_every_setting_is_named_as_its_options_attribute_for_library_callers() -> None:
+    import dataclasses
+
+    from akua_publish import options
+    from akua_publish.frontends.inputs import INPUTS
+    from akua_publish.wording import OPTION_ATTRIBUTES
+
+    assert set(OPTION_ATTRIBUTES) == set(INPUTS)
+    for name, attribute in OPTION_ATTRIBUTES.items():
+        kind, field = attribute.split(".")
+        assert field in {f.name for f in dataclasses.fields(getattr(options, kind))}, name

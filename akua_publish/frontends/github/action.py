@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from akua_publish.errors import EXIT_OK, RunnerFileError
+from akua_publish.errors import EXIT_OK
 from akua_publish.frontends.ci import github_context, github_token_credentials
-from akua_publish.frontends.github.runner import Runner
+from akua_publish.frontends.github.runner import Runner, RunnerFileError
 from akua_publish.frontends.github.summary import success_summary
 from akua_publish.frontends.rendering import failure_summary, outputs
 from akua_publish.frontends.run import run
@@ -35,10 +35,10 @@ def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> i
     try:
         runner.set_outputs(shown)
     except RunnerFileError as exc:
-        failed = RunnerFileError(exc.message, f"{exc.hint} The version itself is {ran.result.status} "
+        failed = RunnerFileError(exc.wording.message, f"{exc.wording.hint} The version itself is {ran.result.status} "
                                  f"({ran.result.oci_ref}); a re-run reports it as already-published and sets the "
                                  "outputs.")
-        runner.error(f"{failed.message} Fix: {failed.hint}", title=failed.title)
+        runner.error(f"{failed.wording.message} Fix: {failed.wording.hint}", title=failed.title)
         runner.summary(failure_summary(failed))
         return failed.exit_code
     runner.summary(success_summary(ran.result))

@@ -15,9 +15,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TextIO
 
-from akua_publish.errors import RunnerFileError
+from akua_publish.errors import PublishError
 from akua_publish.frontends.log import PlainLog
 from akua_publish.frontends.vocabulary import action_words
+
+
+class RunnerFileError(PublishError):
+    """A file of the runner (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``) cannot be written: the Action's own
+    failure, not the library's."""
+
+    title = "Cannot write a runner file"
 
 
 def _escape_data(text: str) -> str:
@@ -102,7 +109,7 @@ class Runner(PlainLog):
         try:
             self._append(path, self.redacted(self.say(markdown)).rstrip("\n") + "\n", "GITHUB_STEP_SUMMARY")
         except RunnerFileError as exc:
-            self.warning(f"{exc.message} The job summary is missing; the log above has everything it "
+            self.warning(f"{exc.wording.message} The job summary is missing; the log above has everything it "
                          "would have shown.", title=exc.title)
 
     @staticmethod
