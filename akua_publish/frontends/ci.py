@@ -1,6 +1,6 @@
-"""What a GitHub Actions run says about itself, for either front end (the command line runs in
-workflows too): the CI context of the options, and the job's token as a credential for GitHub's
-own registry only.
+"""What a CI run says about itself: GitHub Actions for either front end (the command line runs in
+workflows too), GitLab CI for the command line; the CI context of the options, and the job's
+GitHub token as a credential for GitHub's own registry only.
 """
 
 from __future__ import annotations
@@ -30,6 +30,21 @@ def github_context(environ: Mapping[str, str]) -> CiContext:
         registry_namespace=f"{github_registry(server)}/{owner}" if owner else "",
         owner=owner, owner_kind=_owner_kind(env("GITHUB_EVENT_PATH")),
     )
+
+
+def command_line_context(environ: Mapping[str, str]) -> CiContext:
+    """The command line's CI: a GitHub workflow's (``GITHUB_REF``), else a GitLab pipeline's, whose tag
+    (``CI_COMMIT_TAG``) gives the version as a GitHub tag does, else none (a laptop)."""
+    if environ.get("GITHUB_REF", "").strip() or environ.get("GITLAB_CI", "").strip() != "true":
+        return github_context(environ)
+
+    def env(name: str) -> str:
+        return environ.get(name, "").strip()
+
+    tag = env("CI_COMMIT_TAG")
+    return CiContext(ref=f"refs/tags/{tag}" if tag else "", commit=env("CI_COMMIT_SHA"),
+                     repository_url=env("CI_PROJECT_URL"), event=env("CI_PIPELINE_SOURCE"),
+                     run_url=env("CI_PIPELINE_URL"), owner=env("CI_PROJECT_NAMESPACE"))
 
 
 def _owner_kind(event_path: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from akua_publish.cancellation import Cancelled, RunCancelledError
-from akua_publish.errors import EXIT_INTERNAL, EXIT_OK, PublishError
+from akua_publish.errors import EXIT_INTERNAL, EXIT_OK, PublishError, Wording
 from akua_publish.frontends.log import PlainLog
 from akua_publish.frontends.rendering import cause_chain, problems
 from akua_publish.options import Options
@@ -17,9 +17,12 @@ from akua_publish.result import PublishResult
 
 @dataclass(frozen=True)
 class Ran:
+    """How a run ended: its exit code, and the result or what failed (with its terms: the front end's words)."""
+
     code: int
     result: PublishResult | None = None
     error: PublishError | None = None
+    failure: Wording | None = None
 
 
 def run(log: PlainLog, build: Callable[[], Options], *, debug: bool) -> Ran:
@@ -38,11 +41,12 @@ def run(log: PlainLog, build: Callable[[], Options], *, debug: bool) -> Ran:
                       file=file, line=line)
         if debug:
             log.write(cause_chain(exc))
-        return Ran(exc.exit_code, error=exc)
+        return Ran(exc.exit_code, error=exc, failure=exc.wording)
     except Exception as exc:  # a bug: say so plainly, keep the details for debug logs
-        log.error(f"Internal error in akua-publish: {type(exc).__name__}: {exc}. Nothing further was done. "
-                  "Please report this with the log (re-run with debug logging for details).",
-                  title="akua-publish internal error")
+        bug = Wording("akua-publish internal error", f"Internal error in akua-publish: {type(exc).__name__}: {exc}. "
+                      "Nothing further was done.", "Please report this with the log (re-run with debug logging for "
+                      "details).")
+        log.error(f"{bug.message} {bug.hint}", title=bug.title)
         if debug:
             log.write(cause_chain(exc))
-        return Ran(EXIT_INTERNAL)
+        return Ran(EXIT_INTERNAL, failure=bug)

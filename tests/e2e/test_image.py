@@ -113,7 +113,8 @@ def test_the_documented_gitlab_job_runs_in_the_image(workspace: Path, target: Ta
     package = workspace / "examples" / "hello"
     package.parent.mkdir(parents=True)
     (workspace / "pkg").rename(package)
-    env = {"CI_COMMIT_TAG": "v0.3.0", "AKUA_PACKAGE_ID": target.package_id, "AKUA_API_TOKEN": target.akua.token,
+    env = {"GITLAB_CI": "true", "CI_COMMIT_TAG": "v0.3.0", "AKUA_PACKAGE_ID": target.package_id,
+           "AKUA_API_TOKEN": target.akua.token,
            "AKUA_API_BASE_URL": target.akua.server.base_url}
     command = ["docker", "run", "--rm", "--network", "host", "-v", f"{workspace}:/builds/project",
                "-w", "/builds/project", "--entrypoint", "sh"]

@@ -103,10 +103,10 @@ def test_the_installed_command_publishes_from_a_folder_outside_the_checkout(inst
     assert outputs["status"] == "published" and outputs["digest"] == json.loads(dry.stdout)["digest"]
     assert outputs["digest"] == target.registry.manifest_digest(target.repo, "0.3.0")
     wrong = command("--version", "0.4.0")
-    assert wrong.returncode == 1 and "Error: " in wrong.stdout, wrong.stdout + wrong.stderr
+    assert wrong.returncode == 1 and "Error: " in wrong.stderr, wrong.stdout + wrong.stderr
     down = command("--version", "0.3.0", "--api-url", f"http://127.0.0.1:{free_port()}/v1", "--max-attempts", "1")
-    assert down.returncode == 75 and "Error: " in down.stdout, down.stdout + down.stderr
-    assert "Traceback" not in dry.stderr + real.stderr + wrong.stdout + down.stdout
+    assert down.returncode == 75 and "Error: " in down.stderr, down.stdout + down.stderr
+    assert "Traceback" not in dry.stderr + real.stderr + wrong.stderr + down.stderr
 
 
 def test_a_laptop_dry_run_prints_the_digest_akua_would_record(workspace: Path, target: Target) -> None:
@@ -147,7 +147,7 @@ def test_the_command_line_fails_as_the_action_does(workspace: Path, target: Targ
     done = cli(workspace, "--package-id", target.package_id, "--path", "pkg", *version, *args,
                env={"AKUA_API_TOKEN": target.akua.token, "AKUA_API_BASE_URL": target.akua.server.base_url})
     assert done.returncode == code, done.stdout + done.stderr
-    assert needle in done.stdout and "Error: " in done.stdout and "::" not in done.stdout
+    assert needle in done.stderr and "Error: " in done.stderr and "::" not in done.stdout + done.stderr
     target.assert_untouched()
 
 
@@ -201,8 +201,8 @@ def test_a_secret_given_as_a_flag_works_with_a_warning(workspace: Path, target: 
     done = cli(workspace, "--package-id", target.package_id, "--path", "pkg", "--api-url",
                target.akua.server.base_url, "--version", "0.3.0", "--dry-run", *args, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"Warning: --{entry.name} on the command line can be read by every user of this machine" in done.stdout
-    assert f"${entry.env} or --{entry.name}-file" in done.stdout
+    assert f"Warning: --{entry.name} on the command line can be read by every user of this machine" in done.stderr
+    assert f"${entry.env} or --{entry.name}-file" in done.stderr
 
 
 def test_secrets_from_files_and_environment_variables(workspace: Path, target: Target, tmp_path: Path) -> None:
@@ -222,7 +222,7 @@ def test_secrets_from_files_and_environment_variables(workspace: Path, target: T
                                             "AKUA_COSIGN_PASSPHRASE": pair.passphrase})
     for done in (from_files, from_env):
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "Signing key: ECDSA P-256" in done.stdout and "Warning: --" not in done.stdout
+        assert "Signing key: ECDSA P-256" in done.stderr and "Warning: --" not in done.stderr
         assert pair.passphrase not in done.stdout + done.stderr
     both = cli(workspace, *common, "--api-token", "x")
     assert both.returncode == 1 and "give --api-token or --api-token-file, not both" in both.stderr
@@ -239,7 +239,7 @@ def test_dependency_credentials_from_the_environment_or_a_file(workspace: Path, 
     done = cli(workspace, "--package-id", target.package_id, "--path", "pkg", "--version", "0.3.0", *source[1],
                env={"AKUA_API_TOKEN": target.akua.token, **source[0]})
     assert done.returncode == 1 and "`--dependency-credentials` (or AKUA_DEPENDENCY_CREDENTIALS) is not valid JSON" \
-        in done.stdout, done.stdout
+        in done.stderr, done.stderr
 
 
 def test_the_command_line_takes_a_path_outside_the_current_folder(workspace: Path, target: Target,
@@ -294,3 +294,64 @@ def test_a_terminal_gets_a_live_bar_on_stderr_and_json_stays_clean(workspace: Pa
     assert bool(drawn) is not quiet, terminal[-2000:]
     if not quiet:
         assert "\r\x1b[K" in terminal and {"Packing", "Uploading"} <= set(drawn)
+
+
+def test_log_and_errors_go_to_stderr_and_the_result_to_stdout(workspace: Path, target: Target) -> None:
+    """As command lines do: stdout holds the result alone (text, or one JSON object, on failure too)."""
+    env = {"AKUA_API_TOKEN": target.akua.token, "AKUA_API_BASE_URL": target.akua.server.base_url}
+    flags = ("--package-id", target.package_id, "--path", "pkg", "--version", "0.3.0", "--dry-run")
+    text = cli(workspace, *flags, env=env)
+    assert text.returncode == 0 and "== Pack ==" in text.stderr, text.stderr
+    shown = dict(line.split(": ", 1) for line in text.stdout.splitlines())
+    assert shown["status"] == "dry-run" and shown["digest"].startswith("sha256:") and "== " not in text.stdout
+    down = ["--api-url", "http://127.0.0.1:9/v1", "--max-attempts", "1"]
+    for args, code, title in ((["--max-attempts", "0"], 1, "Invalid option"), (down, 75, "Akua API unavailable"),
+                              (["--no-such-flag"], 1, "Invalid option")):
+        plain = cli(workspace, *flags, *args, env=env)
+        assert plain.returncode == code and plain.stdout == "" and "Error: " in plain.stderr, plain.stderr
+        failed = cli(workspace, *flags, *args, "--json", env=env)
+        answer = json.loads(failed.stdout)
+        assert failed.returncode == code and (answer["status"], answer["exit-code"], answer["title"]) == (
+            "failed", code, title), failed.stdout
+        assert answer["message"] and answer["hint"] and "Error: " in failed.stderr
+    assert "--max-attempts" in json.loads(cli(workspace, *flags, "--max-attempts", "0", "--json", env=env).stdout)[
+        "message"], "the command line's words"
+
+
+def test_the_tool_tells_its_own_version(tmp_path: Path) -> None:
+    from akua_publish import __version__
+
+    for flag in ("-V", "--tool-version"):
+        done = cli(tmp_path, flag)
+        assert (done.returncode, done.stdout) == (0, f"akua-publish {__version__}\n"), done.stderr
+
+
+def test_a_gitlab_tag_gives_the_version_with_the_tag_rules(workspace: Path, target: Target) -> None:
+    env = {"AKUA_API_TOKEN": target.akua.token, "AKUA_API_BASE_URL": target.akua.server.base_url,
+           "GITLAB_CI": "true", "CI_COMMIT_SHA": "1" * 40, "CI_PROJECT_URL": "https://gitlab.example.com/acme/hello"}
+    flags = ("--package-id", target.package_id, "--path", "pkg", "--dry-run", "--json")
+    tagged = cli(workspace, *flags, env={**env, "CI_COMMIT_TAG": "hello/v0.3.0"})
+    assert tagged.returncode == 0 and json.loads(tagged.stdout)["semver"] == "0.3.0", tagged.stderr
+    other = cli(workspace, *flags, env={**env, "CI_COMMIT_TAG": "web/v0.3.0"})
+    assert other.returncode == 1 and "is for the package `web`" in json.loads(other.stdout)["message"]
+    untagged = cli(workspace, *flags, env=env)
+    assert untagged.returncode == 1 and "neither `--version` nor `--version-from-package`" in untagged.stderr
+    laptop = cli(workspace, *flags, "--version", "0.3.0", env={"AKUA_API_TOKEN": target.akua.token,
+                                                               "AKUA_API_BASE_URL": target.akua.server.base_url})
+    assert json.loads(laptop.stdout)["digest"] != json.loads(tagged.stdout)["digest"], "the commit is annotated"
+
+
+def test_a_laptop_dry_run_gives_the_digest_the_workflow_will_publish(workspace: Path, target: Target) -> None:
+    """The commit and the repository go into the annotations: given as the workflow has them (docs/cli.md), a
+    dry run on a laptop prints the digest the Action publishes from that commit."""
+    from devtools.action import run_action
+
+    ci = {"GITHUB_REPOSITORY": "acme/hello", "GITHUB_SHA": "2" * 40}
+    action = run_action(workspace, {"package-id": target.package_id, "path": "pkg", "dry-run": "true",
+                                    "api-url": target.akua.server.base_url},
+                        {"GITHUB_REF": "refs/tags/v0.3.0", "AKUA_API_TOKEN": target.akua.token, **ci})
+    laptop = cli(workspace, "--package-id", target.package_id, "--path", "pkg", "--version-from-package", "--dry-run",
+                 "--json", env={"AKUA_API_TOKEN": target.akua.token, "AKUA_API_BASE_URL": target.akua.server.base_url,
+                                **ci})
+    assert action.returncode == laptop.returncode == 0, action.log + laptop.stderr
+    assert json.loads(laptop.stdout)["digest"] == action.outputs["digest"]

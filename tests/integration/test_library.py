@@ -40,7 +40,7 @@ def test_debug_prints_the_causes_and_no_secret(workspace: Path, target: Target) 
                    "--api-url", "http://127.0.0.1:9/v1", "--max-attempts", "1", "--debug",
                    env={"AKUA_API_TOKEN": token})
     assert quiet.returncode == loud.returncode == 75
-    assert "Traceback" not in quiet.stdout and "Traceback" in loud.stdout
-    assert "The above exception was the direct cause of the following exception" in loud.stdout
-    assert "ConnectionError" in loud.stdout and "AkuaUnavailableError" in loud.stdout
+    assert "Traceback" not in quiet.stderr and "Traceback" in loud.stderr
+    assert "The above exception was the direct cause of the following exception" in loud.stderr
+    assert "ConnectionError" in loud.stderr and "AkuaUnavailableError" in loud.stderr
     assert token not in loud.stdout + loud.stderr

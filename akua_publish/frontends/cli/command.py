@@ -5,10 +5,13 @@ the same environment fallbacks, defaults, checks and exit codes; the flags are
 turned into the options directly. Its words are its own (flags and environment
 variables, not inputs) and so are its paths (any the user can read). Each secret
 also comes from its environment variable or a ``--<name>-file``; given as a flag,
-it works with a warning. The log is plain text; ``--json`` prints the outputs as
-one JSON object on stdout, the log going to stderr; ``--debug`` prints the causes
-behind a failure. Long work shows a live bar on a terminal, a line every 10 s in a
-log, nothing with ``--quiet``.
+it works with a warning. As command lines do, it writes its log and errors on
+stderr and its result on stdout: the outputs as ``name: value`` lines, or with
+``--json`` one JSON object, on failure too (status ``failed``, the exit code, the
+error's title, message and hint). ``--debug`` prints the causes behind a failure;
+``-V`` its own version. Long work shows a live bar on a terminal, a line every 10 s
+in a log, nothing with ``--quiet``. In a GitLab pipeline the tag (``CI_COMMIT_TAG``)
+gives the version as a tag does on GitHub.
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from akua_publish.about import __version__
+from akua_publish.errors import EXIT_USER, Wording
 from akua_publish.frontends.inputs import TABLE
 from akua_publish.frontends.log import PlainLog, ProgressStyle
 from akua_publish.frontends.process import begin, finish
 from akua_publish.frontends.vocabulary import cli_words
 from akua_publish.package import akua_toml
+from akua_publish.wording import render
 
 if TYPE_CHECKING:
     from akua_publish.options import Options
@@ -41,15 +47,28 @@ Exit codes: 0 published, already published or dry run; 1 an error to fix; 75 a s
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, failing as every other error of a run does: ``Error: ...`` and exit code 1."""
+    """argparse, failing as every other error of a run does: ``Error: ...`` on stderr, the JSON failure on
+    stdout under ``--json``, and exit code 1."""
+
+    json_wanted = False
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        print(f"Error: Invalid option: {message}. Fix: see akua-publish --help.", file=sys.stderr)
-        sys.exit(1)
+        failed(Wording("Invalid option", f"{message}.", "See akua-publish --help."), EXIT_USER,
+               PlainLog(sys.stderr, cli_words), as_json=self.json_wanted)
+        sys.exit(EXIT_USER)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def failed(failure: Wording, code: int, log: PlainLog, *, as_json: bool, logged: bool = False) -> None:
+    """A failure on stderr (unless the run ``logged`` it already) and, under ``--json``, as the result on stdout."""
+    if not logged:
+        log.error(f"{failure.message} Fix: {failure.hint}", title=failure.title)
+    if as_json:
+        said = {part: log.redacted(render(getattr(failure, part), cli_words)) for part in ("title", "message", "hint")}
+        print(json.dumps({"status": "failed", "exit-code": code, **said}, indent=2))
+
+
+def build_parser() -> _Parser:
     parser = _Parser(
         prog="akua-publish", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
         description="Publish an Akua package version: check it, push it to its OCI registry, register it "
@@ -76,23 +95,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true",
                         help="show no progress (else a bar on a terminal, a line every 10 s in a log)")
     parser.add_argument("--debug", action="store_true", help="print the causes behind a failure")
+    parser.add_argument("-V", "--tool-version", action="version", version=f"akua-publish {__version__}",
+                        help="print akua-publish's own version and exit (--version is the version to publish)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     parser = build_parser()
+    parser.json_wanted = "--json" in (sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if args.version_from_package and args.version is not None:
         parser.error("--version and --version-from-package both name the version to publish; give one of them")
     # The library loads only once the flags are read: --help stays fast.
-    from akua_publish.frontends.ci import github_context, github_token_credentials
+    from akua_publish.frontends.ci import command_line_context, github_token_credentials
     from akua_publish.frontends.rendering import outputs
     from akua_publish.frontends.run import run
     from akua_publish.frontends.settings import build_options, secret_texts, value_of
 
-    # Progress never goes to stdout under --json: the bar is drawn on stderr, and lines join the log there.
+    # The log, errors and progress on stderr (the bar when it is a terminal); stdout holds the result alone.
     style = ProgressStyle.NONE if args.quiet else ProgressStyle.BAR if sys.stderr.isatty() else ProgressStyle.LINES
-    log = PlainLog(sys.stderr if args.json else sys.stdout, cli_words, progress=style)
+    log = PlainLog(sys.stderr, cli_words, progress=style)
     given: dict[str, str] = {}
     for entry in TABLE:
         value = getattr(args, entry.name)
@@ -104,9 +126,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
         toml = Path(args.path or ".", "akua.toml")
         version, why = _declared_version(toml)
         if not version:
-            log.error(f"--version-from-package: {toml} gives no version: {why}.",
-                      title="Version cannot be derived", file=str(toml))
-            return 1
+            failed(Wording("Version cannot be derived", f"--version-from-package: {toml} gives no version: {why}.",
+                           f"Set [package].version in {toml}, or give --version."), EXIT_USER, log, as_json=args.json)
+            return EXIT_USER
         given["version"] = version
     text = value_of(lambda name: given.get(name, ""), environ)
     for secret in secret_texts(lambda name: given.get(name, ""), environ):
@@ -114,13 +136,16 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
     def options() -> Options:
         return build_options(
-            text, environ, root=Path.cwd(), confined=False, ci=github_context(environ),
+            text, environ, root=Path.cwd(), confined=False, ci=command_line_context(environ),
             file_root=args.file_root.resolve() if args.file_root else None,
             host_credentials=github_token_credentials(text("registry-username"), text("github-token"), environ))
 
     ran = run(log, options, debug=args.debug)
-    if ran.result is not None and args.json:
-        print(json.dumps(outputs(ran.result), indent=2))
+    if ran.result is not None:
+        shown = outputs(ran.result)
+        print(json.dumps(shown, indent=2) if args.json else "\n".join(f"{k}: {v}" for k, v in shown.items()))
+    elif ran.failure is not None:
+        failed(ran.failure, ran.code, log, as_json=args.json, logged=True)
     return ran.code
 
 
