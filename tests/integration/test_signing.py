@@ -85,7 +85,7 @@ REFUSED = [
     ("a-path", "keys/cosign.key", "", ("found 0", "not a path")),
     ("two-keys", KEYS["pkcs8"].private_pem + KEYS["sec1"].private_pem, "", ("found 2",)),
     ("certificate", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "", ("`CERTIFICATE`",)),
-    ("pkcs8-no-passphrase", KEYS["pkcs8-pbkdf2"].private_pem, "", ("no passphrase was given", "cosign-password")),
+    ("pkcs8-no-passphrase", KEYS["pkcs8-pbkdf2"].private_pem, "", ("no passphrase was given", "`SigningOptions.passphrase`")),
     ("pkcs8-wrong-passphrase", KEYS["pkcs8-scrypt"].private_pem, "wrong", ("cannot be decrypted",)),
     ("cosign-wrong-passphrase", KEYS["cosign"].private_pem, "wrong", ("cannot be decrypted",)),
     ("cosign-no-passphrase", KEYS["cosign"].private_pem, "", ("empty passphrase",)),
