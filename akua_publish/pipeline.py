@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from akua_publish.artifact import Artifact, PackedContent, PackedLayer
 from akua_publish.cancellation import Cancelled, RunCancelledError, Trail
 from akua_publish.clients.retry import RetryPolicy
 from akua_publish.errors import (
@@ -25,7 +26,6 @@ from akua_publish.errors import (
     RetryableError,
     VersionConflictError,
 )
-from akua_publish.oci import Artifact, PackedContent, PackedLayer
 from akua_publish.options import CheckMode, Options
 from akua_publish.package.akua_lock import LockEntry
 from akua_publish.package.loader import PackageInfo, check_version_matches, load_package

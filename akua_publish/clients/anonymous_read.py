@@ -4,10 +4,10 @@ credentials: this one never has any to send."""
 
 from __future__ import annotations
 
+from akua_publish.artifact import MANIFEST_MEDIA_TYPE
 from akua_publish.clients.registry_transport import RegistryTransport
 from akua_publish.clients.retry import RetryPolicy
 from akua_publish.errors import RegistryAuthError
-from akua_publish.oci import MANIFEST_MEDIA_TYPE
 from akua_publish.reference import Credentials, Repository
 
 

@@ -29,6 +29,7 @@ import oras.provider
 import requests
 import urllib3
 
+from akua_publish.artifact import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, Artifact, PackedLayer
 from akua_publish.clients.registry_transport import RegistryTransport
 from akua_publish.clients.retry import RetryPolicy, quiet
 from akua_publish.errors import (
@@ -37,7 +38,6 @@ from akua_publish.errors import (
     RegistryRejectedError,
     RegistryUnavailableError,
 )
-from akua_publish.oci import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, Artifact, PackedLayer
 from akua_publish.progress import Meter, Progress, no_progress
 from akua_publish.reference import Credentials, Repository
 

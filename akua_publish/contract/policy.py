@@ -82,12 +82,12 @@ def describe(change: Change) -> str:
     """One change in words: where, from what to what, and why it matters."""
     values = []
     if change.old is not ABSENT:
-        values.append(f"was {shown(change.old)}")
+        values.append(f"was {brief(change.old)}")
     if change.new is not ABSENT:
-        values.append(f"now {shown(change.new)}")
+        values.append(f"now {brief(change.new)}")
     return f"{change.pointer} ({change.rule}{', ' + ', '.join(values) if values else ''}): {change.why}"
 
 
-def shown(value: Any, limit: int = 80) -> str:
+def brief(value: Any, limit: int = 80) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 3] + "..."

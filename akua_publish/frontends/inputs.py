@@ -1,14 +1,36 @@
 """The inputs: one table for the action (action.yml, checked against it by the tests) and the CLI.
 
 Each input has the default a run uses when it is empty, the environment variable
-it falls back to (as the action reads them), and a one-line help. The settings
-(``config``) take their defaults from here; the command line takes its flags,
-defaults and ``--help`` from here, so the two cannot drift apart.
+it falls back to (as the action reads them), and a one-line help. A default is
+the library's own (``option_default``: the options' field, in the input's text), so
+action.yml, the command line's flags and ``--help``, and code that builds the
+options itself cannot drift apart; ``path``'s ``.`` alone is the front ends' (the
+library has no default package).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from enum import Enum
+
+from akua_publish import options
+from akua_publish.wording import OPTION_ATTRIBUTES
+
+MIB = 1024**2
+
+
+def option_default(name: str) -> str:
+    """The default of the option the input ``name`` sets, as the input's text."""
+    kind, attribute = OPTION_ATTRIBUTES[name].split(".")
+    value = next(f.default for f in dataclasses.fields(getattr(options, kind)) if f.name == attribute)
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if attribute == "max_bytes":  # the input is in MiB
+        return str(value // MIB)
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 @dataclass(frozen=True)
@@ -36,16 +58,16 @@ TABLE = (
     Input("display-image-url", "", "image URL of a package this run creates"),
     Input("api-token", "", "Akua API token", env="AKUA_API_TOKEN", secret=True),
     Input("workspace", "", "Akua workspace (ws_...)", env="AKUA_WORKSPACE_ID"),
-    Input("api-url", "https://api.akua.dev/v1", "Akua API base URL", env="AKUA_API_BASE_URL",
+    Input("api-url", option_default("api-url"), "Akua API base URL", env="AKUA_API_BASE_URL",
           action_default=""),  # empty in action.yml, so that the environment variable is read
     Input("path", ".", "the package directory (akua.toml, package.k)"),
-    Input("schema", "exported/inputs.schema.json", "the exported input schema, relative to path"),
-    Input("schema-check", "strict", "compare the schema file with package.k's export",
+    Input("schema", option_default("schema"), "the exported input schema, relative to path"),
+    Input("schema-check", option_default("schema-check"), "compare the schema file with package.k's export",
           choices=("strict", "warn", "off")),
-    Input("contract-check", "strict", "compare the input schema with the previous version's",
+    Input("contract-check", option_default("contract-check"), "compare the input schema with the previous version's",
           choices=("strict", "warn", "off")),
-    Input("readability-check", "strict", "check that Akua can read what is pushed (a public repository, or a "
-          "registry connection)", choices=("strict", "warn", "off")),
+    Input("readability-check", option_default("readability-check"), "check that Akua can read what is pushed (a "
+          "public repository, or a registry connection)", choices=("strict", "warn", "off")),
     Input("repository", "", "OCI repository (host/name); default: the package's, from Akua"),
     Input("registry-username", "", "registry user", env="GITHUB_ACTOR", action_default="${{ github.actor }}"),
     Input("registry-password", "", "registry password or token", env="AKUA_REGISTRY_PASSWORD", secret=True),
@@ -59,17 +81,19 @@ TABLE = (
     Input("tag-pattern", "", "regular expression with a group `version` that reads tags"),
     Input("compatibility", "", "the version's compatibility object, JSON"),
     Input("compatibility-file", "", "a JSON file holding the compatibility object"),
-    Input("sign", "auto", "sign with cosign: auto (when a key is given), true, false",
+    Input("sign", option_default("sign"), "sign with cosign: auto (when a key is given), true, false",
           choices=("auto", "true", "false")),
-    Input("attest", "true", "push SLSA provenance with the signature", choices=("true", "false")),
+    Input("attest", option_default("attest"), "push SLSA provenance with the signature", choices=("true", "false")),
     Input("cosign-private-key", "", "the signing key's PEM text", env="AKUA_COSIGN_PRIVATE_KEY", secret=True),
     Input("cosign-password", "", "the signing key's passphrase", env="AKUA_COSIGN_PASSPHRASE", secret=True),
-    Input("max-attempts", "5", "tries per request when a service fails in a way worth a retry"),
-    Input("max-dependency-size", "2048", "MiB a dependency's chart may unpack to"),
-    Input("max-expansion-ratio", "100", "times its compressed size a dependency's chart may unpack to (past 64 MiB)"),
-    Input("deadline", "300", "seconds the whole run may take"),
-    Input("timeout", "60", "seconds to wait for each answer"),
-    Input("dry-run", "false", "check, pack and compute the digest; push and register nothing",
+    Input("max-attempts", option_default("max-attempts"),
+          "tries per request when a service fails in a way worth a retry"),
+    Input("max-dependency-size", option_default("max-dependency-size"), "MiB a dependency's chart may unpack to"),
+    Input("max-expansion-ratio", option_default("max-expansion-ratio"),
+          "times its compressed size a dependency's chart may unpack to (past 64 MiB)"),
+    Input("deadline", option_default("deadline"), "seconds the whole run may take"),
+    Input("timeout", option_default("timeout"), "seconds to wait for each answer"),
+    Input("dry-run", option_default("dry-run"), "check, pack and compute the digest; push and register nothing",
           choices=("true", "false")),
 )
 INPUTS = {entry.name: entry for entry in TABLE}

@@ -23,7 +23,6 @@ class LockEntry:
     source: str
     digest: str
     vendor_digest: str = ""
-    replaced: str = ""  # the local folder `replace` put in its place (`[package.replaced] path`), if any
 
 
 class LockProblem(ValueError):
@@ -39,11 +38,6 @@ def read_lock_entries(path: Path) -> list[LockEntry] | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise LockProblem(f"it cannot be read ({exc})") from exc
     return parse_lock_entries(text)
-
-
-def parse_lock(text: str) -> dict[str, LockEntry]:
-    """The entries of a lock file's text by name (the last wins, as in Akua), or ``LockProblem``."""
-    return {entry.name: entry for entry in parse_lock_entries(text)}
 
 
 def parse_lock_entries(text: str) -> list[LockEntry]:
@@ -65,9 +59,7 @@ def parse_lock_entries(text: str) -> list[LockEntry]:
         missing = [key for key, value in fields.items() if not isinstance(value, str)]
         if missing:
             raise LockProblem(f"a [[package]] entry lacks {', '.join(missing)}")
-        replaced = table.get("replaced")
-        entry = LockEntry(**fields, vendor_digest=str(table.get("vendor_digest") or ""),
-                          replaced=str(replaced.get("path") or "") if isinstance(replaced, dict) else "")
+        entry = LockEntry(**fields, vendor_digest=str(table.get("vendor_digest") or ""))
         if entry.name < previous:
             raise LockProblem(f"[[package]] entries are not sorted by name (`{entry.name}` after `{previous}`)")
         if (entry.name, entry.version) in seen:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from akua_publish.oci import (
+from akua_publish.artifact import (
     CONFIG_MEDIA_TYPE,
     CONTENT_DIGEST_ANNOTATION,
     CONTENT_MEDIA_TYPE,

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from akua_publish.artifact import PackedContent, PackedLayer
 from akua_publish.errors import PackageError, PackingError, PrivateKeyError
-from akua_publish.oci import PackedContent, PackedLayer
 from akua_publish.package import akua_toml
 from akua_publish.package.layer_file import Compressor, LayerFile
 from akua_publish.package.tar_stream import TarWriter

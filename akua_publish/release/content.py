@@ -15,7 +15,7 @@ import hashlib
 import zlib
 from typing import TYPE_CHECKING
 
-from akua_publish.oci import PackedContent
+from akua_publish.artifact import PackedContent
 from akua_publish.package.manifest import content_layer
 from akua_publish.reporter import Reporter
 

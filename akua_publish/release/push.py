@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from akua_publish.artifact import Artifact, PackedContent, PackedLayer
 from akua_publish.clients.akua_types import PackageVersion
 from akua_publish.errors import RegistryLostError, TagConflictError, VersionConflictError
-from akua_publish.oci import Artifact, PackedContent, PackedLayer
 from akua_publish.package.version import oci_tag
 from akua_publish.release.content import holds_content
 from akua_publish.reporter import Reporter

@@ -48,7 +48,7 @@ def check_size(schema: dict[str, Any], origin: str, file: str) -> None:
 
 def load_schema(path: Path, shown: str) -> dict[str, Any]:
     """Read the schema file; only what would make the request itself fail is an error here."""
-    if path.is_symlink() or not path.is_file():
+    if not path.is_file():  # resolved already (``PackageOptions.schema_file``): a link was followed
         raise SchemaError(
             f"The schema file {shown} does not exist.",
             f"{EXPORT_HINT} Or point {setting('schema')} (relative to {setting('path')}) at it.",

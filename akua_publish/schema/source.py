@@ -48,7 +48,7 @@ def resolve_input_schema(package: PackageOptions, mode: CheckMode, reporter: Rep
 def _choose(package: PackageOptions, mode: CheckMode, reporter: Reporter) -> InputSchema:
     package_k = package.path / "package.k"
     shown_k = shown_in(package.shown, "package.k")
-    present = package.schema_file.is_file() or package.schema_file.is_symlink()
+    present = package.schema_file.is_file()
     if not present and mode != CheckMode.OFF:
         exported = export_input_schema(package_k, shown_k)
         origin = f"exported from `{shown_k}` by akua-publish"

@@ -156,14 +156,6 @@ def _open_cosign_key(body: bytes, passphrase: str, origin: str) -> bytes:
         ) from exc
 
 
-def load_public_key(pem: str) -> ec.EllipticCurvePublicKey:
-    """A P-256 public key in PEM (``cosign.pub``); ValueError for anything else."""
-    key = serialization.load_pem_public_key(pem.encode())
-    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
-        raise ValueError("not an ECDSA P-256 public key")
-    return key
-
-
 def verifies(public_key: ec.EllipticCurvePublicKey, signature: bytes, data: bytes) -> bool:
     """Whether ``signature`` (DER, or raw r||s as Akua also accepts) is this key's over ``data``."""
     if len(signature) == 64:

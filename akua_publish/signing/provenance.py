@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from akua_publish.about import __version__
-from akua_publish.oci import compact_json
+from akua_publish.artifact import compact_json
 from akua_publish.options import CiContext
 from akua_publish.package.akua_lock import LockEntry
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from akua_publish.oci import MANIFEST_MEDIA_TYPE, compact_json, sha256_digest
+from akua_publish.artifact import MANIFEST_MEDIA_TYPE, compact_json, sha256_digest
 from akua_publish.signing.keys import SigningKey, verifies
 
 SIGNATURE_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json"

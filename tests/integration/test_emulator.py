@@ -17,7 +17,7 @@ import requests
 
 from akua_emulator.spec import schema_validator
 from akua_emulator.spec import spec as both_files
-from akua_publish.oci import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
+from akua_publish.artifact import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
 from conftest import WORKSPACE_ID, Akua, Target
 from devtools.registry import LocalRegistry
 

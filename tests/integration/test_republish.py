@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from akua_emulator.faults import Fault
-from akua_publish.oci import CONFIG_MEDIA_TYPE, CONTENT_DIGEST_ANNOTATION, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
+from akua_publish.artifact import CONFIG_MEDIA_TYPE, CONTENT_DIGEST_ANNOTATION, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
 from akua_publish.package.packing import pack
 from conftest import Target, error_lines, parse_annotation
 from devtools.action import release_copy

@@ -234,7 +234,7 @@ def test_akua_package_as_an_oci_dependency(publish, target: Target, workspace: P
                                         {"kind": "oci", "oci_ref": f"oci://{deps.registry.host}/{upstream_repo}"})
     published = publish(inputs={"package-id": package_id})
     assert published.returncode == 0, published.log
-    from akua_publish.oci import CONTENT_MEDIA_TYPE
+    from akua_publish.artifact import CONTENT_MEDIA_TYPE
 
     manifest = requests.get(f"http://{deps.registry.host}/v2/{upstream_repo}/manifests/0.3.0", timeout=10,
                             headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}).json()

@@ -13,7 +13,7 @@ from akua_publish.wording import terms
 
 PACKAGE = Path(__file__).resolve().parents[2] / "akua_publish"
 BASE = {"about", "cancellation", "errors", "wording", "reporter", "options", "result", "reference", "chunk_worker",
-        "oci", "progress"}
+        "artifact", "progress"}
 DOMAINS = {"package", "schema", "contract", "deps", "signing", "release"}
 ALLOWED = {  # a layer, and the layers its modules may import
     "base": {"base"},

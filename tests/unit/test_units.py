@@ -247,3 +247,26 @@ def test_every_setting_is_named_as_its_options_attribute_for_library_callers() -
     for name, attribute in OPTION_ATTRIBUTES.items():
         kind, field = attribute.split(".")
         assert field in {f.name for f in dataclasses.fields(getattr(options, kind))}, name
+
+
+def test_a_default_lives_in_one_place_the_library_and_the_front_ends_read_it(tmp_path: Path) -> None:
+    """Options built from nothing given (the Action's empty inputs, the command line's absent flags) are the
+    library's defaults, and action.yml says the same (tests/unit/test_lint.py holds action.yml to the table)."""
+    import dataclasses
+
+    from akua_publish.frontends.ci import github_context
+    from akua_publish.frontends.inputs import TABLE
+    from akua_publish.frontends.settings import build_options, value_of
+    from akua_publish.wording import OPTION_ATTRIBUTES
+
+    built = build_options(value_of(lambda name: "sk_akua_x" if name == "api-token" else "", {}), {}, root=tmp_path,
+                          confined=False, ci=github_context({}))
+    sections = {"AkuaOptions": built.akua, "PackageOptions": built.package, "PolicyOptions": built.policy,
+                "SigningOptions": built.signing, "LimitOptions": built.limits,
+                "UnpackLimits": built.dependencies.limits}
+    for entry in TABLE:
+        if not entry.default or entry.name == "path":
+            continue
+        kind, attribute = OPTION_ATTRIBUTES[entry.name].split(".")
+        library = next(f.default for f in dataclasses.fields(type(sections[kind])) if f.name == attribute)
+        assert getattr(sections[kind], attribute) == library, entry.name

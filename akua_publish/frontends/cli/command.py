@@ -75,9 +75,9 @@ def build_parser() -> _Parser:
                     "in Akua. The flags are the GitHub Action's inputs.")
     for entry in TABLE:
         fallback = f"; else ${entry.env}" if entry.env else ""
-        shown = f"default: {entry.default}" if entry.default else "no default"
+        told = f"default: {entry.default}" if entry.default else "no default"
         options: dict[str, object] = {"dest": entry.name, "default": None,
-                                      "help": f"{entry.help} ({shown}{fallback})"}
+                                      "help": f"{entry.help} ({told}{fallback})"}
         if entry.is_switch:  # --dry-run alone means true
             options.update(nargs="?", const="true", choices=entry.choices, metavar="true|false")
         elif entry.choices:
@@ -142,8 +142,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
     ran = run(log, options, debug=args.debug)
     if ran.result is not None:
-        shown = outputs(ran.result)
-        print(json.dumps(shown, indent=2) if args.json else "\n".join(f"{k}: {v}" for k, v in shown.items()))
+        values = outputs(ran.result)
+        print(json.dumps(values, indent=2) if args.json else "\n".join(f"{k}: {v}" for k, v in values.items()))
     elif ran.failure is not None:
         failed(ran.failure, ran.code, log, as_json=args.json, logged=True)
     return ran.code

@@ -29,11 +29,11 @@ def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> i
         runner.summary(failure_summary(ran.error))
     if ran.result is None:
         return ran.code
-    shown = outputs(ran.result)
-    for name, value in shown.items():
+    values = outputs(ran.result)
+    for name, value in values.items():
         runner.info(f"{name}: {value}")
     try:
-        runner.set_outputs(shown)
+        runner.set_outputs(values)
     except RunnerFileError as exc:
         failed = RunnerFileError(exc.wording.message, f"{exc.wording.hint} The version itself is {ran.result.status} "
                                  f"({ran.result.oci_ref}); a re-run reports it as already-published and sets the "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from akua_publish.contract.policy import shown
+from akua_publish.contract.policy import brief
 from akua_publish.result import ABSENT, PublishResult
 
 
@@ -158,7 +158,7 @@ def type_of(schema: dict[str, Any]) -> str:
 
 
 def value(item: Any) -> str:
-    return "" if item is ABSENT else f"`{cell(shown(item, 60))}`"
+    return "" if item is ABSENT else f"`{cell(brief(item, 60))}`"
 
 
 def cell(text: str) -> str:
