@@ -66,6 +66,16 @@ class AkuaClient:
         if workspace:
             self._session.headers["akua-context"] = workspace
 
+    def __enter__(self) -> AkuaClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connections the session keeps (nothing is sent until the first call)."""
+        self._session.close()
+
     def get_package(self, package_id: str) -> Package:
         response = self._call("GET", f"/packages/{quote(package_id)}")
         self._raise_for(response, package_id, "read the package")

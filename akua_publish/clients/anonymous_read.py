@@ -23,5 +23,7 @@ def anonymous_read(repository: Repository, digest: str, plain_http: bool, policy
                               f"Anonymous GET of manifest {digest[:19]}")
     except RegistryAuthError:
         return "it asks for credentials"
+    finally:
+        transport.close()
     with response:
         return "" if response.status_code == 200 else f"HTTP {response.status_code} to an anonymous GET of the manifest"

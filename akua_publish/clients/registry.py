@@ -109,13 +109,30 @@ class RegistryClient:
         self._policy = policy
         self._progress = progress
         self._transport = RegistryTransport(repository, credentials, plain_http, policy, ca_bundle, warn=warn)
-        self._transport.connect()
+        self._connected = False
         self._client = _Oras(self._transport)
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def _logged_in(self) -> RegistryTransport:
+        """The transport, logged in on first use (``/v2/`` asked how, before any upload); nothing is sent while
+        the client is only built."""
+        if not self._connected:
+            self._transport.connect()
+            self._connected = True
+        return self._transport
 
     @property
     def auth_scheme(self) -> str:
         """How the registry asked for credentials: "basic", "bearer", or "" (it did not)."""
-        return self._transport.auth_scheme
+        return self._logged_in().auth_scheme
 
     def _manifest_url(self, reference: str) -> str:
         return self._transport.url(f"/v2/{self.repository.name}/manifests/{reference}")
@@ -124,7 +141,7 @@ class RegistryClient:
         """The manifest a tag or digest names, or None when the registry has none."""
 
         def get() -> requests.Response:
-            return self._transport.request("GET", self._manifest_url(reference),
+            return self._logged_in().request("GET", self._manifest_url(reference),
                                            headers={"Accept": MANIFEST_ACCEPT})
 
         response = self._policy.run(get, f"GET of manifest {reference}")
@@ -145,7 +162,7 @@ class RegistryClient:
         """Whether the registry holds the manifest ``digest`` (a HEAD: nothing is read)."""
 
         def head() -> requests.Response:
-            return self._transport.request("HEAD", self._manifest_url(digest), headers={"Accept": MANIFEST_ACCEPT})
+            return self._logged_in().request("HEAD", self._manifest_url(digest), headers={"Accept": MANIFEST_ACCEPT})
 
         response = self._policy.run(head, f"HEAD of manifest {digest[:19]}")
         if response.status_code == 404:
@@ -157,7 +174,7 @@ class RegistryClient:
         """A small blob (a sidecar's layer), or None when the registry does not have it or it is over ``limit``."""
 
         def get() -> requests.Response:
-            return self._transport.request("GET", self._transport.url(f"/v2/{self.repository.name}/blobs/{digest}"),
+            return self._logged_in().request("GET", self._transport.url(f"/v2/{self.repository.name}/blobs/{digest}"),
                                            stream=True)
 
         response = self._policy.run(get, f"GET of blob {digest[:19]}")
@@ -174,7 +191,7 @@ class RegistryClient:
         url = self._transport.url(f"/v2/{self.repository.name}/blobs/{digest}")
 
         def attempt() -> Reader | None:
-            response = self._transport.request("GET", url, stream=True)
+            response = self._logged_in().request("GET", url, stream=True)
             with response:
                 if response.status_code == 404:
                     return None
@@ -226,6 +243,7 @@ class RegistryClient:
 
     def _upload(self, blobs: Iterable[tuple[Path, str, str, int]]) -> None:
         """Upload blobs; the progress of any over one request (the layer) is shown."""
+        self._logged_in()  # before oras sends anything
         container = oras.container.Container(self.repository.name, registry=self.repository.host)
         container.registry = self.repository.host
         container.namespace, _, container.repository = self.repository.name.rpartition("/")
@@ -262,7 +280,7 @@ class RegistryClient:
         what = f"the manifest {reference}" if reference == digest else f"the manifest for tag {reference}"
 
         def put() -> requests.Response:
-            response = self._transport.request("PUT", self._manifest_url(reference), data=manifest,
+            response = self._logged_in().request("PUT", self._manifest_url(reference), data=manifest,
                                                headers={"Content-Type": MANIFEST_MEDIA_TYPE})
             if response.status_code == 400 and {e.get("code") for e in _errors(response)} & BLOB_UNKNOWN:
                 # Its blobs were uploaded (or found) a moment ago: another upload of the same blob finishing

@@ -99,6 +99,10 @@ class RegistryTransport:
     def host(self) -> str:
         return self.repository.host
 
+    def close(self) -> None:
+        """Close the connections the session keeps."""
+        self._session.close()
+
     def url(self, path: str) -> str:
         return f"{self.scheme}://{self.host}{path}"
 

@@ -69,9 +69,9 @@ class NetworkFetcher:
         host, _, name = oci.removeprefix("oci://").partition("/")
         what = f"`{alias}` ({oci}:{version})"
         blob = self._scratch / "blobs" / alias
+        transport = RegistryTransport(Repository(host, name), self._for(host), is_loopback_host(host),
+                                      self._policy, self._ca_bundle, actions="pull")
         try:
-            transport = RegistryTransport(Repository(host, name), self._for(host), is_loopback_host(host),
-                                          self._policy, self._ca_bundle, actions="pull")
             # No `/v2/` probe first: a registry that wants credentials says so on the manifest's 401,
             # which the transport answers once (anonymous token, or the host's credentials).
             manifest = self._policy.run(lambda: transport.request(
@@ -90,6 +90,8 @@ class NetworkFetcher:
             raise
         except PublishError as exc:
             raise _wrapped(exc, what) from exc
+        finally:
+            transport.close()
         if found != layer:
             raise DependencyError(f"The chart layer of {what} hashes to {found}, not to its descriptor's {layer}.",
                                   "The registry served corrupt content; re-run the job, or report it to its operator.")
