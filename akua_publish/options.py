@@ -76,6 +76,7 @@ class PackageOptions:
     workspace: Path = Path("/")  # the checkout: a signing key file akua.toml names must be inside it
     schema: str = "exported/inputs.schema.json"  # relative to ``path``
     version: str = ""  # empty: from the CI's tag
+    version_from_package: bool = False  # the version akua.toml declares (as the run reads it), not a tag
     tag_pattern: re.Pattern[str] | None = None
     package_id: str = ""  # empty: found by name, or imported
     package_name: str = ""  # empty: akua.toml's
@@ -86,6 +87,9 @@ class PackageOptions:
     def __post_init__(self) -> None:
         if not self.shown:
             object.__setattr__(self, "shown", str(self.path))
+        if self.version and self.version_from_package:
+            raise InputError(f"{setting('version')} is `{self.version}`, and the version akua.toml declares is asked "
+                             "for too.", f"Give {setting('version')} or the version from the package, not both.")
         if self.package_id and not PACKAGE_ID.fullmatch(self.package_id):
             raise InputError(f"{setting('package-id')} is `{self.package_id}`, which is not an Akua package id.",
                              "Use the id Akua shows for the package: pkg_ followed by up to 50 letters or digits.")
@@ -119,6 +123,10 @@ class RegistryOptions:
     password: str = field(default="", repr=False)
     host_credentials: Mapping[str, Credentials] = field(default_factory=dict, repr=False)
     plain_http: bool | None = None  # None: plain HTTP to loopback registries only
+
+    def plain_http_for(self, repository: Repository) -> bool:
+        """Plain HTTP to a loopback registry, HTTPS to any other, unless ``plain_http`` says otherwise."""
+        return repository.is_loopback if self.plain_http is None else self.plain_http
 
     def credentials_for(self, host: str) -> Credentials:
         if self.password:

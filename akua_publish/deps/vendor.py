@@ -22,12 +22,11 @@ from typing import Any, Protocol
 from akua_publish.deps.file_source import check_file_source
 from akua_publish.deps.git import GitSource
 from akua_publish.deps.tree import tree_digest, walk
-from akua_publish.errors import DependencyError, LockFileError
-from akua_publish.package.akua_lock import LockEntry, LockProblem, read_lock_entries
+from akua_publish.errors import DependencyError
+from akua_publish.package.akua_lock import LOCK_HINT, LockEntry
+from akua_publish.package.loader import PackageInfo
 from akua_publish.package.packing import VendoredFile
 from akua_publish.result import VendoredDependency
-
-LOCK_HINT = "Run `akua pkg lock` (or `akua pkg add`) and commit akua.lock."
 
 
 @dataclass(frozen=True)
@@ -44,17 +43,17 @@ class Fetcher(Protocol):
     def git(self, source: GitSource, into: Path) -> str: ...
 
 
-def vendor(package_dir: Path, manifest: dict[str, Any], work_dir: Path, fetcher: Fetcher,
-           shown: str, *, file_root: Path | None) -> Vendoring:
-    """Resolve every dependency of ``manifest`` (akua.toml, already validated); ``shown`` is the package path,
-    ``file_root`` the folder ``file://`` git dependencies must be in (``file_source``)."""
-    specs: dict[str, dict[str, Any]] = manifest.get("dependencies", {})
+def vendor(package: PackageInfo, work_dir: Path, fetcher: Fetcher, *, file_root: Path | None) -> Vendoring:
+    """Resolve every dependency of the package's akua.toml (validated already), pinned by its akua.lock;
+    ``file_root`` is the folder ``file://`` git dependencies must be in (``file_source``)."""
+    package_dir = package.root
+    specs: dict[str, dict[str, Any]] = package.manifest.get("dependencies", {})
     vendored = [alias for alias in sorted(specs, key=lambda a: a.encode()) if is_vendored(specs[alias])]
     for alias in sorted(specs, key=lambda a: a.encode()):
         _check_local_paths(package_dir, alias, specs[alias])
     if not vendored:
         return Vendoring((), ())
-    lock = _lock(package_dir, shown)
+    lock = {entry.name: entry for entry in package.lock}
     for alias in vendored:  # before anything is fetched
         url = specs[alias].get("git", "")
         if url.startswith("file:") and not (package_dir / ".akua" / "vendor" / alias).is_dir():
@@ -96,22 +95,6 @@ def is_vendored(spec: dict[str, Any]) -> bool:
 
 def _executable(path: Path, fixed: bool | None) -> bool:
     return bool(path.stat().st_mode & 0o100) if fixed is None else fixed
-
-
-def _lock(package_dir: Path, shown: str) -> dict[str, LockEntry]:
-    return {entry.name: entry for entry in lock_entries(package_dir, shown)}
-
-
-def lock_entries(package_dir: Path, shown: str) -> list[LockEntry]:
-    """The package's akua.lock entries in file order ([] without a lock); an invalid lock stops the run."""
-    where = f"{shown.rstrip('/')}/akua.lock" if shown not in ("", ".") else "akua.lock"
-    try:
-        entries = read_lock_entries(package_dir / "akua.lock")
-    except LockProblem as exc:
-        raise LockFileError(
-            f"{where} is invalid: {exc}. Akua's CLI would silently ignore it and vendor unpinned charts; "
-            "akua-publish does not publish what the lock does not vouch for.", LOCK_HINT, file=where) from exc
-    return entries or []
 
 
 def _prevendored_digest(alias: str, folder: Path, entry: LockEntry | None) -> str:

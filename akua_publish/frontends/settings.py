@@ -45,7 +45,8 @@ Mode = TypeVar("Mode", CheckMode, SignMode)
 
 def build_options(text: Text, environ: Mapping[str, str], *, root: Path, confined: bool, ci: CiContext,
                   host_credentials: Mapping[str, Credentials] | None = None,
-                  temp_dir: Path | None = None, file_root: Path | None = None) -> Options:
+                  temp_dir: Path | None = None, file_root: Path | None = None,
+                  version_from_package: bool = False) -> Options:
     """The options of a run; ``root`` is where relative paths start (the workspace, or the current folder), and
     where ``file://`` git dependencies must be unless ``file_root`` says otherwise."""
     place = _inside if confined else _anywhere
@@ -59,7 +60,8 @@ def build_options(text: Text, environ: Mapping[str, str], *, root: Path, confine
                          workspace=text("workspace")),
         package=PackageOptions(
             path=package_dir, shown=shown, workspace=root if confined else Path("/"), schema=schema,
-            version=text("version"), tag_pattern=parse_tag_pattern(text("tag-pattern")),
+            version=text("version"), version_from_package=version_from_package,
+            tag_pattern=parse_tag_pattern(text("tag-pattern")),
             package_id=text("package-id"), package_name=text("package-name"),
             display_image_url=text("display-image-url"),
             repository=parse_repository(repository, setting("repository")) if repository else None,

@@ -15,6 +15,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+LOCK_HINT = "Run `akua pkg lock` (or `akua pkg add`) and commit akua.lock."
+
 
 @dataclass(frozen=True)
 class LockEntry:

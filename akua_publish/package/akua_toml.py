@@ -28,8 +28,10 @@ may not map to the same KCL identifier (Akua's renderer refuses that).
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -163,6 +165,21 @@ def _required_fields(source: str, spec: dict[str, Any]) -> list[str]:
     if source == "repo":
         return [f"a Helm-repository dependency needs a `{key}`" for key in ("chart", "version") if key not in spec]
     return []
+
+
+@dataclass(frozen=True)
+class PackedToml:
+    """akua.toml as it goes into the layer, and the package path of the signing key it names ("" for none)."""
+
+    content: bytes
+    signing_key: str
+
+
+def packed_toml(data: dict[str, Any]) -> PackedToml:
+    """``packed`` and the signing key's path (a relative one: an absolute path is outside the package)."""
+    key = str((data.get("signing") or {}).get("cosign_private_key") or "")
+    rel = os.path.normpath(key).replace(os.sep, "/") if key and not os.path.isabs(key) else ""
+    return PackedToml(packed(data), rel)
 
 
 def packed(data: dict[str, Any]) -> bytes:

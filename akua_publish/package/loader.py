@@ -7,22 +7,42 @@ that a package Akua would refuse is refused before anything is pushed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from akua_publish.errors import AkuaTomlError, PackageError, VersionError
+from akua_publish.errors import AkuaTomlError, LockFileError, PackageError, VersionError
 from akua_publish.options import shown_in
 from akua_publish.package import akua_toml
+from akua_publish.package.akua_lock import LOCK_HINT, LockEntry, LockProblem, read_lock_entries
+from akua_publish.package.akua_toml import PackedToml
 from akua_publish.wording import setting
 
 
 @dataclass(frozen=True)
 class PackageInfo:
-    """What the publish needs of ``akua.toml``: the name (compared with Akua's), the version, the rest."""
+    """The package as a run reads it, once: ``akua.toml`` parsed (the name compared with Akua's, the version, the
+    dependencies to vendor, the signing key it names), as the layer packs it, and ``akua.lock`` when asked for."""
 
+    root: Path
+    shown: str  # the folder as the user gave it, for messages
     name: str
     version: str
     manifest: dict[str, Any]  # akua.toml as parsed (its dependencies are vendored)
+    toml: PackedToml  # akua.toml as Akua packs it
+
+    @cached_property
+    def lock(self) -> tuple[LockEntry, ...]:
+        """akua.lock's entries in file order (none without a lock), read the first time a step needs them (a
+        package without dependencies and signature never reads it); an invalid lock stops the run."""
+        where = shown_in(self.shown, "akua.lock")
+        try:
+            entries = read_lock_entries(self.root / "akua.lock")
+        except LockProblem as exc:
+            raise LockFileError(
+                f"{where} is invalid: {exc}. Akua's CLI would silently ignore it and vendor unpinned charts; "
+                "akua-publish does not publish what the lock does not vouch for.", LOCK_HINT, file=where) from exc
+        return tuple(entries or ())
 
 
 def load_package(root: Path, shown: str) -> PackageInfo:
@@ -44,7 +64,8 @@ def load_package(root: Path, shown: str) -> PackageInfo:
             '"akua.dev/v1alpha1"; each dependency is one of { oci, version }, { git, tag or rev }, { path } or '
             '{ repo, chart, version }.',
         )
-    return PackageInfo(name=data["package"]["name"], version=data["package"]["version"], manifest=data)
+    return PackageInfo(root=root, shown=shown, name=data["package"]["name"], version=data["package"]["version"],
+                       manifest=data, toml=akua_toml.packed_toml(data))
 
 
 def check_version_matches(package: PackageInfo, semver: str, shown: str) -> None:

@@ -24,6 +24,7 @@ from typing import Protocol
 from akua_publish.artifact import PackedContent, PackedLayer
 from akua_publish.errors import PackageError, PackingError, PrivateKeyError
 from akua_publish.package import akua_toml
+from akua_publish.package.akua_toml import PackedToml
 from akua_publish.package.layer_file import Compressor, LayerFile
 from akua_publish.package.tar_stream import TarWriter
 from akua_publish.progress import Meter, Progress, no_progress
@@ -109,7 +110,7 @@ class VendoredFile:
 
 
 def pack(root: Path, out_dir: Path | None, vendored: Sequence[VendoredFile] = (),
-         progress: Progress = no_progress) -> PackedLayer:
+         progress: Progress = no_progress, *, toml: PackedToml | None = None) -> PackedLayer:
     """Write the layer tarball under ``out_dir`` (or, without one, only hash it); its digests and size.
 
     The archive's ``akua.toml`` is the file re-serialised as Akua packs it
@@ -117,29 +118,33 @@ def pack(root: Path, out_dir: Path | None, vendored: Sequence[VendoredFile] = ()
     ``vendored`` entries (resolved dependencies) follow all workspace entries, in
     Akua's order of their tarball paths, with the same normalised headers. The
     uncompressed tar is hashed on the way (``PackedLayer.content``), for the
-    manifest's annotation.
+    manifest's annotation. ``toml`` is akua.toml as the run read it (``PackageInfo``);
+    without it the file is read here.
     """
     target = out_dir / "package.tar.gz" if out_dir else None
     sink = LayerFile(target)
     try:
         with Compressor(sink) as compressor:
-            content = _write_tar(root, vendored, compressor, progress, "Packing")
+            content = _write_tar(root, vendored, compressor, progress, label="Packing",
+                                 toml=toml or _packed_manifest(root))
     finally:
         sink.close()
     return PackedLayer(path=target, digest="sha256:" + sink.sha.hexdigest(), size=sink.size, files=content.files,
                        content=content)
 
 
-def hash_content(root: Path, vendored: Sequence[VendoredFile] = (), progress: Progress = no_progress) -> PackedContent:
+def hash_content(root: Path, vendored: Sequence[VendoredFile] = (), progress: Progress = no_progress, *,
+                 toml: PackedToml | None = None) -> PackedContent:
     """The tar ``pack`` would compress, hashed only (nothing compressed, nothing written): what a re-run
     compares with the content the registry holds."""
-    return _write_tar(root, vendored, _Discard(), progress, "Hashing the package")
+    return _write_tar(root, vendored, _Discard(), progress, label="Hashing the package",
+                      toml=toml or _packed_manifest(root))
 
 
-def _write_tar(root: Path, vendored: Sequence[VendoredFile], out: _TarSink, progress: Progress,
-               label: str) -> PackedContent:
+def _write_tar(root: Path, vendored: Sequence[VendoredFile], out: _TarSink, progress: Progress, *,
+               label: str, toml: PackedToml) -> PackedContent:
     """The layer's tar stream, written to ``out`` and hashed; checked for private keys on the way."""
-    manifest, signing_key = _packed_manifest(root)
+    manifest, signing_key = toml.content, toml.signing_key
     files = list_files(root)
     if signing_key in files:
         raise key_in_package(signing_key, "is the signing key akua.toml names ([signing].cosign_private_key)")
@@ -192,8 +197,8 @@ class _Discard:
         """The hash is all a re-run needs."""
 
 
-def _packed_manifest(root: Path) -> tuple[bytes, str]:
-    """akua.toml as Akua packs it, and the package path of the signing key it names ("" for none)."""
+def _packed_manifest(root: Path) -> PackedToml:
+    """akua.toml as Akua packs it, read from ``root`` (for a caller that has not read it: a run has, once)."""
     try:
         data, problems = akua_toml.parse((root / "akua.toml").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -202,9 +207,7 @@ def _packed_manifest(root: Path) -> tuple[bytes, str]:
     if problems:
         raise PackageError("akua.toml is invalid: " + "; ".join(text for text, _ in problems) + ".",
                            "Fix akua.toml (the run checks it before packing).")
-    key = str((data.get("signing") or {}).get("cosign_private_key") or "")
-    rel = os.path.normpath(key).replace(os.sep, "/") if key and not os.path.isabs(key) else ""
-    return akua_toml.packed(data), rel
+    return akua_toml.packed_toml(data)
 
 
 def _add_file(tar: TarWriter, path: str, rel: str, executable: bool | None = None,

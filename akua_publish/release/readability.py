@@ -87,6 +87,17 @@ def check_connections(akua: AkuaClient, repository: Repository, reporter: Report
     return Connections(Coverage.INACTIVE if inactive else Coverage.NONE, inactive)
 
 
+def warn_of_basic_auth(auth_scheme: str, repository: Repository, reporter: Reporter) -> None:
+    """Akua's reader of published packages (``inspectOciPackage`` in Akua's core) answers only Bearer token
+    challenges: a registry that asks for HTTP Basic may be pushed to, but Akua may not read it back."""
+    if auth_scheme == "basic":
+        reporter.warning(
+            f"The registry {repository.host} asks for HTTP Basic authentication. Akua's reader of published "
+            "packages (inspectOciPackage in Akua's core) answers only Bearer token challenges, so Akua may "
+            "not be able to read the version back (HTTP 422). Registries such as GHCR, Docker Hub and "
+            "Harbor use tokens.", title="Akua may not read this registry")
+
+
 @dataclass(frozen=True)
 class Fixes:
     """What the fixes need to name: where Akua is, and the CI's account (for GHCR's settings page)."""

@@ -38,6 +38,14 @@ def already_published(result: PublishResult, version: PackageVersion, reporter: 
 SameContent = Callable[[str], bool]  # whether the artifact of that manifest digest holds this run's content
 
 
+def warn_of_conflict(registered: PackageVersion | None, result: PublishResult, reporter: Reporter) -> None:
+    """A dry run's word on what a real run would meet: Akua has the semver as another digest."""
+    if registered and registered.ref != result.digest:
+        reporter.warning(f"Akua already has {result.semver} as {registered.ref}, not {result.digest}: unless the "
+                         "registry holds the same content under that digest, a real run fails.",
+                         title=VersionConflictError.title)
+
+
 def register(akua: AkuaClient, compatibility: Mapping[str, Any] | None, result: PublishResult,
              reporter: Reporter, same_content: SameContent) -> PublishResult:
     """POST the version (retried by the policy); a 409 is resolved by looking the semver up."""

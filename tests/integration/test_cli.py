@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from akua_publish.frontends.cli.command import _declared_version
 from akua_publish.frontends.inputs import TABLE
 from conftest import Target
 from devtools.action import ROOT, WITHOUT_DAC_OVERRIDE, run_cli
@@ -137,7 +136,7 @@ def test_a_publish_from_the_command_line(workspace: Path, target: Target) -> Non
 @pytest.mark.parametrize(("args", "code", "needle"), [
     (["--max-attempts", "0"], 1, "`--max-attempts` is `0`"),
     (["--sign", "true"], 1, "`--sign` is true, but there is no signing key"),
-    (["--version-from-package", "--path", "nowhere"], 1, "--version-from-package"),
+    (["--version-from-package", "--path", "nowhere"], 1, "The package directory `nowhere` does not exist"),
     (["--version", "1.2"], 1, "is not a SemVer 2.0 version"),
     (["--api-url", "http://127.0.0.1:9/v1", "--max-attempts", "1"], 75, "Cannot reach the Akua API"),
 ], ids=["bad-number", "sign-without-key", "no-akua-toml", "bad-version", "akua-unreachable"])
@@ -161,18 +160,22 @@ def test_a_version_and_the_packages_version_together_are_refused(workspace: Path
     target.assert_untouched()
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ('\ufeff[package]\nname = "p"\nversion = "1.2.3"\nedition = "akua.dev/v1alpha1"\n', ("1.2.3", "")),
-    ('[package]\nname = "p"\nversion = "1.2.3"\n[dependencies]\nx = {}\n', ("1.2.3", "")),  # left to the run
-    ('[package]\nname = "p"\n', ("", "[package].version is missing")),
-    ('[package\nname = "p"\n', ("", "it is not valid TOML")),
-    (b"\xff\xfe", ("", "it is not UTF-8 text")),
-], ids=["bom", "other-problems", "no-version", "not-toml", "not-utf8"])
-def test_the_version_akua_toml_declares(tmp_path: Path, text: str | bytes, expected: tuple[str, str]) -> None:
-    toml = tmp_path / "akua.toml"
-    toml.write_bytes(text if isinstance(text, bytes) else text.encode())
-    version, why = _declared_version(toml)
-    assert version == expected[0] and why.startswith(expected[1])
+@pytest.mark.parametrize(("text", "needle"), [
+    ('\ufeff[package]\nname = "hello"\nversion = "0.3.0"\nedition = "akua.dev/v1alpha1"\n', ""),
+    ('[package]\nname = "hello"\nedition = "akua.dev/v1alpha1"\n', "[package].version is missing"),
+    ('[package\nname = "hello"\n', "not valid TOML"),
+], ids=["bom", "no-version", "not-toml"])
+def test_the_version_akua_toml_declares_as_the_run_reads_it(workspace: Path, target: Target, text: str,
+                                                            needle: str) -> None:
+    """--version-from-package is akua.toml's version as the run parses the file (once): its problems are the
+    run's annotations, each with its line."""
+    (workspace / "pkg" / "akua.toml").write_text(text)
+    done = cli(workspace, "--package-id", target.package_id, "--path", "pkg", "--version-from-package", "--dry-run",
+               "--json", env={"AKUA_API_TOKEN": target.akua.token, "AKUA_API_BASE_URL": target.akua.server.base_url})
+    if not needle:
+        assert done.returncode == 0 and json.loads(done.stdout)["semver"] == "0.3.0", done.stderr
+        return
+    assert done.returncode == 1 and needle in done.stderr and "Invalid akua.toml" in done.stderr, done.stderr
 
 
 def test_the_process_ends_with_its_code_and_output_and_without_the_last_collections() -> None:

@@ -253,11 +253,11 @@ def test_akua_package_as_an_oci_dependency(publish, target: Target, workspace: P
 
 def test_the_vendored_entries_are_akuas(oracle, registry: LocalRegistry, deps: Deps, tmp_path: Path) -> None:
     """Akua's own `pack` of the same workspace, against the same registry and git repository."""
-    import tomllib
 
     from akua_publish.clients.retry import RetryPolicy
     from akua_publish.deps.oci import NetworkFetcher
     from akua_publish.deps.vendor import vendor
+    from akua_publish.package.loader import load_package
     from akua_publish.package.packing import pack
     from conftest import EXAMPLE
 
@@ -286,10 +286,9 @@ def test_the_vendored_entries_are_akuas(oracle, registry: LocalRegistry, deps: D
                 assert code == 0 and b'"vendored_deps":["podinfo","podinfo-git"]' in said, said
                 layers[side] = work / "akua.tgz"
             else:
-                data = tomllib.loads(toml.read_text())
-                done = vendor(root, data, tmp_path, NetworkFetcher(RetryPolicy(attempts=1), {}, tmp_path), ".",
-                              file_root=work)
-                layers[side] = pack(root, tmp_path, done.files).path
+                package = load_package(root, ".")
+                done = vendor(package, tmp_path, NetworkFetcher(RetryPolicy(attempts=1), {}, tmp_path), file_root=work)
+                layers[side] = pack(root, tmp_path, done.files, toml=package.toml).path
         with tarfile.open(layers["akua"]) as a, tarfile.open(layers["ours"]) as o:
             theirs, ours = {m.name: m for m in a}, {m.name: m for m in o}
             assert list(ours) == list(theirs)

@@ -19,7 +19,7 @@ ALLOWED = {  # a layer, and the layers its modules may import
     "base": {"base"},
     "clients": {"base", "clients"},
     "domains": {"base", "clients", "domains"},
-    "pipeline": {"base", "clients", "domains"},
+    "pipeline": {"base", "clients", "domains", "pipeline"},
     "api": {"base", "pipeline"},
     "frontends": {"base", "clients", "domains", "pipeline", "frontends"},
     "main": {"frontends"},

@@ -30,7 +30,6 @@ from akua_publish.frontends.inputs import TABLE
 from akua_publish.frontends.log import PlainLog, ProgressStyle
 from akua_publish.frontends.process import begin, finish
 from akua_publish.frontends.vocabulary import cli_words
-from akua_publish.package import akua_toml
 from akua_publish.wording import render
 
 if TYPE_CHECKING:
@@ -122,14 +121,6 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
             value = _secret(parser, entry.name, value, getattr(args, f"{entry.name}-file"), log)
         if value is not None:
             given[entry.name] = value
-    if args.version_from_package:
-        toml = Path(args.path or ".", "akua.toml")
-        version, why = _declared_version(toml)
-        if not version:
-            failed(Wording("Version cannot be derived", f"--version-from-package: {toml} gives no version: {why}.",
-                           f"Set [package].version in {toml}, or give --version."), EXIT_USER, log, as_json=args.json)
-            return EXIT_USER
-        given["version"] = version
     text = value_of(lambda name: given.get(name, ""), environ)
     for secret in secret_texts(lambda name: given.get(name, ""), environ):
         log.secret(secret)
@@ -137,6 +128,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     def options() -> Options:
         return build_options(
             text, environ, root=Path.cwd(), confined=False, ci=command_line_context(environ),
+            version_from_package=args.version_from_package,
             file_root=args.file_root.resolve() if args.file_root else None,
             host_credentials=github_token_credentials(text("registry-username"), text("github-token"), environ))
 
@@ -168,20 +160,6 @@ def _secret(parser: argparse.ArgumentParser, name: str, flag: str | None, file: 
         log.warning(f"--{name} on the command line can be read by every user of this machine (the process list, "
                     f"shell history); pass it as ${env} or --{name}-file instead.")
     return flag
-
-
-def _declared_version(toml: Path) -> tuple[str, str]:
-    """``[package].version`` as Akua's parser reads it, or "" and why not. Other problems of the file
-    are left to the run, which reports each with its line."""
-    try:
-        data, problems = akua_toml.parse(toml.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return "", exc.strerror if isinstance(exc, OSError) and exc.strerror else "it is not UTF-8 text"
-    package = data.get("package")
-    version = package.get("version") if isinstance(package, dict) else None
-    if isinstance(version, str) and version:
-        return version, ""
-    return "", problems[0][0] if problems else "[package].version is not set"
 
 
 def run() -> NoReturn:

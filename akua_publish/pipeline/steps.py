@@ -1,0 +1,292 @@
+"""The publish as a sequence of named steps, each of which a failure stops before the next (see the package).
+
+``Publication`` holds what the steps share: the options, the clients (closed when the run ends), the scratch
+folder, and the trail a cancelled run reports from. Each step is one method, in the order ``run`` calls them;
+what a step decides is decided in the domain module it calls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from akua_publish.artifact import Artifact, PackedContent, PackedLayer
+from akua_publish.cancellation import Cancelled, RunCancelledError, Trail
+from akua_publish.clients.retry import RetryPolicy
+from akua_publish.errors import PushedNotRegisteredError, RegisteredNotTaggedError, RetryableError
+from akua_publish.options import CheckMode, Options
+from akua_publish.package.version import oci_tag
+from akua_publish.pipeline.local import Checked, check_locally
+from akua_publish.reporter import Reporter
+from akua_publish.result import Contract, PublishResult, Status
+
+if TYPE_CHECKING:  # the clients load requests and oras in the steps that talk to them
+    from akua_publish.clients.akua_api import AkuaClient
+    from akua_publish.clients.akua_types import PackageVersion
+    from akua_publish.clients.registry import RegistryClient
+    from akua_publish.deps.vendor import Vendoring
+    from akua_publish.release.destination import Destination
+    from akua_publish.release.push import Present
+    from akua_publish.release.readability import Connections
+
+
+def publish(options: Options, reporter: Reporter) -> PublishResult:
+    """Publish one version of the package ``options`` describe; raise a ``PublishError`` when it cannot be."""
+    trail = Trail()
+    try:
+        with tempfile.TemporaryDirectory(prefix="akua-publish-", dir=options.temp_dir) as work, \
+                contextlib.ExitStack() as clients:
+            return Publication(options, reporter, Path(work), trail, clients).run()
+    except Cancelled as exc:  # the scratch folder is gone by now
+        raise RunCancelledError(exc.signum, trail.said()) from exc
+
+
+@dataclass(frozen=True)
+class Packed:
+    """The artifact this run publishes: packed now, or found in the registry (``present``)."""
+
+    digest: str
+    manifest: bytes  # its exact bytes
+    content: PackedContent | None  # the tar's digest, once hashed or packed
+    layer: PackedLayer | None = None  # to upload: packed by this run
+    artifact: Artifact | None = None
+    present: Present | None = None
+
+
+class Publication:
+    """One publish: the steps, and what they share."""
+
+    def __init__(self, options: Options, reporter: Reporter, work: Path, trail: Trail,
+                 clients: contextlib.ExitStack) -> None:
+        self.options, self.reporter, self.work, self.trail, self._clients = options, reporter, work, trail, clients
+        limits = options.limits
+        self.policy = RetryPolicy(attempts=limits.max_attempts, deadline=limits.deadline, timeout=limits.timeout,
+                                  warn=lambda message: reporter.warning(message, title="Retrying"))
+
+    def run(self) -> PublishResult:
+        step = self.reporter.step
+        with step("Check the package"):
+            checked = check_locally(self.options, self.reporter)
+        with step("Find the package in Akua"):
+            akua, found, connections = self.find(checked)
+        with step("Compare the input contract with the previous version"):
+            contract = self.compare_contract(checked, akua, found)
+        with step("Vendor dependencies"):
+            vendoring = self.vendor(checked)
+        result = PublishResult(
+            status=Status.DRY_RUN, package_id=found.package_id, package_name=checked.name, semver=checked.semver,
+            tag=oci_tag(checked.semver), digest="", oci_ref="", schema_origin=checked.schema_origin,
+            input_schema=checked.schema, dependencies=vendoring.dependencies, contract=contract)
+        if self.options.policy.dry_run:
+            with step("Pack"):
+                packed = self.pack(checked, vendoring, None)
+            return self.dry_run(checked, found, replace(result, digest=packed.digest,
+                                                        oci_ref=found.repository.oci_ref(packed.digest)))
+        with step(f"Look for {checked.semver} in oci://{found.repository}"):
+            registry, packed = self.look(checked, found, vendoring)
+        if packed.present is None:
+            with step("Pack"):
+                packed = self.pack(checked, vendoring, self.work, found)
+        result = replace(result, digest=packed.digest, oci_ref=found.repository.oci_ref(packed.digest))
+        self.trail.pushing, self.trail.pushed = result.oci_ref, packed.present is not None
+        result = self.push_and_sign(checked, registry, packed, result)
+        if found.registered:
+            return self.already_published(registry, packed, result, found.registered)
+        self.trail.registering = True
+        try:
+            if connections is not None:
+                with step("Check that Akua can read the artifact"):
+                    self.check_readable(found, connections, result.digest)
+            with step("Register the version in Akua"):
+                result = self.register(akua, registry, found, packed, result)
+        except RetryableError as exc:
+            raise PushedNotRegisteredError(exc, result.oci_ref) from exc
+        self.trail.registered, self.trail.tag = f"{result.semver} as {result.oci_ref}", result.tag
+        with step(f"Tag {result.tag}"):
+            self.tag(registry, packed, result)
+        return result
+
+    # --- the steps -----------------------------------------------------------------------------------
+
+    def find(self, checked: Checked) -> tuple[AkuaClient, Destination, Connections | None]:
+        """The Akua package and its repository; the workspace's registry connections, when Akua is to read a
+        version this run registers."""
+        from akua_publish.clients.akua_api import AkuaClient
+        from akua_publish.release.destination import destination
+        from akua_publish.release.readability import check_connections
+
+        options = self.options
+        akua = self._clients.enter_context(AkuaClient(options.akua.api_url, options.akua.token, options.akua.workspace,
+                                                      self.policy, options.ca_bundle))
+        found = destination(options.package, options.ci, akua, checked.name, checked.semver,
+                            dry_run=options.policy.dry_run, reporter=self.reporter)
+        if found.registered:
+            self.trail.registered = f"{checked.semver} as {found.repository.oci_ref(found.registered.ref)}"
+        watch = options.policy.readability_check is not CheckMode.OFF and found.registered is None
+        return akua, found, check_connections(akua, found.repository, self.reporter) if watch else None
+
+    def compare_contract(self, checked: Checked, akua: AkuaClient, found: Destination) -> Contract:
+        from akua_publish.contract.check import input_contract
+
+        return input_contract(self.options.policy.contract_check, akua, found.package_id, found.versions,
+                              schema=checked.schema, semver=checked.semver, reporter=self.reporter)
+
+    def vendor(self, checked: Checked) -> Vendoring:
+        from akua_publish.deps.oci import NetworkFetcher
+        from akua_publish.deps.vendor import vendor
+
+        options = self.options
+        fetcher = NetworkFetcher(self.policy, options.dependencies.credentials, self.work, options.ca_bundle,
+                                 options.dependencies.limits, progress=self.reporter.progress)
+        vendoring = vendor(checked.package, self.work, fetcher, file_root=options.dependencies.file_root)
+        for dependency in vendoring.dependencies:
+            self.reporter.info(f"Vendored {dependency.alias}: {dependency.source} {dependency.version} "
+                               f"({dependency.digest}), {dependency.files} files under "
+                               f".akua/vendor/{dependency.alias}/.")
+        if not vendoring.dependencies:
+            self.reporter.info("No OCI or git dependencies to vendor.")
+        return vendoring
+
+    def look(self, checked: Checked, found: Destination, vendoring: Vendoring) -> tuple[RegistryClient, Packed]:
+        """What the registry holds of this version: this content (by its tar alone), or nothing yet."""
+        from akua_publish.clients.registry import RegistryClient
+        from akua_publish.package.packing import hash_content
+        from akua_publish.release.push import find_present
+        from akua_publish.release.readability import warn_of_basic_auth
+
+        options, repository = self.options, found.repository
+        registry = self._clients.enter_context(RegistryClient(
+            repository, options.registry.credentials_for(repository.host), options.registry.plain_http_for(repository),
+            self.policy, options.ca_bundle, progress=self.reporter.progress,
+            warn=lambda message: self.reporter.warning(message, title="Credentials in plain HTTP")))
+        hashed: list[PackedContent] = []
+
+        def content() -> PackedContent:
+            if not hashed:
+                started = time.monotonic()
+                hashed.append(hash_content(checked.package.root, vendoring.files, self.reporter.progress,
+                                           toml=checked.package.toml))
+                self.reporter.info(f"Hashed {hashed[0].files} files in {time.monotonic() - started:.2f} s (nothing "
+                                   f"compressed): content {hashed[0].digest} ({hashed[0].size} bytes).")
+            return hashed[0]
+
+        present = find_present(registry, checked.semver, registered=found.registered, content=content,
+                               reporter=self.reporter)
+        warn_of_basic_auth(registry.auth_scheme, repository, self.reporter)
+        if present is None:
+            return registry, Packed("", b"", hashed[0] if hashed else None)
+        return registry, Packed(present.manifest.digest, present.manifest.raw, hashed[0] if hashed else None,
+                                present=present)
+
+    def pack(self, checked: Checked, vendoring: Vendoring, out_dir: Path | None,
+             found: Destination | None = None) -> Packed:
+        """The layer (to a file under ``out_dir``, or only hashed) and the artifact around it; Akua's digest when
+        Akua has the version but the registry lost it."""
+        from akua_publish.package.manifest import build_artifact, oci_annotations
+        from akua_publish.package.packing import pack
+        from akua_publish.release.push import check_reproduced
+
+        started = time.monotonic()
+        layer = pack(checked.package.root, out_dir, vendoring.files, self.reporter.progress, toml=checked.package.toml)
+        artifact = build_artifact(layer, oci_annotations(checked.semver, self.options.ci.repository_url,
+                                                         self.options.ci.commit))
+        self.reporter.info(f"Packed {layer.files} files in {time.monotonic() - started:.2f} s: layer {layer.digest} "
+                           f"({layer.size} bytes; content {layer.content.digest}).")
+        self.reporter.info(f"Manifest digest: {artifact.digest}")
+        if found is not None:
+            check_reproduced(checked.semver, found.registered, artifact)
+        return Packed(artifact.digest, artifact.manifest, layer.content, layer, artifact)
+
+    def push_and_sign(self, checked: Checked, registry: RegistryClient, packed: Packed,
+                      result: PublishResult) -> PublishResult:
+        """Push a new artifact by its digest (untagged), then its signature; signed before the push, so that a
+        key that cannot sign fails before anything is sent."""
+        from akua_publish.release.push import upload
+        from akua_publish.signing.sign import planned_sidecars, publish_sidecars
+
+        options, repository = self.options, registry.repository
+        sidecars = planned_sidecars(checked.key, str(repository), packed.digest, result.tag, lock=checked.lock,
+                                    build=options.ci, attest=options.signing.attest) if checked.key else []
+        if packed.layer is not None and packed.artifact is not None:
+            with self.reporter.step(f"Push to oci://{repository}@{packed.digest}"):
+                upload(registry, packed.layer, packed.artifact, self.reporter)
+                self.trail.pushed = True
+        if not checked.key:
+            return result
+        with self.reporter.step("Sign: cosign signature" + (" and SLSA provenance" if options.signing.attest else "")):
+            signatures = publish_sidecars(registry, checked.key, sidecars, packed.digest, work_dir=self.work,
+                                          reporter=self.reporter)
+        return replace(result, signatures=signatures)
+
+    def already_published(self, registry: RegistryClient, packed: Packed, result: PublishResult,
+                          registered: PackageVersion) -> PublishResult:
+        """Akua has this version with this content: the tag put back if it is gone."""
+        from akua_publish.release.push import tag_version
+        from akua_publish.release.register import already_published
+
+        if packed.present is None or not packed.present.tagged:
+            self.trail.tag = result.tag
+            with self.reporter.step(f"Tag {result.tag}"):
+                tag_version(registry, result.tag, packed.manifest, self.reporter)
+        return already_published(result, registered, self.reporter)
+
+    def check_readable(self, found: Destination, connections: Connections, digest: str) -> None:
+        """Whether Akua will read what was pushed, read as Akua reads it."""
+        from akua_publish.clients.anonymous_read import anonymous_read
+        from akua_publish.reference import akua_reads_plain_http
+        from akua_publish.release.readability import Fixes, check_readable
+
+        options, repository = self.options, found.repository
+        plain = options.registry.plain_http_for(repository)
+        akua_plain = akua_reads_plain_http(repository.host)
+        check_readable(options.policy.readability_check, connections, repository=repository, digest=digest,
+                       anonymous_read=lambda: anonymous_read(repository, digest, plain and akua_plain, self.policy,
+                                                             options.ca_bundle),
+                       fixes=Fixes(options.akua.api_url, options.akua.workspace, options.ci),
+                       reporter=self.reporter, over_https=plain and not akua_plain)
+
+    def register(self, akua: AkuaClient, registry: RegistryClient, found: Destination, packed: Packed,
+                 result: PublishResult) -> PublishResult:
+        """The one POST (or the import that creates the package with it); another run's digest of this very
+        content, when it got there first, is this version."""
+        from akua_publish.release.content import holds_content
+        from akua_publish.release.register import import_version, register
+
+        def same_content(ref: str) -> bool:
+            stored = registry.manifest(ref)
+            return stored is not None and packed.content is not None and \
+                holds_content(registry, stored, packed.content, self.reporter)
+
+        options = self.options
+        if not found.package_id:
+            return import_version(akua, result, repository=found.repository, workspace=options.akua.workspace,
+                                  display_image_url=options.package.display_image_url,
+                                  compatibility=options.package.compatibility, reporter=self.reporter,
+                                  same_content=same_content)
+        return register(akua, options.package.compatibility, result, self.reporter, same_content)
+
+    def tag(self, registry: RegistryClient, packed: Packed, result: PublishResult) -> None:
+        """The tag on what Akua registered: this run's manifest, or the one of the run that got there first."""
+        from akua_publish.release.push import tag_version
+
+        try:
+            tag_version(registry, result.tag, packed.manifest if result.digest == packed.digest else result.digest,
+                        self.reporter)
+        except RetryableError as exc:
+            raise RegisteredNotTaggedError(exc, result.semver, result.oci_ref) from exc
+
+    def dry_run(self, checked: Checked, found: Destination, result: PublishResult) -> PublishResult:
+        from akua_publish.release.register import warn_of_conflict
+        from akua_publish.signing.sign import planned_sidecars
+
+        if checked.key:  # signed now, so that a key that cannot sign fails the dry run as it would the real one
+            sidecars = planned_sidecars(checked.key, str(found.repository), result.digest, result.tag,
+                                        lock=checked.lock, build=self.options.ci, attest=self.options.signing.attest)
+            self.reporter.info("A real run signs the artifact: " + ", ".join(s.tag for s in sidecars) + ".")
+        warn_of_conflict(found.registered, result, self.reporter)
+        self.reporter.info("Dry run: nothing was pushed to the registry and nothing was registered in Akua.")
+        return result
