@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,33 @@ CONTENT_MEDIA_TYPE = "application/vnd.akua.package.content.v1.tar+gzip"
 # compressed by another zlib (or level) has another layer digest but this same value, so a re-run
 # finds what it would publish by hashing the tar alone, without compressing it.
 CONTENT_DIGEST_ANNOTATION = "dev.akua-publish.content.digest"
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """A layer of a manifest the registry holds, as far as a run reads one."""
+
+    media_type: str
+    digest: str  # "" when the manifest gives none that is text
+    size: int  # -1 when the manifest gives none
+    annotations: Mapping[str, str]
+
+
+def layer_descriptors(manifest: object) -> tuple[Descriptor, ...]:
+    """The layers of a manifest's JSON that name a media type, in order; what is not text is left out."""
+    layers = manifest.get("layers") if isinstance(manifest, dict) else None
+    found = []
+    for layer in layers if isinstance(layers, list) else []:
+        media = layer.get("mediaType") if isinstance(layer, dict) else None
+        if not isinstance(media, str):
+            continue
+        digest, size, notes = layer.get("digest"), layer.get("size"), layer.get("annotations")
+        found.append(Descriptor(
+            media, digest if isinstance(digest, str) else "",
+            size if isinstance(size, int) and not isinstance(size, bool) else -1,
+            {k: v for k, v in notes.items() if isinstance(k, str) and isinstance(v, str)}
+            if isinstance(notes, dict) else {}))
+    return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,15 @@ import oras.provider
 import requests
 import urllib3
 
-from akua_publish.artifact import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, Artifact, PackedLayer
+from akua_publish.artifact import (
+    CONFIG_MEDIA_TYPE,
+    CONTENT_MEDIA_TYPE,
+    MANIFEST_MEDIA_TYPE,
+    Artifact,
+    Descriptor,
+    PackedLayer,
+    layer_descriptors,
+)
 from akua_publish.clients.registry_transport import RegistryTransport
 from akua_publish.clients.retry import RetryPolicy, quiet
 from akua_publish.errors import (
@@ -86,11 +94,11 @@ class _Oras(oras.provider.Registry):  # type: ignore[misc]  # oras ships no type
 
 @dataclass(frozen=True)
 class StoredManifest:
-    """A manifest as the registry holds it: its digest, exact bytes and parsed content."""
+    """A manifest as the registry holds it: its digest, its exact bytes and its layers."""
 
     digest: str
     raw: bytes
-    content: dict[str, Any]
+    layers: tuple[Descriptor, ...]
 
 
 class BlobReader(Protocol):
@@ -156,7 +164,7 @@ class RegistryClient:
         if not isinstance(content, dict):
             raise RegistryRejectedError(f"The registry answered GET of manifest {reference} with no JSON object.",
                                         "Check that the repository points at an OCI distribution registry.")
-        return StoredManifest("sha256:" + hashlib.sha256(raw).hexdigest(), raw, content)
+        return StoredManifest("sha256:" + hashlib.sha256(raw).hexdigest(), raw, layer_descriptors(content))
 
     def has_manifest(self, digest: str) -> bool:
         """Whether the registry holds the manifest ``digest`` (a HEAD: nothing is read)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from akua_publish.artifact import (
     CONFIG_MEDIA_TYPE,
@@ -22,6 +21,7 @@ from akua_publish.artifact import (
     CONTENT_MEDIA_TYPE,
     MANIFEST_MEDIA_TYPE,
     Artifact,
+    Descriptor,
     PackedLayer,
     sha256_digest,
 )
@@ -60,18 +60,13 @@ class ContentLayer:
     content_digest: str  # the sha256 of its uncompressed tar, "" when the descriptor does not say
 
 
-def content_layer(manifest: dict[str, Any]) -> ContentLayer | None:
-    """The first Akua content layer of ``manifest``; None if there is none."""
-    for layer in manifest.get("layers") or []:
-        if isinstance(layer, dict) and layer.get("mediaType") == CONTENT_MEDIA_TYPE:
-            digest, size = layer.get("digest"), layer.get("size")
-            annotations = layer.get("annotations")
-            noted = annotations.get(CONTENT_DIGEST_ANNOTATION) if isinstance(annotations, dict) else None
-            if not isinstance(digest, str):
-                return None
-            return ContentLayer(digest, size if isinstance(size, int) and not isinstance(size, bool) else -1,
-                                noted if isinstance(noted, str) and DIGEST.fullmatch(noted) else "")
-    return None
+def content_layer(layers: tuple[Descriptor, ...]) -> ContentLayer | None:
+    """The first Akua content layer (as Akua's reader picks it); None if there is none, or it names no digest."""
+    layer = next((layer for layer in layers if layer.media_type == CONTENT_MEDIA_TYPE), None)
+    if layer is None or not layer.digest:
+        return None
+    noted = layer.annotations.get(CONTENT_DIGEST_ANNOTATION, "")
+    return ContentLayer(layer.digest, layer.size, noted if DIGEST.fullmatch(noted) else "")
 
 
 def oci_annotations(semver: str, source_url: str, revision: str) -> dict[str, str]:

@@ -71,7 +71,7 @@ class GunzipDigest:
 def holds_content(registry: RegistryClient, stored: StoredManifest, content: PackedContent,
                   reporter: Reporter) -> bool:
     """Whether ``stored`` is an artifact of exactly this content (its first Akua content layer)."""
-    layer = content_layer(stored.content)
+    layer = content_layer(stored.layers)
     if layer is None:
         return False
     if layer.content_digest:

@@ -22,7 +22,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from akua_publish.artifact import MANIFEST_MEDIA_TYPE, compact_json, sha256_digest
+from akua_publish.artifact import MANIFEST_MEDIA_TYPE, Descriptor, compact_json, sha256_digest
 from akua_publish.signing.keys import SigningKey, verifies
 
 SIGNATURE_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json"
@@ -96,20 +96,16 @@ def attestation_sidecar(key: SigningKey, digest: str, statement: bytes) -> Sidec
     return Sidecar(sidecar_tag(digest, "att"), envelope, _manifest(ENVELOPE_MEDIA_TYPE, envelope, None))
 
 
-def first_layer(manifest: dict[str, Any], media_type: str) -> dict[str, Any] | None:
-    """The first layer of that media type, as Akua's consumer picks it (later ones are never read)."""
-    for layer in manifest.get("layers") or []:
-        if isinstance(layer, dict) and layer.get("mediaType") == media_type and isinstance(layer.get("digest"), str):
-            return layer
-    return None
+def first_layer(layers: tuple[Descriptor, ...], media_type: str) -> Descriptor | None:
+    """The first layer of that media type with a digest, as Akua's consumer picks it (later ones unread)."""
+    return next((layer for layer in layers if layer.media_type == media_type and layer.digest), None)
 
 
-def signature_problem(layer: dict[str, Any], payload: bytes, digest: str,
+def signature_problem(layer: Descriptor, payload: bytes, digest: str,
                       public_key: ec.EllipticCurvePublicKey) -> str:
     """Why Akua's consumer would refuse this signature layer for ``digest`` ("" when it accepts it)."""
-    annotations = layer.get("annotations")
-    encoded = annotations.get(SIGNATURE_ANNOTATION) if isinstance(annotations, dict) else None
-    if not isinstance(encoded, str):
+    encoded = layer.annotations.get(SIGNATURE_ANNOTATION)
+    if encoded is None:
         return "its layer has no signature annotation"
     try:
         signature = base64.b64decode(encoded.strip(), validate=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from akua_publish.artifact import Descriptor
 from akua_publish.errors import NoSigningKeyError
 from akua_publish.options import CiContext, PackageOptions, SigningOptions, SignMode, shown_in
 from akua_publish.package.akua_lock import LockEntry
@@ -106,7 +107,7 @@ def publish_sidecars(registry: RegistryClient, key: SigningKey, sidecars: list[S
     )
 
     public = key.private.public_key()
-    checks: dict[str, tuple[str, Callable[[dict[str, Any], bytes], str]]] = {
+    checks: dict[str, tuple[str, Callable[[Descriptor, bytes], str]]] = {
         "sig": (SIGNATURE_MEDIA_TYPE, lambda layer, blob: signature_problem(layer, blob, digest, public)),
         "att": (ENVELOPE_MEDIA_TYPE, lambda _layer, blob: attestation_problem(blob, digest, public)),
     }
@@ -122,7 +123,7 @@ def publish_sidecars(registry: RegistryClient, key: SigningKey, sidecars: list[S
 
 
 def _place(registry: RegistryClient, sidecar: Sidecar, media_type: str,
-           problem_of: Callable[[dict[str, Any], bytes], str], *, work_dir: Path, reporter: Reporter) -> str:
+           problem_of: Callable[[Descriptor, bytes], str], *, work_dir: Path, reporter: Reporter) -> str:
     """Make ``sidecar.tag`` hold this sidecar, or an equivalent one; return the digest it holds."""
     from akua_publish.signing.sidecars import SIDECAR_CONFIG, SIDECAR_CONFIG_MEDIA_TYPE, SIGNATURE_MEDIA_TYPE
 
@@ -147,13 +148,13 @@ def _place(registry: RegistryClient, sidecar: Sidecar, media_type: str,
 
 
 def _problem(registry: RegistryClient, current: StoredManifest, media_type: str,
-             problem_of: Callable[[dict[str, Any], bytes], str]) -> str:
+             problem_of: Callable[[Descriptor, bytes], str]) -> str:
     from akua_publish.signing.sidecars import first_layer
 
-    layer = first_layer(current.content, media_type)
+    layer = first_layer(current.layers, media_type)
     if layer is None:
         return f"it has no {media_type} layer"
-    blob = registry.blob(str(layer["digest"]))
+    blob = registry.blob(layer.digest)
     if blob is None:
         return "its layer cannot be read from the registry"
     return problem_of(layer, blob)
