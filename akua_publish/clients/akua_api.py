@@ -14,7 +14,14 @@ from urllib.parse import quote
 import requests
 
 from akua_publish.about import USER_AGENT
-from akua_publish.clients.akua_types import Package, PackageVersion, RegistryConnection, RegistryConnections
+from akua_publish.clients.akua_types import (
+    ImportBody,
+    Package,
+    PackageVersion,
+    RegistryConnection,
+    RegistryConnections,
+    VersionBody,
+)
 from akua_publish.clients.http import RETRY_STATUSES, TimeoutSession, connection_reason, retry_after, tls_problem
 from akua_publish.clients.retry import RetryPolicy
 from akua_publish.errors import (
@@ -81,9 +88,9 @@ class AkuaClient:
         self._raise_for(response, package_id, "read the package")
         return Package.from_json(_json_object(response))
 
-    def create_version(self, package_id: str, body: dict[str, Any]) -> PackageVersion | None:
+    def create_version(self, package_id: str, body: VersionBody) -> PackageVersion | None:
         """POST the version once; None means Akua answered 409 (the semver exists)."""
-        response = self._call("POST", f"/packages/{quote(package_id)}/versions", json=body)
+        response = self._call("POST", f"/packages/{quote(package_id)}/versions", json=body.to_json())
         if response.status_code == 409:
             return None
         self._raise_for(response, package_id, "register the version")
@@ -97,10 +104,11 @@ class AkuaClient:
         """Every package the token sees in the workspace, page by page."""
         yield from map(Package.from_json, self._pages("/packages", "", "list the packages"))
 
-    def import_package(self, body: dict[str, Any], idempotency_key: str) -> Package | None:
+    def import_package(self, body: ImportBody, idempotency_key: str) -> Package | None:
         """POST /packages:import (retried with the same key, so a retry cannot create a second package);
         None means Akua answered 409 (a package of that name exists)."""
-        response = self._call("POST", "/packages:import", json=body, headers={"idempotency-key": idempotency_key})
+        response = self._call("POST", "/packages:import", json=body.to_json(),
+                              headers={"idempotency-key": idempotency_key})
         if response.status_code == 409:
             return None
         if response.status_code == 403:

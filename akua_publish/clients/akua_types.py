@@ -1,5 +1,6 @@
 """Akua's answers, typed where they enter (``openapi-packages.json``'s ``Package`` and ``PackageVersion``,
-``openapi-registry-connections.json``'s ``RegistryCredential``).
+``openapi-registry-connections.json``'s ``RegistryCredential``), and the two requests the publish sends
+(``CreatePackageVersionBody``, ``ImportPackageBody``), typed until they leave (``to_json``).
 
 Only the fields the publish reads are kept. Reading is lenient, as a client of an
 API that adds fields should be: a missing string is empty; a version listed without
@@ -8,10 +9,39 @@ its ``input_schema`` (some lists leave it out) says so, so that it is asked for.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from akua_publish.result import ABSENT
+
+
+@dataclass(frozen=True)
+class VersionBody:
+    """``POST /packages/{id}/versions``: the version Akua records (``CreatePackageVersionBody``)."""
+
+    semver: str
+    ref: str  # the manifest digest
+    input_schema: Mapping[str, Any]  # the exported JSON Schema
+    compatibility: Mapping[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body = {"semver": self.semver, "ref": self.ref, "input_schema": self.input_schema}
+        return body | ({"compatibility": dict(self.compatibility)} if self.compatibility is not None else {})
+
+
+@dataclass(frozen=True)
+class ImportBody:
+    """``POST /packages:import``: a new OCI-backed package with its first version (``ImportPackageBody``)."""
+
+    name: str
+    oci_ref: str  # oci://host/name
+    version: VersionBody
+    display_image_url: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        body = {"name": self.name, "oci_ref": self.oci_ref, "version": self.version.to_json()}
+        return body | ({"display_image_url": self.display_image_url} if self.display_image_url else {})
 
 
 @dataclass(frozen=True)

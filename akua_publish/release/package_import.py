@@ -12,9 +12,8 @@ create a second package, and a different import can never reuse the key.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
-from akua_publish.clients.akua_types import Package
+from akua_publish.clients.akua_types import ImportBody, Package, VersionBody
 from akua_publish.errors import PackageLookupError, RequestBodyError
 from akua_publish.reference import Repository
 from akua_publish.schema.spec import first_problem
@@ -47,22 +46,19 @@ def choose_package(packages: list[Package], name: str) -> Package | None:
     return named[0]
 
 
-def import_body(name: str, repository: Repository, version: dict[str, Any], display_image_url: str) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": name, "oci_ref": f"oci://{repository}", "version": version}
-    if display_image_url:
-        body["display_image_url"] = display_image_url
-    return body
+def import_body(name: str, repository: Repository, version: VersionBody, display_image_url: str) -> ImportBody:
+    return ImportBody(name, f"oci://{repository}", version, display_image_url)
 
 
-def check_import_body(body: dict[str, Any]) -> None:
+def check_import_body(body: ImportBody) -> None:
     """Raise unless ``body`` satisfies ``ImportPackageBody`` (checked with a placeholder digest before the push)."""
-    problem = first_problem("ImportPackageBody", body)
+    problem = first_problem("ImportPackageBody", body.to_json())
     if problem is None:
         return
     where, message = problem
     origin = {"/name": f"the package name ({setting('package-name')}, else akua.toml's [package].name)",
               "/oci_ref": "the repository", "/display_image_url": setting("display-image-url")}
-    value = body.get(where.strip("/").split("/")[0])
+    value = body.to_json().get(where.strip("/").split("/")[0])
     shown = f" ({len(value)} characters)" if isinstance(value, str) else ""
     raise RequestBodyError(
         f"The import request would be rejected by Akua: {origin.get(where, where)}{shown}: {message}.",

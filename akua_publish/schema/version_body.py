@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from akua_publish.clients.akua_types import VersionBody
 from akua_publish.errors import InputError, RequestBodyError
 from akua_publish.schema.spec import first_problem
 from akua_publish.wording import setting
@@ -42,16 +43,13 @@ def parse_compatibility(text: str, origin: str) -> dict[str, Any] | None:
 
 def build_body(
     semver: str, ref: str, input_schema: dict[str, Any], compatibility: Mapping[str, Any] | None
-) -> dict[str, Any]:
-    body: dict[str, Any] = {"semver": semver, "ref": ref, "input_schema": input_schema}
-    if compatibility is not None:
-        body["compatibility"] = dict(compatibility)
-    return body
+) -> VersionBody:
+    return VersionBody(semver, ref, input_schema, compatibility)
 
 
-def check_body(body: dict[str, Any]) -> None:
+def check_body(body: VersionBody) -> None:
     """Raise unless ``body`` satisfies ``CreatePackageVersionBody``."""
-    problem = first_problem("CreatePackageVersionBody", body)
+    problem = first_problem("CreatePackageVersionBody", body.to_json())
     if problem is None:
         return
     where, message = problem
