@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from akua_publish.deps.file_source import check_file_source
 from akua_publish.deps.git import GitSource
@@ -25,6 +25,7 @@ from akua_publish.deps.tree import tree_digest, walk
 from akua_publish.errors import DependencyError
 from akua_publish.package.akua_lock import LOCK_HINT, LockEntry
 from akua_publish.package.loader import PackageInfo
+from akua_publish.package.model import Dependency
 from akua_publish.package.packing import VendoredFile
 from akua_publish.result import VendoredDependency
 
@@ -47,50 +48,46 @@ def vendor(package: PackageInfo, work_dir: Path, fetcher: Fetcher, *, file_root:
     """Resolve every dependency of the package's akua.toml (validated already), pinned by its akua.lock;
     ``file_root`` is the folder ``file://`` git dependencies must be in (``file_source``)."""
     package_dir = package.root
-    specs: dict[str, dict[str, Any]] = package.manifest.get("dependencies", {})
-    vendored = [alias for alias in sorted(specs, key=lambda a: a.encode()) if is_vendored(specs[alias])]
-    for alias in sorted(specs, key=lambda a: a.encode()):
-        _check_local_paths(package_dir, alias, specs[alias])
+    dependencies = package.manifest.dependencies
+    for dependency in dependencies:
+        _check_local_paths(package_dir, dependency)
+    vendored = [dependency for dependency in dependencies if dependency.vendored]
     if not vendored:
         return Vendoring((), ())
     lock = {entry.name: entry for entry in package.lock}
-    for alias in vendored:  # before anything is fetched
-        url = specs[alias].get("git", "")
-        if url.startswith("file:") and not (package_dir / ".akua" / "vendor" / alias).is_dir():
-            entry = lock.get(alias)
-            check_file_source(alias, url, pinned=bool(entry and entry.digest.startswith("git:")), root=file_root,
-                              package_dir=package_dir)
+    for dependency in vendored:  # before anything is fetched
+        if dependency.git.startswith("file:") and not (package_dir / ".akua" / "vendor" / dependency.alias).is_dir():
+            entry = lock.get(dependency.alias)
+            check_file_source(dependency.alias, dependency.git, pinned=bool(entry and entry.digest.startswith("git:")),
+                              root=file_root, package_dir=package_dir)
     files: list[VendoredFile] = []
     done: list[VendoredDependency] = []
-    for alias in vendored:
-        spec, entry = specs[alias], lock.get(alias)
+    for dependency in vendored:
+        alias, entry = dependency.alias, lock.get(dependency.alias)
         prevendored = package_dir / ".akua" / "vendor" / alias
         executable: bool | None = None  # OCI and pre-vendored files keep their executable bit
         if prevendored.is_dir():
             root, digest = prevendored, _prevendored_digest(alias, prevendored, entry)
-            source, version = spec.get("oci") or spec["git"], "pre-vendored"
-        elif "oci" in spec:
+            source, version = dependency.oci or dependency.git, "pre-vendored"
+        elif dependency.oci:
             if entry is None or not entry.digest.startswith("sha256:"):
                 raise DependencyError(
-                    f"The OCI dependency `{alias}` ({spec['oci']}) has no sha256 pin in akua.lock; an unpinned "
+                    f"The OCI dependency `{alias}` ({dependency.oci}) has no sha256 pin in akua.lock; an unpinned "
                     "chart could change under the same tag, so it is not vendored.", LOCK_HINT, file="akua.lock")
-            root, digest = fetcher.oci(alias, spec["oci"], spec["version"], entry.digest, work_dir / "deps" / alias)
-            source, version = spec["oci"], spec["version"]
+            root, digest = fetcher.oci(alias, dependency.oci, dependency.version, entry.digest,
+                                       work_dir / "deps" / alias)
+            source, version = dependency.oci, dependency.version
         else:
-            git = GitSource(alias, spec["git"], spec.get("tag"), spec.get("rev"), entry.digest if entry else "")
+            git = GitSource(alias, dependency.git, dependency.tag or None, dependency.rev or None,
+                            entry.digest if entry else "")
             commit = fetcher.git(git, work_dir / "deps" / alias)
             root, digest, executable = work_dir / "deps" / alias, f"git:{commit}", False
-            source, version = spec["git"], spec.get("tag") or spec.get("rev", "")
+            source, version = dependency.git, dependency.tag or dependency.rev
         entries = walk(root)
         files += [VendoredFile(f".akua/vendor/{alias}/{rel}", path, _executable(path, executable))
                   for rel, path in entries]
         done.append(VendoredDependency(alias, source, version, digest, len(entries)))
     return Vendoring(tuple(files), tuple(done))
-
-
-def is_vendored(spec: dict[str, Any]) -> bool:
-    """Akua vendors ``oci`` and ``git`` dependencies, and not when a ``replace`` points at a local fork."""
-    return ("oci" in spec or "git" in spec) and "replace" not in spec
 
 
 def _executable(path: Path, fixed: bool | None) -> bool:
@@ -110,15 +107,15 @@ def _prevendored_digest(alias: str, folder: Path, entry: LockEntry | None) -> st
     return found
 
 
-def _check_local_paths(package_dir: Path, alias: str, spec: dict[str, Any]) -> None:
+def _check_local_paths(package_dir: Path, dependency: Dependency) -> None:
     """``path`` and ``replace`` dependencies must be folders inside the package, as Akua resolves them."""
-    declared = spec.get("path") or (spec.get("replace") or {}).get("path")
+    declared = dependency.local_path
     if not declared:
         return
     target = (package_dir / declared).resolve()
     root = package_dir.resolve()
     if Path(declared).is_absolute() or (target != root and root not in target.parents) or not target.is_dir():
         raise DependencyError(
-            f"The dependency `{alias}` points at `{declared}`, which is not a folder inside the package "
+            f"The dependency `{dependency.alias}` points at `{declared}`, which is not a folder inside the package "
             "(Akua resolves it there, and fails otherwise).",
             "Give a relative path to a folder inside the package directory.")

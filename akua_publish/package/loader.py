@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from akua_publish.errors import AkuaTomlError, LockFileError, PackageError, VersionError
 from akua_publish.options import shown_in
 from akua_publish.package import akua_toml
 from akua_publish.package.akua_lock import LOCK_HINT, LockEntry, LockProblem, read_lock_entries
 from akua_publish.package.akua_toml import PackedToml
+from akua_publish.package.model import Manifest, manifest_from
 from akua_publish.wording import setting
 
 
@@ -26,10 +26,16 @@ class PackageInfo:
 
     root: Path
     shown: str  # the folder as the user gave it, for messages
-    name: str
-    version: str
-    manifest: dict[str, Any]  # akua.toml as parsed (its dependencies are vendored)
+    manifest: Manifest  # akua.toml, typed
     toml: PackedToml  # akua.toml as Akua packs it
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
 
     @cached_property
     def lock(self) -> tuple[LockEntry, ...]:
@@ -64,8 +70,7 @@ def load_package(root: Path, shown: str) -> PackageInfo:
             '"akua.dev/v1alpha1"; each dependency is one of { oci, version }, { git, tag or rev }, { path } or '
             '{ repo, chart, version }.',
         )
-    return PackageInfo(root=root, shown=shown, name=data["package"]["name"], version=data["package"]["version"],
-                       manifest=data, toml=akua_toml.packed_toml(data))
+    return PackageInfo(root=root, shown=shown, manifest=manifest_from(data), toml=akua_toml.packed_toml(data))
 
 
 def check_version_matches(package: PackageInfo, semver: str, shown: str) -> None:

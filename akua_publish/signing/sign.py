@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from akua_publish.artifact import Descriptor
 from akua_publish.errors import NoSigningKeyError
 from akua_publish.options import CiContext, PackageOptions, SigningOptions, SignMode, shown_in
 from akua_publish.package.akua_lock import LockEntry
+from akua_publish.package.model import Manifest
 from akua_publish.package.packing import key_in_package, list_files
 from akua_publish.reporter import Reporter
 from akua_publish.result import Signatures
@@ -35,10 +36,10 @@ KEY_SECRET_HINT = (f"Pass the key from a secret as {secret('cosign-private-key')
                    f"{secret('cosign-password')} if it is encrypted")
 
 
-def signing_key(signing: SigningOptions, package: PackageOptions, manifest: dict[str, Any],
+def signing_key(signing: SigningOptions, package: PackageOptions, manifest: Manifest,
                 reporter: Reporter) -> SigningKey | None:
     """The key to sign with (None: publish unsigned), checked before anything is pushed."""
-    named = str((manifest.get("signing") or {}).get("cosign_private_key") or "")
+    named = manifest.signing_key
     if signing.mode == SignMode.NEVER:
         reporter.info("Signing is off (sign: false): no .sig or .att is pushed.")
         return None
