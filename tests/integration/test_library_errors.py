@@ -376,3 +376,11 @@ def test_every_error_class_is_importable_and_raised_through_the_library(akua: Ak
     raised = case_errors(akua, registry, tmp_path)
     missing = exported - raised.keys() - SCENARIOS.keys() - RAISED_ELSEWHERE.keys() - BASES
     assert not missing, f"no test raises these through the library: {sorted(missing)}"
+
+
+def test_a_missing_package_folder_is_named_as_the_caller_gave_it(run: Run) -> None:
+    given = PackageOptions(path=Path("nowhere/hello"), version="0.3.0", package_id=run.target.package_id)
+    error = library_error(lambda: run.options(package=given))
+    assert type(error).__name__ == "PackageError"
+    assert error.message == "The package directory `nowhere/hello` does not exist."
+    assert "`PackageOptions.path`" in error.hint
