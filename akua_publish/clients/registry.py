@@ -38,6 +38,7 @@ from akua_publish.artifact import (
     PackedLayer,
     layer_descriptors,
 )
+from akua_publish.clients.registry_answers import BLOB_UNKNOWN, REJECTED_HINT, error_codes, expect_status
 from akua_publish.clients.registry_transport import RegistryTransport
 from akua_publish.clients.retry import RetryPolicy, quiet
 from akua_publish.errors import (
@@ -52,9 +53,6 @@ from akua_publish.reference import Credentials, Repository
 CHUNK_SIZE = 4 * 1024 * 1024  # GHCR refuses chunks over 4 MiB
 READ_CHUNK = 1024 * 1024
 SMALL_BLOB_LIMIT = 1024 * 1024  # a sidecar's payload or envelope is a few kilobytes
-REJECTED_HINT = ("Check that the repository exists or may be created by these credentials, and that the registry "
-                 "accepts OCI artifacts.")
-BLOB_UNKNOWN = frozenset({"MANIFEST_BLOB_UNKNOWN", "BLOB_UNKNOWN"})
 MANIFEST_ACCEPT = ", ".join((
     MANIFEST_MEDIA_TYPE,
     "application/vnd.oci.image.index.v1+json",
@@ -155,7 +153,7 @@ class RegistryClient:
         response = self._policy.run(get, f"GET of manifest {reference}")
         if response.status_code == 404:
             return None
-        _expect(response, (200,), f"GET of manifest {reference}")
+        expect_status(response, (200,), f"GET of manifest {reference}")
         raw = response.content
         try:
             content = json.loads(raw)
@@ -175,7 +173,7 @@ class RegistryClient:
         response = self._policy.run(head, f"HEAD of manifest {digest[:19]}")
         if response.status_code == 404:
             return False
-        _expect(response, (200,), f"HEAD of manifest {digest[:19]}")
+        expect_status(response, (200,), f"HEAD of manifest {digest[:19]}")
         return True
 
     def blob(self, digest: str, limit: int = SMALL_BLOB_LIMIT) -> bytes | None:
@@ -189,7 +187,7 @@ class RegistryClient:
         with response:
             if response.status_code == 404:
                 return None
-            _expect(response, (200,), f"GET of blob {digest[:19]}")
+            expect_status(response, (200,), f"GET of blob {digest[:19]}")
             data = response.raw.read(limit + 1, decode_content=True)
         return data if len(data) <= limit else None
 
@@ -203,7 +201,7 @@ class RegistryClient:
             with response:
                 if response.status_code == 404:
                     return None
-                _expect(response, (200,), f"GET of blob {digest[:19]}")
+                expect_status(response, (200,), f"GET of blob {digest[:19]}")
                 fed, sha, wanted = reader(), hashlib.sha256(), True
                 with self._progress("Reading back the published layer", max(size, 0)) as meter:
                     try:
@@ -277,7 +275,7 @@ class RegistryClient:
                 except ValueError as exc:  # oras's word for an answer it did not expect (a 4xx to the upload's start)
                     raise RegistryRejectedError(f"The registry refused the upload of blob {descriptor['digest']}: "
                                                 f"{exc}.", REJECTED_HINT) from exc
-                _expect(response, (200, 201, 202), f"upload of blob {descriptor['digest']}")
+                expect_status(response, (200, 201, 202), f"upload of blob {descriptor['digest']}")
 
             self._policy.run(upload, f"Upload of blob {digest[:19]}")
 
@@ -290,14 +288,14 @@ class RegistryClient:
         def put() -> requests.Response:
             response = self._logged_in().request("PUT", self._manifest_url(reference), data=manifest,
                                                headers={"Content-Type": MANIFEST_MEDIA_TYPE})
-            if response.status_code == 400 and {e.get("code") for e in _errors(response)} & BLOB_UNKNOWN:
+            if response.status_code == 400 and error_codes(response) & BLOB_UNKNOWN:
                 # Its blobs were uploaded (or found) a moment ago: another upload of the same blob finishing
                 # beside this one (runs that meet share their layers) can hide it from the registry for a
                 # moment (Distribution rewrites the blob's link in place). Worth a retry, not a failure.
                 raise RegistryUnavailableError(
                     f"The registry {self.repository.host} did not yet see a blob of {what}.",
                     "Re-run the job: its blobs are in the registry.")
-            _expect(response, (200, 201), f"upload of {what}")
+            expect_status(response, (200, 201), f"upload of {what}")
             return response
 
         response = self._policy.run(put, f"Upload of {what}")
@@ -309,21 +307,3 @@ class RegistryClient:
                 "Use an OCI-compliant registry.",
             )
         return stored
-
-
-def _errors(response: requests.Response) -> list[dict[str, Any]]:
-    """The OCI error list of an answer (``{"errors": [{"code", "message", ...}]}``), [] when it has none."""
-    try:
-        errors = response.json().get("errors") or []
-    except (ValueError, AttributeError):
-        return []
-    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-
-
-def _expect(response: requests.Response, ok: tuple[int, ...], what: str) -> None:
-    if response.status_code in ok:
-        return
-    detail = "; ".join(str(e.get("message", e)) for e in _errors(response))
-    raise RegistryRejectedError(
-        f"The registry refused the {what}: HTTP {response.status_code}" + (f" ({detail})" if detail else "") + ".",
-        REJECTED_HINT)
