@@ -51,7 +51,8 @@ def test_concurrent_publishes_of_different_packages(registry: LocalRegistry, aku
     assert len(digests) == RUNS // 2 + 1  # the unchanged copies share one digest, each changed one has its own
 
 
-ROUNDS = [("A", "A", "B", "B"), ("A", "B", "B", "B"), ("A", "A", "A", "A"), ("A", "B", "A", "B"), ("B", "A", "A")]
+ROUNDS = [("A", "A", "B", "B"), ("A", "B", "B", "B"), ("A", "A", "A", "A"), ("A", "B", "A", "B"), ("B", "A", "A"),
+          ("A", "B"), ("A", "B", "C"), ("A", "A", "B", "B", "A")]
 BIG = 6 * 1024 * 1024  # incompressible bytes: packing and pushing take long enough for the runs to overlap
 
 
