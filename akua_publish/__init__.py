@@ -82,7 +82,7 @@ from akua_publish.options import (
     SignMode,
     UnpackLimits,
 )
-from akua_publish.pipeline import publish
+from akua_publish.pipeline import Batch, Outcome, PackageRun, publish, publish_all
 from akua_publish.progress import Meter, Reading, no_progress
 from akua_publish.reporter import LogReporter, Reporter
 from akua_publish.result import Contract, ContractStatus, PublishResult, Signatures, Status, VendoredDependency
@@ -95,6 +95,7 @@ __all__ = [  # every error a caller may catch among them (tests/integration/test
     "AkuaTlsError",
     "AkuaTomlError",
     "AkuaUnavailableError",
+    "Batch",
     "Cancelled",
     "CheckMode",
     "CiContext",
@@ -116,10 +117,12 @@ __all__ = [  # every error a caller may catch among them (tests/integration/test
     "NoSigningKeyError",
     "Options",
     "OrasContractError",
+    "Outcome",
     "PackageError",
     "PackageKSyntaxError",
     "PackageLookupError",
     "PackageOptions",
+    "PackageRun",
     "PackingError",
     "PolicyOptions",
     "PrivateKeyError",
@@ -160,4 +163,5 @@ __all__ = [  # every error a caller may catch among them (tests/integration/test
     "__version__",
     "no_progress",
     "publish",
+    "publish_all",
 ]

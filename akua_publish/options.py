@@ -226,6 +226,7 @@ class Options:
     limits: LimitOptions = field(default_factory=LimitOptions)
     ci: CiContext = field(default_factory=CiContext)
     ca_bundle: str = ""  # a PEM file of CAs to trust instead of the default store, for every party
+    packages: tuple[str, ...] = ()  # globs of package folders below ``package.path`` (``publish_all``)
     temp_dir: Path | None = None  # where the run's scratch folder goes (packed layer, downloads); None: the system's
 
     def secrets(self) -> list[str]:

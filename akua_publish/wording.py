@@ -62,7 +62,7 @@ def render(text: str, vocabulary: Vocabulary) -> str:
 OPTION_ATTRIBUTES = {
     "package-id": "PackageOptions.package_id", "package-name": "PackageOptions.package_name",
     "display-image-url": "PackageOptions.display_image_url", "path": "PackageOptions.path",
-    "schema": "PackageOptions.schema", "version": "PackageOptions.version",
+    "schema": "PackageOptions.schema", "version": "PackageOptions.version", "packages": "Options.packages",
     "tag-pattern": "PackageOptions.tag_pattern", "repository": "PackageOptions.repository",
     "compatibility": "PackageOptions.compatibility", "compatibility-file": "PackageOptions.compatibility",
     "api-token": "AkuaOptions.token", "workspace": "AkuaOptions.workspace", "api-url": "AkuaOptions.api_url",

@@ -61,6 +61,8 @@ TABLE = (
     Input("api-url", option_default("api-url"), "Akua API base URL", env="AKUA_API_BASE_URL",
           action_default=""),  # empty in action.yml, so that the environment variable is read
     Input("path", ".", "the package directory (akua.toml, package.k)"),
+    Input("packages", "", "globs of package folders to publish each of (relative to the workspace), instead of "
+          "path"),
     Input("schema", option_default("schema"), "the exported input schema, relative to path"),
     Input("schema-check", option_default("schema-check"), "compare the schema file with package.k's export",
           choices=("strict", "warn", "off")),

@@ -3,9 +3,11 @@ when asked for, the whole chain of causes behind a failure."""
 
 from __future__ import annotations
 
+import json
 import traceback
 
 from akua_publish.errors import ProblemsError, PublishError
+from akua_publish.pipeline import Batch
 from akua_publish.result import PublishResult
 
 
@@ -27,6 +29,20 @@ def outputs(result: PublishResult) -> dict[str, str]:
         "signature-digest": signed.signature_digest if signed else "",
         "contract": str(result.contract.status),
     }
+
+
+def batch_results(batch: Batch) -> list[dict[str, str]]:
+    """Each package of a batch (``--json``'s ``results`` and the step output of that name)."""
+    return [{"name": run.name, "folder": run.folder, "status": str(run.outcome),
+             "semver": run.result.semver if run.result else "", "digest": run.result.digest if run.result else "",
+             "oci-ref": run.result.oci_ref if run.result else "",
+             "contract": str(run.result.contract.status) if run.result else "",
+             "error": run.error.message if run.error else ""} for run in batch.runs]
+
+
+def batch_outputs(batch: Batch) -> dict[str, str]:
+    """The step outputs of a batch: ``published`` (names) and ``results``, JSON each."""
+    return {"published": json.dumps(list(batch.published)), "results": json.dumps(batch_results(batch))}
 
 
 def problems(exc: PublishError) -> list[tuple[str, int | None]]:

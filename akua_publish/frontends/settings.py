@@ -55,6 +55,13 @@ def build_options(text: Text, environ: Mapping[str, str], *, root: Path, confine
     schema = text("schema")
     place(root, package_dir, schema, "schema")
     repository = text("repository")
+    packages = tuple(text("packages").split())
+    for single in ("path", "version", "package-id", "package-name") if packages else ():
+        if text(single) not in ("", default(single)) or (single == "version" and version_from_package):
+            raise InputError(f"{setting('packages')} and {setting(single)} are both set: {setting(single)} is for "
+                             "one package, and each of the packages is found by its akua.toml.",
+                             f"Keep {setting('packages')} (each package's version and name come from its akua.toml, "
+                             f"or a tag's prefix), or drop it to publish the one package {setting('path')} names.")
     return Options(
         akua=AkuaOptions(token=text("api-token"), api_url=text("api-url").rstrip("/"),
                          workspace=text("workspace")),
@@ -85,6 +92,7 @@ def build_options(text: Text, environ: Mapping[str, str], *, root: Path, confine
         ci=ci,
         ca_bundle=ca_bundle(environ),
         temp_dir=temp_dir,
+        packages=packages,
     )
 
 

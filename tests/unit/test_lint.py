@@ -69,9 +69,12 @@ def test_action_metadata_is_complete() -> None:
     for kind in ("inputs", "outputs"):
         for name, spec in action[kind].items():
             assert spec.get("description"), f"{kind}.{name} has no description"
+    from akua_publish.frontends.rendering import batch_outputs
+    from akua_publish.pipeline import Batch
+
     assert set(action["outputs"]) == {"package-id", "semver", "prerelease", "tag", "digest", "oci-ref", "version-id",
                                       "published-at", "status", "signature-tag", "attestation-tag",
-                                      "signature-digest", "contract"}
+                                      "signature-digest", "contract", *batch_outputs(Batch(()))}
 
 
 def test_action_inputs_are_the_table_of_the_code() -> None:

@@ -13,8 +13,8 @@ from typing import TextIO
 from akua_publish.errors import EXIT_OK
 from akua_publish.frontends.ci import github_context, github_token_credentials
 from akua_publish.frontends.github.runner import Runner, RunnerFileError
-from akua_publish.frontends.github.summary import success_summary
-from akua_publish.frontends.rendering import failure_summary, outputs
+from akua_publish.frontends.github.summary import batch_summary, success_summary
+from akua_publish.frontends.rendering import batch_outputs, failure_summary, outputs
 from akua_publish.frontends.run import run
 from akua_publish.frontends.settings import build_options, secret_texts, value_of
 from akua_publish.options import Options
@@ -25,6 +25,14 @@ def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> i
     for secret in secret_texts(runner.input, environ):  # before anything is written
         runner.secret(secret)
     ran = run(runner, lambda: action_options(runner), debug=runner.env("RUNNER_DEBUG") == "1")
+    if ran.batch is not None:
+        runner.summary(batch_summary(ran.batch))
+        try:
+            runner.set_outputs(batch_outputs(ran.batch))
+        except RunnerFileError as exc:
+            runner.error(f"{exc.wording.message} Fix: {exc.wording.hint}", title=exc.title)
+            return exc.exit_code
+        return ran.code
     if ran.error is not None:
         runner.summary(failure_summary(ran.error))
     if ran.result is None:

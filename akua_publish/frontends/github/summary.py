@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from akua_publish.contract.policy import brief
+from akua_publish.pipeline import Batch
 from akua_publish.result import ABSENT, PublishResult
 
 
@@ -164,3 +165,18 @@ def value(item: Any) -> str:
 def cell(text: str) -> str:
     """Text safe inside a Markdown table cell: one line, pipes escaped."""
     return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def batch_summary(batch: Batch) -> str:
+    """One table for a step that published many packages: what happened to each."""
+    icon = {"published": ":white_check_mark:", "unchanged": ":heavy_minus_sign:", "failed": ":x:",
+            "dry-run": ":test_tube:"}
+    rows = "".join(
+        f"| {cell(run.name)} | `{cell(run.folder)}` | {icon[str(run.outcome)]} {run.outcome} | "
+        + (f"`{run.result.semver}` | `{run.result.digest}` | {run.result.contract.status or '-'} |\n" if run.result
+           else f"- | - | {cell(run.error.message if run.error else '')} |\n")
+        for run in batch.runs)
+    counts = {outcome: sum(1 for run in batch.runs if str(run.outcome) == outcome) for outcome in icon}
+    said = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+    return (f"### Akua packages: {said}\n\n| package | folder | status | version | digest | contract or error |\n"
+            f"|---|---|---|---|---|---|\n{rows}")
