@@ -136,6 +136,11 @@ class RegistryClient:
         return self._transport
 
     @property
+    def plain_http(self) -> bool:
+        """Whether this run speaks plain HTTP to the registry (the options' choice, made once)."""
+        return self._transport.scheme == "http"
+
+    @property
     def auth_scheme(self) -> str:
         """How the registry asked for credentials: "basic", "bearer", or "" (it did not)."""
         return self._logged_in().auth_scheme

@@ -87,10 +87,12 @@ class Publication:
             return self.dry_run(checked, found, replace(result, digest=packed.digest,
                                                         oci_ref=found.repository.oci_ref(packed.digest)))
         with step(f"Look for {checked.semver} in oci://{found.repository}"):
-            registry, packed = self.look(checked, found, vendoring)
-        if packed.present is None:
+            registry, held = self.look(checked, found, vendoring)
+        if held is None:
             with step("Pack"):
                 packed = self.pack(checked, vendoring, self.work, found)
+        else:
+            packed = held
         result = replace(result, digest=packed.digest, oci_ref=found.repository.oci_ref(packed.digest))
         self.trail.pushing, self.trail.pushed = result.oci_ref, packed.present is not None
         result = self.push_and_sign(checked, registry, packed, result)
@@ -100,7 +102,7 @@ class Publication:
         try:
             if connections is not None:
                 with step("Check that Akua can read the artifact"):
-                    self.check_readable(found, connections, result.digest)
+                    self.check_readable(registry, found, connections, result.digest)
             with step("Register the version in Akua"):
                 result = self.register(akua, registry, found, packed, result)
         except RetryableError as exc:
@@ -151,8 +153,9 @@ class Publication:
             self.reporter.info("No OCI or git dependencies to vendor.")
         return vendoring
 
-    def look(self, checked: Checked, found: Destination, vendoring: Vendoring) -> tuple[RegistryClient, Packed]:
-        """What the registry holds of this version: this content (by its tar alone), or nothing yet."""
+    def look(self, checked: Checked, found: Destination,
+             vendoring: Vendoring) -> tuple[RegistryClient, Packed | None]:
+        """What the registry holds of this version: this content (by its tar alone), or nothing yet (None)."""
         from akua_publish.clients.registry import RegistryClient
         from akua_publish.package.packing import hash_content
         from akua_publish.release.push import find_present
@@ -178,7 +181,7 @@ class Publication:
                                reporter=self.reporter)
         warn_of_basic_auth(registry.auth_scheme, repository, self.reporter)
         if present is None:
-            return registry, Packed("", b"", hashed[0] if hashed else None)
+            return registry, None
         return registry, Packed(present.manifest.digest, present.manifest.raw, hashed[0] if hashed else None,
                                 present=present)
 
@@ -234,14 +237,14 @@ class Publication:
                 tag_version(registry, result.tag, packed.manifest, self.reporter)
         return already_published(result, registered, self.reporter)
 
-    def check_readable(self, found: Destination, connections: Connections, digest: str) -> None:
+    def check_readable(self, registry: RegistryClient, found: Destination, connections: Connections,
+                       digest: str) -> None:
         """Whether Akua will read what was pushed, read as Akua reads it."""
         from akua_publish.clients.anonymous_read import anonymous_read
         from akua_publish.reference import akua_reads_plain_http
         from akua_publish.release.readability import Fixes, check_readable
 
-        options, repository = self.options, found.repository
-        plain = options.registry.plain_http_for(repository)
+        options, repository, plain = self.options, found.repository, registry.plain_http
         akua_plain = akua_reads_plain_http(repository.host)
         check_readable(options.policy.readability_check, connections, repository=repository, digest=digest,
                        anonymous_read=lambda: anonymous_read(repository, digest, plain and akua_plain, self.policy,
