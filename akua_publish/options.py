@@ -227,7 +227,14 @@ class Options:
     ci: CiContext = field(default_factory=CiContext)
     ca_bundle: str = ""  # a PEM file of CAs to trust instead of the default store, for every party
     packages: tuple[str, ...] = ()  # globs of package folders below ``package.path`` (``publish_all``)
+    plan: bool = False  # with ``packages``: check each package as a dry run and plan what a real run publishes
     temp_dir: Path | None = None  # where the run's scratch folder goes (packed layer, downloads); None: the system's
+
+    def __post_init__(self) -> None:
+        if self.plan and not self.packages:
+            raise InputError(f"{setting('plan')} is set without {setting('packages')}: a plan is of a repository of "
+                             "packages.", f"Set {setting('packages')} to the globs of the package folders, or drop "
+                             f"{setting('plan')} (a dry run checks one package: {setting('dry-run')}).")
 
     def secrets(self) -> list[str]:
         """Every secret the options hold, for a front end to mask before it writes anything."""

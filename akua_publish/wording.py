@@ -63,6 +63,7 @@ OPTION_ATTRIBUTES = {
     "package-id": "PackageOptions.package_id", "package-name": "PackageOptions.package_name",
     "display-image-url": "PackageOptions.display_image_url", "path": "PackageOptions.path",
     "schema": "PackageOptions.schema", "version": "PackageOptions.version", "packages": "Options.packages",
+    "plan": "Options.plan",
     "tag-pattern": "PackageOptions.tag_pattern", "repository": "PackageOptions.repository",
     "compatibility": "PackageOptions.compatibility", "compatibility-file": "PackageOptions.compatibility",
     "api-token": "AkuaOptions.token", "workspace": "AkuaOptions.workspace", "api-url": "AkuaOptions.api_url",

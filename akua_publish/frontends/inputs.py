@@ -63,6 +63,8 @@ TABLE = (
     Input("path", ".", "the package directory (akua.toml, package.k)"),
     Input("packages", "", "globs of package folders to publish each of (relative to the workspace), instead of "
           "path"),
+    Input("plan", option_default("plan"), "with packages: check each package as a dry run and output the matrix "
+          "of those to publish", choices=("true", "false")),
     Input("schema", option_default("schema"), "the exported input schema, relative to path"),
     Input("schema-check", option_default("schema-check"), "compare the schema file with package.k's export",
           choices=("strict", "warn", "off")),

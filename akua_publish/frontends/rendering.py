@@ -41,8 +41,11 @@ def batch_results(batch: Batch) -> list[dict[str, str]]:
 
 
 def batch_outputs(batch: Batch) -> dict[str, str]:
-    """The step outputs of a batch: ``published`` (names) and ``results``, JSON each."""
-    return {"published": json.dumps(list(batch.published)), "results": json.dumps(batch_results(batch))}
+    """The step outputs of a batch, JSON each: ``published`` (names) and ``results``; a plan's ``planned``
+    (names) and ``matrix`` (for ``strategy.matrix``), empty lists when the batch was no plan."""
+    return {"published": json.dumps(list(batch.published)), "results": json.dumps(batch_results(batch)),
+            "planned": json.dumps([entry.package for entry in batch.matrix]),
+            "matrix": json.dumps({"include": [entry.to_json() for entry in batch.matrix]})}
 
 
 def problems(exc: PublishError) -> list[tuple[str, int | None]]:

@@ -93,6 +93,7 @@ def build_options(text: Text, environ: Mapping[str, str], *, root: Path, confine
         ca_bundle=ca_bundle(environ),
         temp_dir=temp_dir,
         packages=packages,
+        plan=_flag(text, "plan"),
     )
 
 

@@ -26,9 +26,10 @@ from akua_publish.result import Contract, PublishResult, Status
 
 if TYPE_CHECKING:  # the clients load requests and oras in the steps that talk to them
     from akua_publish.clients.akua_api import AkuaClient
-    from akua_publish.clients.akua_types import PackageVersion
+    from akua_publish.clients.akua_types import Package, PackageVersion
     from akua_publish.clients.registry import RegistryClient
     from akua_publish.deps.vendor import Vendoring
+    from akua_publish.package.loader import PackageInfo
     from akua_publish.release.destination import Destination
     from akua_publish.release.push import Present
     from akua_publish.release.readability import Connections
@@ -36,13 +37,35 @@ if TYPE_CHECKING:  # the clients load requests and oras in the steps that talk t
 
 def publish(options: Options, reporter: Reporter) -> PublishResult:
     """Publish one version of the package ``options`` describe; raise a ``PublishError`` when it cannot be."""
+    return publish_in(options, reporter, None)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What the runs of a batch share: one Akua client, and the workspace's packages listed once (a run of one
+    package lists them itself, to find its own by name)."""
+
+    akua: AkuaClient
+    packages: tuple[Package, ...]
+    look_first: bool  # a version Akua has is compared by its content alone, before the other checks
+    waiting_on: tuple[str, ...] = ()  # a plan's: the siblings whose new version this one vendors (not pushed yet)
+
+
+def publish_in(options: Options, reporter: Reporter, shared: Shared | None) -> PublishResult:
+    """``publish``, as one run of a batch when ``shared`` is given."""
     trail = Trail()
     try:
         with tempfile.TemporaryDirectory(prefix="akua-publish-", dir=options.temp_dir) as work, \
                 contextlib.ExitStack() as clients:
-            return Publication(options, reporter, Path(work), trail, clients).run()
+            return Publication(options, reporter, Path(work), trail, clients, shared=shared).run()
     except Cancelled as exc:  # the scratch folder is gone by now
         raise RunCancelledError(exc.signum, trail.said()) from exc
+
+
+def retry_policy(options: Options, reporter: Reporter) -> RetryPolicy:
+    limits = options.limits
+    return RetryPolicy(attempts=limits.max_attempts, deadline=limits.deadline, timeout=limits.timeout,
+                       warn=lambda message: reporter.warning(message, title="Retrying"))
 
 
 @dataclass(frozen=True)
@@ -61,33 +84,45 @@ class Publication:
     """One publish: the steps, and what they share."""
 
     def __init__(self, options: Options, reporter: Reporter, work: Path, trail: Trail,
-                 clients: contextlib.ExitStack) -> None:
+                 clients: contextlib.ExitStack, *, shared: Shared | None) -> None:
         self.options, self.reporter, self.work, self.trail, self._clients = options, reporter, work, trail, clients
-        limits = options.limits
-        self.policy = RetryPolicy(attempts=limits.max_attempts, deadline=limits.deadline, timeout=limits.timeout,
-                                  warn=lambda message: reporter.warning(message, title="Retrying"))
+        self.shared = shared
+        self.policy = retry_policy(options, reporter)
+        self._found: dict[tuple[str, str], Destination] = {}
+        self._akua: AkuaClient | None = None
+        self._lost = False  # the registry does not hold the artifact Akua records (found before the checks)
 
     def run(self) -> PublishResult:
         step = self.reporter.step
+        if self.shared is not None and self.shared.look_first:
+            with step("Compare with the version Akua has"):
+                unchanged = self.unchanged()
+            if unchanged is not None:
+                return unchanged
         with step("Check the package"):
             checked = check_locally(self.options, self.reporter)
         with step("Find the package in Akua"):
             akua, found, connections = self.find(checked)
         with step("Compare the input contract with the previous version"):
             contract = self.compare_contract(checked, akua, found)
-        with step("Vendor dependencies"):
-            vendoring = self.vendor(checked)
         result = PublishResult(
             status=Status.DRY_RUN, package_id=found.package_id, package_name=checked.name, semver=checked.semver,
             tag=oci_tag(checked.semver), digest="", oci_ref="", schema_origin=checked.schema_origin,
-            input_schema=checked.schema, dependencies=vendoring.dependencies, contract=contract)
+            input_schema=checked.schema, contract=contract)
+        if self.options.policy.dry_run and self.shared is not None and self.shared.waiting_on:
+            self.reporter.info(f"Vendoring and packing wait for {', '.join(self.shared.waiting_on)}: the new version "
+                               "this package depends on is published first.")
+            return result
+        with step("Vendor dependencies"):
+            vendoring = self.vendor(checked.package)
+        result = replace(result, dependencies=vendoring.dependencies)
         if self.options.policy.dry_run:
-            with step("Pack"):
-                packed = self.pack(checked, vendoring, None)
+            with step("Pack"):  # a registry known to have lost Akua's artifact: only that very one may go back
+                packed = self.pack(checked, vendoring, None, found if self._lost else None)
             return self.dry_run(checked, found, replace(result, digest=packed.digest,
                                                         oci_ref=found.repository.oci_ref(packed.digest)))
         with step(f"Look for {checked.semver} in oci://{found.repository}"):
-            registry, held = self.look(checked, found, vendoring)
+            registry, held = self.look(checked.package, checked.semver, found, vendoring)
         if held is None:
             with step("Pack"):
                 packed = self.pack(checked, vendoring, self.work, found)
@@ -117,19 +152,67 @@ class Publication:
     def find(self, checked: Checked) -> tuple[AkuaClient, Destination, Connections | None]:
         """The Akua package and its repository; the workspace's registry connections, when Akua is to read a
         version this run registers."""
-        from akua_publish.clients.akua_api import AkuaClient
-        from akua_publish.release.destination import destination
         from akua_publish.release.readability import check_connections
 
         options = self.options
-        akua = self._clients.enter_context(AkuaClient(options.akua.api_url, options.akua.token, options.akua.workspace,
-                                                      self.policy, options.ca_bundle))
-        found = destination(options.package, options.ci, akua, checked.name, checked.semver,
-                            dry_run=options.policy.dry_run, reporter=self.reporter)
+        akua = self.akua()
+        found = self.destination(checked.name, checked.semver)
         if found.registered:
             self.trail.registered = f"{checked.semver} as {found.repository.oci_ref(found.registered.ref)}"
         watch = options.policy.readability_check is not CheckMode.OFF and found.registered is None
         return akua, found, check_connections(akua, found.repository, self.reporter) if watch else None
+
+    def akua(self) -> AkuaClient:
+        """The batch's client, else one of this run's own (sending nothing until it is used)."""
+        from akua_publish.clients.akua_api import AkuaClient
+
+        if self.shared is not None:
+            return self.shared.akua
+        if self._akua is None:
+            options = self.options
+            self._akua = self._clients.enter_context(AkuaClient(options.akua.api_url, options.akua.token,
+                                                                options.akua.workspace, self.policy,
+                                                                options.ca_bundle))
+        return self._akua
+
+    def destination(self, name: str, semver: str) -> Destination:
+        """The Akua package and its versions, asked once a run (the batch's list of packages, when it has one)."""
+        from akua_publish.release.destination import destination
+
+        if (name, semver) not in self._found:
+            self._found[name, semver] = destination(
+                self.options.package, self.options.ci, self.akua(), name, semver, dry_run=self.options.policy.dry_run,
+                reporter=self.reporter, known=self.shared.packages if self.shared is not None else None)
+        return self._found[name, semver]
+
+    def unchanged(self) -> PublishResult | None:
+        """A version Akua has, compared by its content alone: nothing of it is published again, so the schema
+        export, the contract and the readability check are left out. None when Akua does not have it, or
+        the registry does not hold it as Akua does (the full run then checks and repairs)."""
+        from akua_publish.package.loader import load_package
+        from akua_publish.release.register import already_published
+
+        options = self.options
+        package = load_package(options.package.path, options.package.shown)
+        found = self.destination(package.name, package.version)
+        registered = found.registered
+        if registered is None:
+            return None
+        vendoring = self.vendor(package)
+        registry, held = self.look(package, package.version, found, vendoring)
+        self._lost = held is None
+        if held is None or held.present is None or (options.policy.dry_run and not held.present.tagged):
+            return None
+        schema = registered.input_schema if isinstance(registered.input_schema, dict) else {}
+        result = PublishResult(
+            status=Status.ALREADY_PUBLISHED, package_id=found.package_id, package_name=package.name,
+            semver=package.version, tag=oci_tag(package.version), digest=held.digest,
+            oci_ref=found.repository.oci_ref(held.digest), schema_origin="Akua's record of the version",
+            input_schema=schema, dependencies=vendoring.dependencies,
+            contract=Contract(note="not compared: the version is unchanged"))
+        if options.policy.dry_run:
+            return already_published(result, registered, self.reporter)
+        return self.already_published(registry, held, result, registered)
 
     def compare_contract(self, checked: Checked, akua: AkuaClient, found: Destination) -> Contract:
         from akua_publish.contract.check import input_contract
@@ -137,14 +220,14 @@ class Publication:
         return input_contract(self.options.policy.contract_check, akua, found.package_id, found.versions,
                               schema=checked.schema, semver=checked.semver, reporter=self.reporter)
 
-    def vendor(self, checked: Checked) -> Vendoring:
+    def vendor(self, package: PackageInfo) -> Vendoring:
         from akua_publish.deps.oci import NetworkFetcher
         from akua_publish.deps.vendor import vendor
 
         options = self.options
         fetcher = NetworkFetcher(self.policy, options.dependencies.credentials, self.work, options.ca_bundle,
                                  options.dependencies.limits, progress=self.reporter.progress)
-        vendoring = vendor(checked.package, self.work, fetcher, file_root=options.dependencies.file_root)
+        vendoring = vendor(package, self.work, fetcher, file_root=options.dependencies.file_root)
         for dependency in vendoring.dependencies:
             self.reporter.info(f"Vendored {dependency.alias}: {dependency.source} {dependency.version} "
                                f"({dependency.digest}), {dependency.files} files under "
@@ -153,7 +236,7 @@ class Publication:
             self.reporter.info("No OCI or git dependencies to vendor.")
         return vendoring
 
-    def look(self, checked: Checked, found: Destination,
+    def look(self, package: PackageInfo, semver: str, found: Destination,
              vendoring: Vendoring) -> tuple[RegistryClient, Packed | None]:
         """What the registry holds of this version: this content (by its tar alone), or nothing yet (None)."""
         from akua_publish.clients.registry import RegistryClient
@@ -171,13 +254,13 @@ class Publication:
         def content() -> PackedContent:
             if not hashed:
                 started = time.monotonic()
-                hashed.append(hash_content(checked.package.root, vendoring.files, self.reporter.progress,
-                                           toml=checked.package.toml))
+                hashed.append(hash_content(package.root, vendoring.files, self.reporter.progress,
+                                           toml=package.toml))
                 self.reporter.info(f"Hashed {hashed[0].files} files in {time.monotonic() - started:.2f} s (nothing "
                                    f"compressed): content {hashed[0].digest} ({hashed[0].size} bytes).")
             return hashed[0]
 
-        present = find_present(registry, checked.semver, registered=found.registered, content=content,
+        present = find_present(registry, semver, registered=found.registered, content=content,
                                reporter=self.reporter)
         warn_of_basic_auth(registry.auth_scheme, repository, self.reporter)
         if present is None:

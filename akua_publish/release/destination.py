@@ -8,6 +8,7 @@ package's recorded repository and nowhere else, so that is where it is pushed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,9 +35,14 @@ class Destination:
 
 
 def destination(package: PackageOptions, ci: CiContext, akua: AkuaClient, name: str, semver: str, *,
-                dry_run: bool, reporter: Reporter) -> Destination:
-    """The package by ``package-id``, else the one named ``name``, else none yet (to import)."""
-    found = akua.get_package(package.package_id) if package.package_id else choose_package(list(akua.packages()), name)
+                dry_run: bool, reporter: Reporter, known: Sequence[Package] | None = None) -> Destination:
+    """The package by ``package-id``, else the one named ``name`` (among ``known``, Akua's packages a batch
+    listed once, else listed now), else none yet (to import)."""
+    found: Package | None
+    if package.package_id:
+        found = akua.get_package(package.package_id)
+    else:
+        found = choose_package(list(akua.packages() if known is None else known), name)
     if found is None:
         repository = import_repository(package, ci, name)
         reporter.info(f"No Akua package is named {name}: " + ("a real run imports" if dry_run else "importing")

@@ -263,7 +263,7 @@ def test_a_default_lives_in_one_place_the_library_and_the_front_ends_read_it(tmp
                           confined=False, ci=github_context({}))
     sections = {"AkuaOptions": built.akua, "PackageOptions": built.package, "PolicyOptions": built.policy,
                 "SigningOptions": built.signing, "LimitOptions": built.limits,
-                "UnpackLimits": built.dependencies.limits}
+                "UnpackLimits": built.dependencies.limits, "Options": built}
     for entry in TABLE:
         if not entry.default or entry.name == "path":
             continue

@@ -170,7 +170,7 @@ def cell(text: str) -> str:
 def batch_summary(batch: Batch) -> str:
     """One table for a step that published many packages: what happened to each."""
     icon = {"published": ":white_check_mark:", "unchanged": ":heavy_minus_sign:", "failed": ":x:",
-            "dry-run": ":test_tube:"}
+            "dry-run": ":test_tube:", "planned": ":calendar:"}
     rows = "".join(
         f"| {cell(run.name)} | `{cell(run.folder)}` | {icon[str(run.outcome)]} {run.outcome} | "
         + (f"`{run.result.semver}` | `{run.result.digest}` | {run.result.contract.status or '-'} |\n" if run.result
@@ -178,5 +178,9 @@ def batch_summary(batch: Batch) -> str:
         for run in batch.runs)
     counts = {outcome: sum(1 for run in batch.runs if str(run.outcome) == outcome) for outcome in icon}
     said = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+    plan = "".join(f"| {entry.wave} | {cell(entry.package)} | `{entry.version}` | `{cell(entry.packages)}` |\n"
+                   for entry in batch.matrix)
     return (f"### Akua packages: {said}\n\n| package | folder | status | version | digest | contract or error |\n"
-            f"|---|---|---|---|---|---|\n{rows}")
+            f"|---|---|---|---|---|---|\n{rows}"
+            + (f"\n#### The matrix: a job each\n\n| wave | package | version | packages |\n|---|---|---|---|\n{plan}"
+               if plan else ""))
