@@ -82,7 +82,7 @@ from akua_publish.options import (
     SignMode,
     UnpackLimits,
 )
-from akua_publish.pipeline import Batch, Outcome, PackageRun, publish, publish_all
+from akua_publish.pipeline import Batch, MatrixEntry, Outcome, PackageRun, publish, publish_all
 from akua_publish.progress import Meter, Reading, no_progress
 from akua_publish.reporter import LogReporter, Reporter
 from akua_publish.result import Contract, ContractStatus, PublishResult, Signatures, Status, VendoredDependency
@@ -113,6 +113,7 @@ __all__ = [  # every error a caller may catch among them (tests/integration/test
     "LimitOptions",
     "LockFileError",
     "LogReporter",
+    "MatrixEntry",
     "Meter",
     "NoSigningKeyError",
     "Options",

@@ -92,11 +92,14 @@ def interpreter_start() -> float:
     return timed(f"{sys.executable} -c '{RUNTIME_IMPORTS}'")
 
 
-def run_action(workspace: Path, package_id: str, api_url: str, token: str) -> tuple[float, float, float, str]:
-    """(seconds, seconds to first log line, peak RSS MB, log) of one run of entrypoint.py."""
-    env = {"PATH": os.environ["PATH"], "GITHUB_WORKSPACE": str(workspace), "GITHUB_REF": "refs/tags/v0.3.0",
-           "AKUA_API_TOKEN": token, "INPUT_PACKAGE-ID": package_id, "INPUT_API-URL": api_url,
-           "INPUT_PATH": "pkg", "PYTHONPATH": str(ROOT)}
+def run_action(workspace: Path, package_id: str, api_url: str, token: str, *, ref: str = "refs/tags/v0.3.0",
+               inputs: dict[str, str] | None = None) -> tuple[float, float, float, str]:
+    """(seconds, seconds to first log line, peak RSS MB, log) of one run of entrypoint.py: of the package ``pkg``
+    with ``package_id``, or with the ``inputs`` given instead."""
+    given = inputs if inputs is not None else {"package-id": package_id, "path": "pkg"}
+    env = {"PATH": os.environ["PATH"], "GITHUB_WORKSPACE": str(workspace), "GITHUB_REF": ref,
+           "AKUA_API_TOKEN": token, "INPUT_API-URL": api_url, "PYTHONPATH": str(ROOT),
+           **{f"INPUT_{name.upper()}": value for name, value in given.items()}}
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, str(ROOT / "entrypoint.py")], cwd=workspace, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -35,15 +35,16 @@ class ActRun:
 
 def run_act(variables: dict[str, str], token: str, tag: str = f"v{EXAMPLE_VERSION}",
             timeout: float = 600, secrets: dict[str, str] | None = None, *, repo: Path = ROOT,
-            workflow: str = WORKFLOW, event_name: str = "push", inputs: dict[str, str] | None = None) -> ActRun:
-    """``act`` with a tag push (or ``workflow_dispatch`` with ``inputs``) on ``repo``; the token and other
-    ``secrets`` go in through the environment, never argv."""
+            workflow: str = WORKFLOW, event_name: str = "push", inputs: dict[str, str] | None = None,
+            ref: str = "") -> ActRun:
+    """``act`` with a tag push (a push of ``ref``, when given; or ``workflow_dispatch`` with ``inputs``) on
+    ``repo``; the token and other ``secrets`` go in through the environment, never argv."""
     with tempfile.TemporaryDirectory(prefix="akua-act-") as work:
         event: dict[str, object] = {
             "repository": {"full_name": "owner/akua-publish", "name": "akua-publish", "owner": {"login": "owner"}},
         }
         if event_name == "push":
-            event["ref"] = f"refs/tags/{tag}"
+            event["ref"] = ref or f"refs/tags/{tag}"
         else:
             event["inputs"] = inputs or {}
         path = Path(work, "event.json")

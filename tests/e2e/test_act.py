@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import WORKSPACE_ID, Akua, secret_parts
-from devtools.act import EXAMPLE_VERSION, WORKFLOW, run_act
-from devtools.action import ROOT, copy_action
+from devtools.act import EXAMPLE_VERSION, WORKFLOW, ActRun, run_act
+from devtools.action import ROOT, copy_action, run_cli
 from devtools.docker_env import ensure_base_image, ensure_engine
 from devtools.keys import generate
 from devtools.registry import LocalRegistry
@@ -81,24 +81,39 @@ def test_bad_token_fails_the_job_and_pushes_nothing(docker_ready: None, registry
     assert bad_token not in run.log
 
 
-def monorepo(tmp_path: Path) -> Path:
-    """A repository with three packages and examples/workflows/publish-monorepo.yml, using this action."""
+def monorepo(tmp_path: Path, workflow: str = "publish-monorepo.yml", suffix: str = "") -> Path:
+    """A repository with three packages (named hello, web and api, then ``suffix``) and
+    examples/workflows/``workflow``, using this action."""
     repo = tmp_path / "monorepo"
     for name, version in (("hello", "0.3.0"), ("web", "1.0.0"), ("api", "2.0.0")):
         shutil.copytree(ROOT / "examples/hello", repo / "packages" / name)
         toml = repo / "packages" / name / "akua.toml"
-        toml.write_text(re.sub(r'name = "hello"\nversion = "0.3.0"', f'name = "{name}"\nversion = "{version}"',
-                               toml.read_text()))
+        toml.write_text(re.sub(r'name = "hello"\nversion = "0.3.0"',
+                               f'name = "{name}{suffix}"\nversion = "{version}"', toml.read_text()))
     copy_action(repo / ".akua-publish")
-    workflow = (ROOT / "examples/workflows/publish-monorepo.yml").read_text()
-    assert "uses: owner/akua-publish@v1" in workflow
+    text = (ROOT / "examples/workflows" / workflow).read_text()
+    assert "uses: owner/akua-publish@v1" in text
     (repo / ".github/workflows").mkdir(parents=True)
-    (repo / ".github/workflows/publish-monorepo.yml").write_text(
-        workflow.replace("uses: owner/akua-publish@v1", "uses: ./.akua-publish"))
-    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit",
-                                                   "-qm", "packages"]):
-        subprocess.run(["git", *command], cwd=repo, check=True)
+    (repo / ".github/workflows" / workflow).write_text(text.replace("uses: owner/akua-publish@v1",
+                                                                    "uses: ./.akua-publish"))
+    commit(repo, "packages", init=True)
     return repo
+
+
+def commit(repo: Path, message: str, *, init: bool = False) -> None:
+    for command in ([["init", "-q"]] if init else []) + [["add", "-A"], [
+            "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", message]]:
+        subprocess.run(["git", *command], cwd=repo, check=True)
+
+
+def monorepo_packages(registry: LocalRegistry, akua: Akua, suffix: str) -> tuple[dict[str, str], dict[str, str]]:
+    """hello, web and api (with ``suffix``) as Akua packages, found by name; their ids and repositories."""
+    ids, repos = {}, {}
+    for name in ("hello", "web", "api"):
+        repos[name] = f"act/{name}{suffix}"
+        ids[name] = akua.store.add_package(WORKSPACE_ID, f"{name}{suffix}", {
+            "kind": "oci", "oci_ref": f"oci://{registry.host}/{repos[name]}"})
+    return ids, repos
 
 
 def test_the_monorepo_matrix_publishes_the_tagged_packages(docker_ready: None, registry: LocalRegistry, akua: Akua,
@@ -125,6 +140,59 @@ def test_the_monorepo_matrix_publishes_the_tagged_packages(docker_ready: None, r
     for name, semver in (("hello", "0.3.0"), ("web", "1.0.0"), ("api", "2.0.0")):
         assert [v["semver"] for v in akua.store.created_versions(ids[name])] == [semver]
     assert akua.token not in one.log + two.log
+
+
+def test_one_step_publishes_what_changed_on_a_branch_push(docker_ready: None, registry: LocalRegistry, akua: Akua,
+                                                          tmp_path: Path) -> None:
+    """examples/workflows/publish-changed.yml: every new version, then only the one bumped."""
+    suffix = f"-{secrets.token_hex(2)}"
+    repo = monorepo(tmp_path, "publish-changed.yml", suffix)
+    ids, repos = monorepo_packages(registry, akua, suffix)
+    variables, workflow = {"AKUA_API_URL": akua.server.base_url}, ".github/workflows/publish-changed.yml"
+
+    def results(run: ActRun) -> dict[str, tuple[str, str]]:
+        [line] = [line for line in run.log.splitlines() if "akua-results [" in line]
+        found = json.loads(line.partition("akua-results ")[2])
+        return {entry["name"].removesuffix(suffix): (entry["status"], entry["semver"]) for entry in found}
+
+    first = run_act(variables, akua.token, repo=repo, workflow=workflow, ref="refs/heads/main")
+    assert first.returncode == 0, first.log
+    assert results(first) == {"hello": ("published", "0.3.0"), "web": ("published", "1.0.0"),
+                              "api": ("published", "2.0.0")}, first.log
+    toml = repo / "packages/web/akua.toml"
+    toml.write_text(toml.read_text().replace('version = "1.0.0"', 'version = "1.1.0"'))
+    commit(repo, "web 1.1.0")
+    second = run_act(variables, akua.token, repo=repo, workflow=workflow, ref="refs/heads/main")
+    assert second.returncode == 0, second.log
+    assert results(second) == {"hello": ("unchanged", "0.3.0"), "web": ("published", "1.1.0"),
+                               "api": ("unchanged", "2.0.0")}, second.log
+    assert [registry.tags(repos[n]) for n in ("hello", "web", "api")] == [["0.3.0"], ["1.0.0", "1.1.0"], ["2.0.0"]]
+    assert [v["semver"] for v in akua.store.created_versions(ids["web"])] == ["1.0.0", "1.1.0"]
+    assert akua.token not in first.log + second.log
+
+
+def test_the_plan_fans_out_on_the_matrix(docker_ready: None, registry: LocalRegistry, akua: Akua,
+                                         tmp_path: Path) -> None:
+    """examples/workflows/publish-plan.yml: the plan pushes nothing and the matrix runs a job a package to
+    publish; with nothing to publish, the matrix job is skipped."""
+    suffix = f"-{secrets.token_hex(2)}"
+    repo = monorepo(tmp_path, "publish-plan.yml", suffix)
+    ids, repos = monorepo_packages(registry, akua, suffix)
+    env = {"AKUA_API_TOKEN": akua.token, "AKUA_API_BASE_URL": akua.server.base_url}
+    assert run_cli(repo, "--packages", "packages/api", env=env).returncode == 0  # published before
+    variables, workflow = {"AKUA_API_URL": akua.server.base_url}, ".github/workflows/publish-plan.yml"
+    run = run_act(variables, akua.token, repo=repo, workflow=workflow, ref="refs/heads/main")
+    assert run.returncode == 0, run.log
+    jobs = re.findall(r"akua-job (\S+) published (\[.*\])", run.log)
+    assert sorted((name.removesuffix(suffix), json.loads(done)) for name, done in jobs) == [
+        ("hello", [f"hello{suffix}"]), ("web", [f"web{suffix}"])], run.log
+    assert len(set(re.findall(r"\[[^\]/]+/publish-(\d+)\s*\]", run.log))) == 2, run.log  # a job each
+    assert [registry.tags(repos[n]) for n in ("hello", "web", "api")] == [["0.3.0"], ["1.0.0"], ["2.0.0"]]
+    assert all(len(akua.store.created_versions(ids[n])) == 1 for n in ("hello", "web", "api"))
+    again = run_act(variables, akua.token, repo=repo, workflow=workflow, ref="refs/heads/main")
+    assert again.returncode == 0, again.log
+    assert "akua-job" not in again.log and "/publish" not in again.log, again.log  # nothing planned: skipped
+    assert akua.token not in run.log + again.log
 
 
 def test_a_release_runs_its_pinned_image_without_building(docker_ready: None, registry: LocalRegistry, akua: Akua,
