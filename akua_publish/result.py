@@ -93,6 +93,7 @@ class PublishResult:
     dependencies: tuple[VendoredDependency, ...] = ()
     signatures: Signatures | None = None
     contract: Contract = field(default_factory=Contract)
+    layer_digest: str = ""  # of the compressed layer: what a dependent's akua.lock pins ("" when not packed)
 
     @property
     def prerelease(self) -> bool:

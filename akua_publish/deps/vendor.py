@@ -15,6 +15,7 @@ access to the dependencies' registries at all.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -88,6 +89,27 @@ def vendor(package: PackageInfo, work_dir: Path, fetcher: Fetcher, *, file_root:
                   for rel, path in entries]
         done.append(VendoredDependency(alias, source, version, digest, len(entries)))
     return Vendoring(tuple(files), tuple(done))
+
+
+def check_unpublished_pins(package: PackageInfo, layers: Mapping[tuple[str, str], str]) -> None:
+    """A plan's check of the dependencies it cannot fetch yet: an OCI dependency on a sibling's new version (by
+    its repository's last name and the version, the keys of ``layers``) must be pinned in akua.lock at the layer
+    that sibling packs to, or the real run fails to vendor it after the sibling is published."""
+    lock = {entry.name: entry for entry in package.lock}
+    for dependency in package.manifest.dependencies:
+        layer = layers.get((dependency.oci.rstrip("/").rpartition("/")[2], dependency.version))
+        if not dependency.oci or not dependency.vendored or not layer:  # not a sibling's, or its layer unknown
+            continue
+        if (package.root / ".akua" / "vendor" / dependency.alias).is_dir():
+            continue  # pre-vendored: its tree digest is checked when it is used
+        pinned = lock.get(dependency.alias)
+        if pinned is None or pinned.digest != layer:
+            found = f"pins {pinned.digest}" if pinned else "has no pin"
+            raise DependencyError(
+                f"akua.lock {found} for `{dependency.alias}` ({dependency.oci} {dependency.version}), but that "
+                f"version, packed from this repository, is the layer {layer}: publishing would fail to vendor it.",
+                f"Set the digest of `{dependency.alias}` in akua.lock to {layer} (a dry run of that package prints "
+                "its layer), or depend on a version that is published.", file="akua.lock")
 
 
 def _executable(path: Path, fixed: bool | None) -> bool:

@@ -42,6 +42,14 @@ class Packed:
     artifact: Artifact | None = None
     present: Present | None = None
 
+    @property
+    def layer_digest(self) -> str:
+        """The compressed layer's digest: packed now, or the one the registry's artifact holds."""
+        if self.layer is not None:
+            return self.layer.digest
+        layers = self.present.manifest.layers if self.present is not None else ()
+        return layers[0].digest if layers else ""
+
 
 class ArtifactSteps:
     """The artifact's steps, for ``Publication``: what they share is its."""

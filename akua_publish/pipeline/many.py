@@ -125,7 +125,7 @@ def _shared(options: Options, reporter: Reporter, clients: contextlib.ExitStack,
 def _one(options: Options, member: Member, earlier: list[PackageRun], reporter: Reporter, shared: Shared, *,
          from_package: bool) -> PackageRun:
     failed = {run.name for run in earlier if run.outcome is Outcome.FAILED}
-    planned = {run.name for run in earlier if run.outcome is Outcome.PLANNED}
+    planned = {run.name: run.result for run in earlier if run.outcome is Outcome.PLANNED and run.result}
     reporter.info(f"Package {member.name or member.shown} ({member.shown}):")
     blocked = [name for name in member.needs if name in failed]
     if blocked:
@@ -134,7 +134,7 @@ def _one(options: Options, member: Member, earlier: list[PackageRun], reporter: 
         return PackageRun(member.name, member.shown, Outcome.FAILED, error=error, needs=member.needs)
     package = replace(options.package, path=member.folder, shown=member.shown, version_from_package=from_package)
     policy = replace(options.policy, dry_run=True) if options.plan else options.policy
-    waiting = tuple(name for name in member.needs if name in planned)
+    waiting = {(name, planned[name].semver): planned[name].layer_digest for name in member.needs if name in planned}
     try:
         result = publish_in(replace(options, package=package, policy=policy, packages=(), plan=False), reporter,
                             replace(shared, waiting_on=waiting))

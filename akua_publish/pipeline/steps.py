@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,7 +46,8 @@ class Shared:
     akua: AkuaClient
     packages: tuple[Package, ...]
     look_first: bool  # a version Akua has is compared by its content alone, before the other checks
-    waiting_on: tuple[str, ...] = ()  # a plan's: the siblings whose new version this one vendors (not pushed yet)
+    # A plan's: the siblings whose new version this one vendors (not pushed yet), as (name, version): layer.
+    waiting_on: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
 def publish_in(options: Options, reporter: Reporter, shared: Shared | None) -> PublishResult:
@@ -95,8 +97,11 @@ class Publication(ArtifactSteps):
             tag=oci_tag(checked.semver), digest="", oci_ref="", schema_origin=checked.schema_origin,
             input_schema=checked.schema, contract=contract)
         if self.options.policy.dry_run and self.shared is not None and self.shared.waiting_on:
-            self.reporter.info(f"Vendoring and packing wait for {', '.join(self.shared.waiting_on)}: the new version "
-                               "this package depends on is published first.")
+            from akua_publish.deps.vendor import check_unpublished_pins
+
+            check_unpublished_pins(checked.package, self.shared.waiting_on)
+            self.reporter.info(f"akua.lock pins {', '.join(n for n, _ in self.shared.waiting_on)} at the layers this "
+                               "plan packs; vendoring and packing wait for the real run, which publishes them first.")
             return result
         with step("Vendor dependencies"):
             vendoring = self.vendor(checked.package)
@@ -105,7 +110,8 @@ class Publication(ArtifactSteps):
             with step("Pack"):  # a registry known to have lost Akua's artifact: only that very one may go back
                 packed = self.pack(checked, vendoring, None, found if self._lost else None)
             return self.dry_run(checked, found, replace(result, digest=packed.digest,
-                                                        oci_ref=found.repository.oci_ref(packed.digest)))
+                                                        oci_ref=found.repository.oci_ref(packed.digest),
+                                                        layer_digest=packed.layer.digest if packed.layer else ""))
         with step(f"Look for {checked.semver} in oci://{found.repository}"):
             registry, held = self.look(checked.package, checked.semver, found, vendoring)
         if held is None:
@@ -113,7 +119,8 @@ class Publication(ArtifactSteps):
                 packed = self.pack(checked, vendoring, self.work, found)
         else:
             packed = held
-        result = replace(result, digest=packed.digest, oci_ref=found.repository.oci_ref(packed.digest))
+        result = replace(result, digest=packed.digest, oci_ref=found.repository.oci_ref(packed.digest),
+                         layer_digest=packed.layer_digest)
         self.trail.pushing, self.trail.pushed = result.oci_ref, packed.present is not None
         result = self.push_and_sign(checked, registry, packed, result)
         if found.registered:
@@ -194,7 +201,7 @@ class Publication(ArtifactSteps):
             semver=package.version, tag=oci_tag(package.version), digest=held.digest,
             oci_ref=found.repository.oci_ref(held.digest), schema_origin="Akua's record of the version",
             input_schema=schema, dependencies=vendoring.dependencies,
-            contract=Contract(note="not compared: the version is unchanged"))
+            contract=Contract(note="not compared: the version is unchanged"), layer_digest=held.layer_digest)
         if options.policy.dry_run:
             return already_published(result, registered, self.reporter)
         return self.already_published(registry, held, result, registered)

@@ -92,7 +92,10 @@ def test_a_tag_selects_its_package_and_the_command_line_says_the_same(registry: 
     (None, {"packages": "../charts/*"}, "leads outside the workspace"),
     (None, {"path": "charts/theta"}, "input and the `path` input are both set"),
     (None, {"version": "1.0.0"}, "input and the `version` input are both set"),
-], ids=["matches-nothing", "one-name-twice", "symlink-out", "dotdot", "with-path", "with-version"])
+    (None, {"packages": "", "plan": "true"}, "The `plan` input is set without the `packages` input"),
+    ("spaced", {"plan": "true"}, "The folder `charts/the ta` has whitespace in its name"),
+], ids=["matches-nothing", "one-name-twice", "symlink-out", "dotdot", "with-path", "with-version", "plan-alone",
+        "plan-spaced"])
 def test_bad_package_sets_stop_before_anything_is_pushed(registry: LocalRegistry, akua: Akua, tmp_path: Path,
                                                          prepare: str | None, inputs: dict[str, str],
                                                          needle: str) -> None:
@@ -100,6 +103,10 @@ def test_bad_package_sets_stop_before_anything_is_pushed(registry: LocalRegistry
     ids = repository_of_packages(root, ("theta",), registry, akua)
     if prepare == "twice":
         shutil.copytree(root / "charts" / "theta", root / "charts" / "theta-copy")
+    if prepare == "spaced":
+        shutil.copytree(root / "charts" / "theta", root / "charts" / "the ta")
+        toml = root / "charts" / "the ta" / "akua.toml"
+        toml.write_text(toml.read_text().replace(f'name = "theta{SUFFIX}"', 'name = "spaced"'))
     if prepare == "outside":
         shutil.copytree(EXAMPLE, tmp_path / "elsewhere")
         (root / "charts" / "linked").symlink_to(tmp_path / "elsewhere")

@@ -88,15 +88,27 @@ def test_a_plan_checks_without_pushing_and_its_matrix_publishes_dependencies_fir
                               "epsilon": "failed"}, plan.log
     blocked = next(e for e in json.loads(plan.outputs["results"]) if base(e["name"]) == "epsilon")
     assert re.search(r"it depends on delta-\w+, which failed", blocked["error"])
-    assert "Vendoring and packing wait for alpha" in plan.log
+    assert re.search(r"akua.lock pins alpha-\w+ at the layers this plan packs", plan.log)
     assert [base(n) for n in json.loads(plan.outputs["planned"])] == ["alpha", "beta"]
     matrix = json.loads(plan.outputs["matrix"])["include"]
     assert [(base(e["package"]), e["path"], e["version"], e["packages"], e["wave"]) for e in matrix] \
         == [("alpha", "charts/alpha", "0.3.0", "charts/alpha", 1),
             ("beta", "charts/beta", "0.3.0", "charts/alpha charts/beta", 2)]
     assert "#### The matrix: a job each" in plan.summary
+    cli = run_cli(tmp_path, "--packages", "charts/*", "--plan", "--json", env={
+        "AKUA_API_TOKEN": akua.token, "AKUA_API_BASE_URL": akua.server.base_url})
+    assert cli.returncode == 1 and json.loads(cli.stdout)["matrix"] == {"include": matrix}, cli.stderr
     for short in ("alpha", "beta"):  # a plan pushes and registers nothing
         assert registry.tags(repos[short]) == [] and akua.store.created_versions(ids[short]) == []
+
+    lock = tmp_path / "charts/beta/akua.lock"
+    pinned = lock.read_text()
+    lock.write_text(re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, pinned))
+    stale = batch(tmp_path, akua, plan="true")
+    assert stale.returncode == 1 and statuses(stale)["beta"] == "failed" and statuses(stale)["alpha"] == "planned"
+    [wrong] = [e["error"] for e in json.loads(stale.outputs["results"]) if base(e["name"]) == "beta"]
+    assert "publishing would fail to vendor it" in wrong and "sha256:" + "0" * 64 in wrong, wrong
+    lock.write_text(pinned)
 
     # The matrix's jobs, the dependent first: its job publishes what it needs; the other then finds it done.
     dependent = batch(tmp_path, akua, packages=matrix[1]["packages"])

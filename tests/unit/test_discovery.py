@@ -3,6 +3,7 @@ publishes a package after the package of the repository it depends on at its new
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,30 @@ def test_what_is_refused(tmp_path: Path, patterns: list[str], needle: str) -> No
     package(tmp_path, "twice", "one")
     with pytest.raises(InputError, match=needle.replace("(", r"\(")):
         discover(tmp_path, patterns)
+
+
+def test_a_plan_checks_the_pin_on_a_siblings_new_version_against_the_layer_it_packs(tmp_path: Path) -> None:
+    from akua_publish.deps.vendor import check_unpublished_pins
+    from akua_publish.errors import DependencyError
+    from akua_publish.package.loader import load_package
+
+    package(tmp_path, "app", "app", deps='base = { oci = "oci://ghcr.io/acme/base", version = "2.0.0" }\n'
+                                         'old = { oci = "oci://ghcr.io/acme/old", version = "1.0.0" }\n')
+    (tmp_path / "app" / "package.k").write_text("schema Input:\n    name: str = \"app\"\n")
+    layer = "sha256:" + "a" * 64
+
+    def lock(digest: str) -> None:
+        (tmp_path / "app" / "akua.lock").write_text(
+            f'version = 1\n\n[[package]]\nname = "base"\nversion = "2.0.0"\nsource = "oci://ghcr.io/acme/base"\n'
+            f'digest = "{digest}"\n')
+
+    with pytest.raises(DependencyError, match=r"akua\.lock has no pin for `base`"):
+        check_unpublished_pins(load_package(tmp_path / "app", "app"), {("base", "2.0.0"): layer})
+    lock("sha256:" + "b" * 64)
+    with pytest.raises(DependencyError, match=re.escape(f"packed from this repository, is the layer {layer}")):
+        check_unpublished_pins(load_package(tmp_path / "app", "app"), {("base", "2.0.0"): layer})
+    lock(layer)
+    check_unpublished_pins(load_package(tmp_path / "app", "app"), {("base", "2.0.0"): layer})
+    lock("sha256:" + "b" * 64)  # a sibling whose layer the plan does not know yet (it waits itself), or another
+    check_unpublished_pins(load_package(tmp_path / "app", "app"), {("base", "2.0.0"): ""})  # version: not checked
+    check_unpublished_pins(load_package(tmp_path / "app", "app"), {("base", "3.0.0"): layer})
