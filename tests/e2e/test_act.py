@@ -174,18 +174,30 @@ def test_one_step_publishes_what_changed_on_a_branch_push(docker_ready: None, re
 def test_the_plan_fans_out_on_the_matrix(docker_ready: None, registry: LocalRegistry, akua: Akua,
                                          tmp_path: Path) -> None:
     """examples/workflows/publish-plan.yml: the plan pushes nothing and the matrix runs a job a package to
-    publish; with nothing to publish, the matrix job is skipped."""
+    publish, at once; web depends on hello's new version (locked at the layer a dry run prints), so its job
+    publishes hello too, or finds it published by hello's job. With nothing to publish, the matrix job is
+    skipped."""
     suffix = f"-{secrets.token_hex(2)}"
     repo = monorepo(tmp_path, "publish-plan.yml", suffix)
     ids, repos = monorepo_packages(registry, akua, suffix)
     env = {"AKUA_API_TOKEN": akua.token, "AKUA_API_BASE_URL": akua.server.base_url}
     assert run_cli(repo, "--packages", "packages/api", env=env).returncode == 0  # published before
+    dry = run_cli(repo, "--path", "packages/hello", "--version-from-package", "--dry-run", env=env)
+    [layer] = re.findall(r"layer (sha256:[0-9a-f]{64})", dry.stderr)
+    base = f"oci://{registry.host}/{repos['hello']}"
+    with (repo / "packages/web/akua.toml").open("a") as toml:
+        toml.write(f'base = {{ oci = "{base}", version = "0.3.0" }}\n')
+    (repo / "packages/web/akua.lock").write_text(
+        f'version = 1\n\n[[package]]\nname = "base"\nversion = "0.3.0"\nsource = "{base}"\ndigest = "{layer}"\n')
+    commit(repo, "web depends on hello 0.3.0")
     variables, workflow = {"AKUA_API_URL": akua.server.base_url}, ".github/workflows/publish-plan.yml"
     run = run_act(variables, akua.token, repo=repo, workflow=workflow, ref="refs/heads/main")
     assert run.returncode == 0, run.log
-    jobs = re.findall(r"akua-job (\S+) published (\[.*\])", run.log)
-    assert sorted((name.removesuffix(suffix), json.loads(done)) for name, done in jobs) == [
-        ("hello", [f"hello{suffix}"]), ("web", [f"web{suffix}"])], run.log
+    jobs = {name.removesuffix(suffix): [n.removesuffix(suffix) for n in json.loads(done)]
+            for name, done in re.findall(r"akua-job (\S+) published (\[.*\])", run.log)}
+    assert sorted(jobs) == ["hello", "web"], run.log
+    assert jobs["hello"] in ([], ["hello"]) and jobs["web"] in (["web"], ["hello", "web"]), run.log
+    assert "hello" in jobs["hello"] + jobs["web"], run.log
     assert len(set(re.findall(r"\[[^\]/]+/publish-(\d+)\s*\]", run.log))) == 2, run.log  # a job each
     assert [registry.tags(repos[n]) for n in ("hello", "web", "api")] == [["0.3.0"], ["1.0.0"], ["2.0.0"]]
     assert all(len(akua.store.created_versions(ids[n])) == 1 for n in ("hello", "web", "api"))

@@ -10,7 +10,10 @@ import math
 import re
 import secrets
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import pytest
 
 from conftest import EXAMPLE, WORKSPACE_ID, Akua
 from devtools.action import run_action, run_cli
@@ -144,3 +147,27 @@ def test_an_unchanged_version_costs_a_hash_and_its_share_of_akuas_answers(
     assert "Check the package" not in run.log and "Compare the input contract" not in run.log
     assert run.log.count("Hashed ") == 2 and "input schema are valid" not in run.log
     assert all(len(akua.store.created_versions(ids[short])) == 1 for short in ("alpha", "gamma"))
+
+
+@pytest.mark.parametrize("round_no", range(3))
+def test_the_matrix_jobs_of_a_dependency_run_at_once(registry: LocalRegistry, akua: Akua, tmp_path: Path,
+                                                     round_no: int) -> None:
+    """Both jobs publish alpha (one of them as beta's dependency), at the same moment, as real processes: Akua
+    records alpha once, both jobs pass, and beta is published on it."""
+    ids, repos = siblings(tmp_path, registry, akua)
+    pin(tmp_path, akua, "beta", repos, registry)
+    plan = batch(tmp_path, akua, packages="charts/alpha charts/beta", plan="true")
+    assert plan.returncode == 0, plan.log
+    entries = json.loads(plan.outputs["matrix"])["include"]
+    assert [e["packages"] for e in entries] == ["charts/alpha", "charts/alpha charts/beta"]
+    with ThreadPoolExecutor(2) as pool:
+        jobs = list(pool.map(lambda entry: batch(tmp_path, akua, packages=entry["packages"]), entries))
+    for job in jobs:
+        assert job.returncode == 0, job.log
+    alpha_job, beta_job = (statuses(job) for job in jobs)
+    assert alpha_job["alpha"] in ("published", "unchanged") and beta_job["alpha"] in ("published", "unchanged")
+    assert "published" in (alpha_job["alpha"], beta_job["alpha"]) and beta_job["beta"] == "published"
+    assert [len(akua.store.created_versions(ids[short])) for short in ("alpha", "beta")] == [1, 1]
+    assert registry.tags(repos["alpha"]) == ["0.3.0"] and registry.tags(repos["beta"]) == ["0.3.0"]
+    created = akua.store.created_versions(ids["alpha"])[0]["ref"]
+    assert registry.manifest_digest(repos["alpha"], "0.3.0") == created
