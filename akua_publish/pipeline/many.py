@@ -109,8 +109,8 @@ def publish_all(options: Options, reporter: Reporter) -> Batch:
 
 def _shared(options: Options, reporter: Reporter, clients: contextlib.ExitStack, *, from_package: bool) -> Shared:
     """One Akua client for the batch, and Akua's packages listed once. A version Akua has is compared by content
-    first when the version is akua.toml's, and the run is a plan, or a real run that signs nothing (with a key, the
-    full run also restores a missing signature)."""
+    first when the version is akua.toml's, in a plan and in a real run (not in a dry run, which reads no
+    registry)."""
     from akua_publish.clients.akua_api import AkuaClient
 
     akua = clients.enter_context(AkuaClient(options.akua.api_url, options.akua.token, options.akua.workspace,
@@ -118,8 +118,7 @@ def _shared(options: Options, reporter: Reporter, clients: contextlib.ExitStack,
     with reporter.step("List the packages in Akua"):
         packages = tuple(akua.packages())
         reporter.info(f"Akua lists {len(packages)} package(s) in the workspace.")
-    quick = options.plan or (not options.policy.dry_run and not options.signing.key)
-    return Shared(akua, packages, look_first=from_package and quick)
+    return Shared(akua, packages, look_first=from_package and (options.plan or not options.policy.dry_run))
 
 
 def _one(options: Options, member: Member, earlier: list[PackageRun], reporter: Reporter, shared: Shared, *,

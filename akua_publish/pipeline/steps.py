@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from akua_publish.cancellation import Cancelled, RunCancelledError, Trail
 from akua_publish.clients.retry import RetryPolicy
 from akua_publish.errors import PushedNotRegisteredError, RetryableError
-from akua_publish.options import CheckMode, Options
+from akua_publish.options import CheckMode, Options, SignMode
 from akua_publish.package.version import oci_tag
 from akua_publish.pipeline.artifact_steps import ArtifactSteps, Packed
 from akua_publish.pipeline.local import Checked, check_locally
@@ -179,13 +179,18 @@ class Publication(ArtifactSteps):
 
     def unchanged(self) -> PublishResult | None:
         """A version Akua has, compared by its content alone: nothing of it is published again, so the schema
-        export, the contract and the readability check are left out. None when Akua does not have it, or
-        the registry does not hold it as Akua does (the full run then checks and repairs)."""
+        export, the contract and the readability check are left out. None when Akua does not have it, when the
+        registry does not hold it as Akua does, or when the run signs (the full run then checks and repairs)."""
         from akua_publish.package.loader import load_package
         from akua_publish.release.register import already_published
 
-        options = self.options
+        options, signing = self.options, self.options.signing
         package = load_package(options.package.path, options.package.shown)
+        if not options.policy.dry_run and signing.mode is not SignMode.NEVER and \
+                (signing.key or package.manifest.signing_key or signing.mode is SignMode.ALWAYS):
+            self.reporter.info("This run signs: the package is checked in full, and a signature the registry lost is "
+                               "put back.")
+            return None
         found = self.destination(package.name, package.version)
         registered = found.registered
         if registered is None:

@@ -17,6 +17,7 @@ import pytest
 
 from conftest import EXAMPLE, WORKSPACE_ID, Akua
 from devtools.action import run_action, run_cli
+from devtools.keys import generate
 from devtools.registry import LocalRegistry
 
 NAMES = ("alpha", "beta", "gamma", "delta", "epsilon")
@@ -171,3 +172,21 @@ def test_the_matrix_jobs_of_a_dependency_run_at_once(registry: LocalRegistry, ak
     assert registry.tags(repos["alpha"]) == ["0.3.0"] and registry.tags(repos["beta"]) == ["0.3.0"]
     created = akua.store.created_versions(ids["alpha"])[0]["ref"]
     assert registry.manifest_digest(repos["alpha"], "0.3.0") == created
+
+
+def test_with_a_signing_key_an_unchanged_package_is_checked_in_full_and_its_lost_signature_restored(
+        registry: LocalRegistry, akua: Akua, tmp_path: Path) -> None:
+    ids, repos = siblings(tmp_path, registry, akua)
+    pair = generate("cosign")
+    key = {"packages": "charts/gamma", "cosign-private-key": pair.private_pem, "cosign-password": pair.passphrase}
+    first = batch(tmp_path, akua, **key)
+    assert first.returncode == 0 and statuses(first) == {"gamma": "published"}, first.log
+    digest = registry.manifest_digest(repos["gamma"], "0.3.0")
+    signature = f"sha256-{digest[7:]}.sig"
+    registry.untag(repos["gamma"], signature)
+    again = batch(tmp_path, akua, **key)
+    assert again.returncode == 0 and statuses(again) == {"gamma": "unchanged"}, again.log
+    assert "This run signs: the package is checked in full" in again.log and "input schema are valid" in again.log
+    assert signature in registry.tags(repos["gamma"]) and len(akua.store.created_versions(ids["gamma"])) == 1
+    unsigned = batch(tmp_path, akua, packages="charts/gamma", sign="false")
+    assert statuses(unsigned) == {"gamma": "unchanged"} and "input schema are valid" not in unsigned.log
