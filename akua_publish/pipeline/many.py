@@ -100,17 +100,16 @@ def publish_all(options: Options, reporter: Reporter) -> Batch:
                              "Rename the folder, or publish these packages in one step without a plan.")
     reporter.info(f"{len(members)} package(s): " + ", ".join(f"{m.name or '?'} ({m.shown})" for m in members) + ".")
     with contextlib.ExitStack() as clients:
-        shared = _shared(options, reporter, clients, from_package=not tag)
+        shared = _shared(options, reporter, clients)
         runs: list[PackageRun] = []
         for member in members:
             runs.append(_one(options, member, runs, reporter, shared, from_package=not tag))
     return Batch(tuple(runs))
 
 
-def _shared(options: Options, reporter: Reporter, clients: contextlib.ExitStack, *, from_package: bool) -> Shared:
+def _shared(options: Options, reporter: Reporter, clients: contextlib.ExitStack) -> Shared:
     """One Akua client for the batch, and Akua's packages listed once. A version Akua has is compared by content
-    first when the version is akua.toml's, in a plan and in a real run (not in a dry run, which reads no
-    registry)."""
+    first in a plan and in a real run (not in a dry run, which reads no registry)."""
     from akua_publish.clients.akua_api import AkuaClient
 
     akua = clients.enter_context(AkuaClient(options.akua.api_url, options.akua.token, options.akua.workspace,
@@ -118,7 +117,7 @@ def _shared(options: Options, reporter: Reporter, clients: contextlib.ExitStack,
     with reporter.step("List the packages in Akua"):
         packages = tuple(akua.packages())
         reporter.info(f"Akua lists {len(packages)} package(s) in the workspace.")
-    return Shared(akua, packages, look_first=from_package and (options.plan or not options.policy.dry_run))
+    return Shared(akua, packages, look_first=options.plan or not options.policy.dry_run)
 
 
 def _one(options: Options, member: Member, earlier: list[PackageRun], reporter: Reporter, shared: Shared, *,

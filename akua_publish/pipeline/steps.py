@@ -19,7 +19,7 @@ from akua_publish.cancellation import Cancelled, RunCancelledError, Trail
 from akua_publish.clients.retry import RetryPolicy
 from akua_publish.errors import PushedNotRegisteredError, RetryableError
 from akua_publish.options import CheckMode, Options, SignMode
-from akua_publish.package.version import oci_tag
+from akua_publish.package.version import oci_tag, resolve_semver
 from akua_publish.pipeline.artifact_steps import ArtifactSteps, Packed
 from akua_publish.pipeline.local import Checked, check_locally
 from akua_publish.reporter import Reporter
@@ -184,8 +184,12 @@ class Publication(ArtifactSteps):
         from akua_publish.package.loader import load_package
         from akua_publish.release.register import already_published
 
-        options, signing = self.options, self.options.signing
-        package = load_package(options.package.path, options.package.shown)
+        options, signing, wanted = self.options, self.options.signing, self.options.package
+        package = load_package(wanted.path, wanted.shown)
+        declared = package.version if wanted.version_from_package else wanted.version
+        names = (package.name, wanted.package_name)
+        if resolve_semver(declared, options.ci.ref, wanted.tag_pattern, names=names) != package.version:
+            return None  # the full run says how the tag and akua.toml differ
         if not options.policy.dry_run and signing.mode is not SignMode.NEVER and \
                 (signing.key or package.manifest.signing_key or signing.mode is SignMode.ALWAYS):
             self.reporter.info("This run signs: the package is checked in full, and a signature the registry lost is "

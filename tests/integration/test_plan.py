@@ -57,9 +57,9 @@ def pin(root: Path, akua: Akua, dependent: str, repos: dict[str, str], registry:
         f'source = "oci://{registry.host}/{repos[sibling]}"\ndigest = "{layer}"\n')
 
 
-def batch(root: Path, akua: Akua, **inputs: str):
+def batch(root: Path, akua: Akua, ref: str = "refs/heads/main", **inputs: str):
     run = run_action(root, {"api-url": akua.server.base_url, "packages": "charts/*", **inputs},
-                     {"GITHUB_REF": "refs/heads/main", "AKUA_API_TOKEN": akua.token})
+                     {"GITHUB_REF": ref, "AKUA_API_TOKEN": akua.token})
     assert "Traceback" not in run.log and run.leaked(akua.secrets) == []
     return run
 
@@ -148,6 +148,13 @@ def test_an_unchanged_version_costs_a_hash_and_its_share_of_akuas_answers(
     assert "Check the package" not in run.log and "Compare the input contract" not in run.log
     assert run.log.count("Hashed ") == 2 and "input schema are valid" not in run.log
     assert all(len(akua.store.created_versions(ids[short])) == 1 for short in ("alpha", "gamma"))
+    tag = f"refs/tags/{repos['alpha'].rpartition('/')[2]}/v0.3.0"  # the tag re-pushed: the same, at no more cost
+    for inputs in ({"plan": "true"}, {}):
+        tagged = batch(tmp_path, akua, ref=tag, **inputs)
+        assert tagged.returncode == 0 and statuses(tagged) == {"alpha": "unchanged"}, tagged.log
+        assert json.loads(tagged.outputs["planned"]) == [] and "input schema are valid" not in tagged.log
+    other = batch(tmp_path, akua, ref=tag.replace("v0.3.0", "v0.3.1"))  # the tag and akua.toml differ: checked
+    assert other.returncode == 1 and "0.3.1" in other.log and statuses(other) == {"alpha": "failed"}, other.log
 
 
 @pytest.mark.parametrize("round_no", range(3))
