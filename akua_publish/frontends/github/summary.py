@@ -173,7 +173,8 @@ def batch_summary(batch: Batch) -> str:
             "dry-run": ":test_tube:", "planned": ":calendar:"}
     rows = "".join(
         f"| {cell(run.name)} | `{cell(run.folder)}` | {icon[str(run.outcome)]} {run.outcome} | "
-        + (f"`{run.result.semver}` | `{run.result.digest}` | {run.result.contract.status or '-'} |\n" if run.result
+        + (f"`{run.result.semver}` | {f'`{run.result.digest}`' if run.result.digest else '-'} | "
+           f"{run.result.contract.status or '-'} |\n" if run.result
            else f"- | - | {cell(run.error.message if run.error else '')} |\n")
         for run in batch.runs)
     counts = {outcome: sum(1 for run in batch.runs if str(run.outcome) == outcome) for outcome in icon}
