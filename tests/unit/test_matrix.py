@@ -42,3 +42,11 @@ def test_the_summary_and_the_outputs_of_a_plan() -> None:
     assert outputs["planned"] == '["base", "app"]' and '"wave": 2' in outputs["matrix"]
     assert "The matrix" not in batch_summary(Batch(batch.runs[2:]))
     assert batch_outputs(Batch(batch.runs[2:]))["matrix"] == '{"include": []}'
+
+
+def test_a_plan_past_githubs_matrix_limit_is_told_so() -> None:
+    from akua_publish.frontends.github.action import GITHUB_MATRIX_JOBS, matrix_limit
+
+    runs = tuple(PackageRun(f"p{i}", f"charts/p{i}", Outcome.PLANNED, _result(f"p{i}", "")) for i in range(257))
+    assert matrix_limit(Batch(runs[:GITHUB_MATRIX_JOBS])) == ""
+    assert "The plan lists 257 packages to publish; a GitHub matrix runs at most 256 jobs" in matrix_limit(Batch(runs))

@@ -18,6 +18,7 @@ from akua_publish.frontends.rendering import batch_outputs, failure_summary, out
 from akua_publish.frontends.run import run
 from akua_publish.frontends.settings import build_options, secret_texts, value_of
 from akua_publish.options import Options
+from akua_publish.pipeline import Batch
 
 
 def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> int:
@@ -26,6 +27,9 @@ def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> i
         runner.secret(secret)
     ran = run(runner, lambda: action_options(runner), debug=runner.env("RUNNER_DEBUG") == "1")
     if ran.batch is not None:
+        too_many = matrix_limit(ran.batch)
+        if too_many:
+            runner.warning(too_many, title="Too many jobs for one matrix")
         runner.summary(batch_summary(ran.batch))
         try:
             runner.set_outputs(batch_outputs(ran.batch))
@@ -51,6 +55,19 @@ def main(environ: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> i
         return failed.exit_code
     runner.summary(success_summary(ran.result))
     return EXIT_OK
+
+
+GITHUB_MATRIX_JOBS = 256  # the most jobs GitHub runs of one matrix
+
+
+def matrix_limit(batch: Batch) -> str:
+    """A plan's word when its matrix has more entries than GitHub runs ("" when it fits)."""
+    planned = len(batch.matrix)
+    if planned <= GITHUB_MATRIX_JOBS:
+        return ""
+    return (f"The plan lists {planned} packages to publish; a GitHub matrix runs at most {GITHUB_MATRIX_JOBS} jobs, "
+            "so the matrix job fails. Publish them in one step (the `packages` input without `plan`), or split "
+            "them over several plans, a glob each.")
 
 
 def action_options(runner: Runner) -> Options:
