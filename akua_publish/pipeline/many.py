@@ -127,8 +127,9 @@ def _one(options: Options, member: Member, earlier: list[PackageRun], reporter: 
     reporter.info(f"Package {member.name or member.shown} ({member.shown}):")
     blocked = [name for name in member.needs if name in failed]
     if blocked:
-        error = DependencyError(f"{member.name} was not published: it depends on {', '.join(blocked)}, which failed "
-                                "in this run.", "Fix the package it depends on; a re-run publishes both.")
+        left = "left out of the plan" if options.plan else "not published"
+        error = DependencyError(f"{member.name} was {left}: it depends on {', '.join(blocked)}, which failed in this "
+                                "run.", "Fix the package it depends on; a re-run publishes both.")
         return PackageRun(member.name, member.shown, Outcome.FAILED, error=error, needs=member.needs)
     package = replace(options.package, path=member.folder, shown=member.shown, version_from_package=from_package)
     policy = replace(options.policy, dry_run=True) if options.plan else options.policy
