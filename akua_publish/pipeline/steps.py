@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the clients load requests and oras in the steps that talk t
     from akua_publish.clients.akua_api import AkuaClient
     from akua_publish.clients.akua_types import Package
     from akua_publish.clients.registry import RegistryClient
+    from akua_publish.deps.vendor import Vendoring
     from akua_publish.release.destination import Destination
     from akua_publish.release.readability import Connections
 
@@ -77,7 +78,9 @@ class Publication(ArtifactSteps):
         self.policy = retry_policy(options, reporter)
         self._found: dict[tuple[str, str], Destination] = {}
         self._akua: AkuaClient | None = None
-        self._lost = False  # the registry does not hold the artifact Akua records (found before the checks)
+        # What the comparison with Akua's version found before the checks (the full run goes on from there):
+        self._vendored: Vendoring | None = None
+        self._looked: tuple[RegistryClient, Packed | None] | None = None  # None inside: the registry lost it
 
     def run(self) -> PublishResult:
         step = self.reporter.step
@@ -104,16 +107,17 @@ class Publication(ArtifactSteps):
                                "plan packs; vendoring and packing wait for the real run, which publishes them first.")
             return result
         with step("Vendor dependencies"):
-            vendoring = self.vendor(checked.package)
+            vendoring = self._vendored or self.vendor(checked.package)
         result = replace(result, dependencies=vendoring.dependencies)
         if self.options.policy.dry_run:
+            lost = self._looked is not None and self._looked[1] is None
             with step("Pack"):  # a registry known to have lost Akua's artifact: only that very one may go back
-                packed = self.pack(checked, vendoring, None, found if self._lost else None)
+                packed = self.pack(checked, vendoring, None, found if lost else None)
             return self.dry_run(checked, found, replace(result, digest=packed.digest,
                                                         oci_ref=found.repository.oci_ref(packed.digest),
                                                         layer_digest=packed.layer.digest if packed.layer else ""))
         with step(f"Look for {checked.semver} in oci://{found.repository}"):
-            registry, held = self.look(checked.package, checked.semver, found, vendoring)
+            registry, held = self._looked or self.look(checked.package, checked.semver, found, vendoring)
         if held is None:
             with step("Pack"):
                 packed = self.pack(checked, vendoring, self.work, found)
@@ -199,9 +203,8 @@ class Publication(ArtifactSteps):
         registered = found.registered
         if registered is None:
             return None
-        vendoring = self.vendor(package)
-        registry, held = self.look(package, package.version, found, vendoring)
-        self._lost = held is None
+        vendoring = self._vendored = self.vendor(package)
+        registry, held = self._looked = self.look(package, package.version, found, vendoring)
         if held is None or held.present is None or (options.policy.dry_run and not held.present.tagged):
             return None
         schema = registered.input_schema if isinstance(registered.input_schema, dict) else {}
