@@ -25,6 +25,7 @@ from akua_publish.deps.git import GitSource
 from akua_publish.deps.tree import tree_digest, walk
 from akua_publish.errors import DependencyError
 from akua_publish.package.akua_lock import LOCK_HINT, LockEntry
+from akua_publish.package.discovery import sibling_name
 from akua_publish.package.loader import PackageInfo
 from akua_publish.package.model import Dependency
 from akua_publish.package.packing import VendoredFile
@@ -97,7 +98,7 @@ def check_unpublished_pins(package: PackageInfo, layers: Mapping[tuple[str, str]
     that sibling packs to, or the real run fails to vendor it after the sibling is published."""
     lock = {entry.name: entry for entry in package.lock}
     for dependency in package.manifest.dependencies:
-        layer = layers.get((dependency.oci.rstrip("/").rpartition("/")[2], dependency.version))
+        layer = layers.get((sibling_name(dependency.oci), dependency.version))
         if not dependency.oci or not dependency.vendored or not layer:  # not a sibling's, or its layer unknown
             continue
         if (package.root / ".akua" / "vendor" / dependency.alias).is_dir():

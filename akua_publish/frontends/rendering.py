@@ -40,12 +40,17 @@ def batch_results(batch: Batch) -> list[dict[str, str]]:
              "error": run.error.message if run.error else ""} for run in batch.runs]
 
 
+def batch_values(batch: Batch) -> dict[str, object]:
+    """What a batch says (the command line's ``--json``): ``published`` (names) and ``results``; a plan's
+    ``planned`` (names) and ``matrix`` (for ``strategy.matrix``), empty lists when the batch was no plan."""
+    return {"published": list(batch.published), "results": batch_results(batch),
+            "planned": [entry.package for entry in batch.matrix],
+            "matrix": {"include": [entry.to_json() for entry in batch.matrix]}}
+
+
 def batch_outputs(batch: Batch) -> dict[str, str]:
-    """The step outputs of a batch, JSON each: ``published`` (names) and ``results``; a plan's ``planned``
-    (names) and ``matrix`` (for ``strategy.matrix``), empty lists when the batch was no plan."""
-    return {"published": json.dumps(list(batch.published)), "results": json.dumps(batch_results(batch)),
-            "planned": json.dumps([entry.package for entry in batch.matrix]),
-            "matrix": json.dumps({"include": [entry.to_json() for entry in batch.matrix]})}
+    """The step outputs of a batch: ``batch_values``, JSON each."""
+    return {name: json.dumps(value) for name, value in batch_values(batch).items()}
 
 
 def problems(exc: PublishError) -> list[tuple[str, int | None]]:

@@ -60,10 +60,15 @@ def _member(folder: Path, shown: str) -> Member:
     found_package, found_specs = data.get("package"), data.get("dependencies")
     package: dict[str, object] = found_package if isinstance(found_package, dict) else {}
     specs: dict[str, object] = found_specs if isinstance(found_specs, dict) else {}
-    needs = sorted(f"{str(spec['oci']).rstrip('/').rpartition('/')[2]}\0{spec.get('version', '')}"
+    needs = sorted(f"{sibling_name(str(spec['oci']))}\0{spec.get('version', '')}"
                    for spec in specs.values()
                    if isinstance(spec, dict) and isinstance(spec.get("oci"), str) and "replace" not in spec)
     return Member(folder, shown, str(package.get("name") or ""), str(package.get("version") or ""), tuple(needs))
+
+
+def sibling_name(oci: str) -> str:
+    """The package of the repository an OCI dependency names, if it is one: its repository's last name."""
+    return oci.rstrip("/").rpartition("/")[2]
 
 
 def _check_names(members: list[Member]) -> None:

@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
         parser.error("--version and --version-from-package both name the version to publish; give one of them")
     # The library loads only once the flags are read: --help stays fast.
     from akua_publish.frontends.ci import command_line_context, github_token_credentials
-    from akua_publish.frontends.rendering import batch_outputs, batch_results, outputs
+    from akua_publish.frontends.rendering import batch_results, batch_values, outputs
     from akua_publish.frontends.run import run
     from akua_publish.frontends.settings import build_options, secret_texts, value_of
 
@@ -134,11 +134,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
     ran = run(log, options, debug=args.debug)
     if ran.batch is not None:
-        results = batch_results(ran.batch)
-        print(json.dumps({name: json.loads(value) for name, value in batch_outputs(ran.batch).items()}, indent=2)
-              if args.json
+        print(json.dumps(batch_values(ran.batch), indent=2) if args.json
               else "\n".join(f"{r['name']} ({r['folder']}): {r['status']} {r['semver']} {r['digest']}".rstrip()
-                             for r in results))
+                             for r in batch_results(ran.batch)))
     elif ran.result is not None:
         values = outputs(ran.result)
         print(json.dumps(values, indent=2) if args.json else "\n".join(f"{k}: {v}" for k, v in values.items()))
